@@ -1,0 +1,6 @@
+/**
+ * Stream any file or `ReadableStream` into ONLYOFFICE DocSpace's chunked upload sessions.
+ *
+ * @module
+ */
+export * from "./src/chunk_body.ts";
