@@ -4,3 +4,4 @@
  * @module
  */
 export * from "./src/chunk_body.ts";
+export * from "./src/rechunk_stream.ts";
