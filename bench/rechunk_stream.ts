@@ -1,0 +1,95 @@
+// RechunkStream throughput against the floor any Blob-emitting rechunker pays (building the same Blobs
+// straight from the same input pieces) and against a naive concatenate-and-slice rechunker.
+// Run: deno run -A bench/rechunk_stream.ts [MiB]
+import { RechunkStream } from "../mod.ts";
+import { fastest, mibPerSecond } from "./_measure.ts";
+
+const total = Number(Deno.args[0] ?? 512) * 1024 * 1024;
+const pieceSize = 64 * 1024;
+const chunkSize = 10 * 1024 * 1024;
+const data = new Uint8Array(total);
+for (let i = 0; i < total; i += 65536) {
+  crypto.getRandomValues(data.subarray(i, Math.min(total, i + 65536)));
+}
+const pieces: Uint8Array[] = [];
+for (let i = 0; i < total; i += pieceSize) {
+  pieces.push(data.subarray(i, i + pieceSize));
+}
+
+async function floor(): Promise<number> {
+  // The same Blobs, built from the same pieces with no stream machinery.
+  const perChunk = chunkSize / pieceSize;
+  let size = 0;
+  for (let i = 0; i < pieces.length; i += perChunk) {
+    size += new Blob(pieces.slice(i, i + perChunk)).size;
+  }
+  return await Promise.resolve(size);
+}
+
+async function rechunkStream(): Promise<number> {
+  let size = 0;
+  const blobs = ReadableStream.from(pieces).pipeThrough(
+    new RechunkStream({ chunkSize }),
+  );
+  for await (const blob of blobs) size += blob.size;
+  return size;
+}
+
+async function naive(): Promise<number> {
+  // Concatenate into a growing buffer, slice chunks off the front.
+  let buffer = new Uint8Array(0);
+  const blobs = ReadableStream.from(pieces).pipeThrough(
+    new TransformStream<Uint8Array, Blob>({
+      transform(piece, controller) {
+        const next = new Uint8Array(buffer.length + piece.length);
+        next.set(buffer);
+        next.set(piece, buffer.length);
+        buffer = next;
+        while (buffer.length >= chunkSize) {
+          controller.enqueue(new Blob([buffer.slice(0, chunkSize)]));
+          buffer = buffer.slice(chunkSize);
+        }
+      },
+      flush(controller) {
+        if (buffer.length) controller.enqueue(new Blob([buffer]));
+      },
+    }),
+  );
+  let size = 0;
+  for await (const blob of blobs) size += blob.size;
+  return size;
+}
+
+const runs = 5;
+const floorMs = await fastest(runs, floor);
+const streamMs = await fastest(runs, rechunkStream);
+const naiveMs = await fastest(1, naive);
+console.log(
+  `RechunkStream, ${total / 1024 / 1024} MiB in ${
+    pieceSize / 1024
+  } KiB pieces, ${chunkSize / 1024 / 1024} MiB chunks (fastest of ${runs})`,
+);
+console.table({
+  "floor (Blobs straight from pieces)": {
+    ms: Math.round(floorMs),
+    throughput: mibPerSecond(total, floorMs),
+    "throughput vs floor": "1.00",
+  },
+  "RechunkStream": {
+    ms: Math.round(streamMs),
+    throughput: mibPerSecond(total, streamMs),
+    "throughput vs floor": (floorMs / streamMs).toFixed(2),
+  },
+  "naive concat-and-slice": {
+    ms: Math.round(naiveMs),
+    throughput: mibPerSecond(total, naiveMs),
+    "throughput vs floor": (floorMs / naiveMs).toFixed(2),
+  },
+});
+console.log(
+  `RechunkStream throughput is ${
+    (floorMs / streamMs).toFixed(2)
+  } of the floor (target >= 0.90) and ${
+    (naiveMs / streamMs).toFixed(1)
+  }x the naive rechunker`,
+);
