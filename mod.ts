@@ -5,3 +5,6 @@
  */
 export * from "./src/chunk_body.ts";
 export * from "./src/rechunk_stream.ts";
+export * from "./src/errors.ts";
+export * from "./src/session_client.ts";
+export * from "./src/upload_file.ts";

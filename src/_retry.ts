@@ -1,0 +1,116 @@
+// Re-sends a request that failed transiently, with exponential backoff, jitter and Retry-After.
+import { delay } from "@std/async/delay";
+import { DocSpaceError } from "./errors.ts";
+
+/** How failed requests are retried. */
+export interface RetryOptions {
+  /**
+   * How many times a request is sent at most, the first time included; 1 turns retries off.
+   *
+   * @default {8}
+   */
+  attempts?: number;
+  /**
+   * The delay before the first retry, in milliseconds; each further one doubles it; each wait is
+   * drawn between half and all of that (jitter), so the defaults ride out an outage of about half a minute.
+   *
+   * @default {500}
+   */
+  minDelay?: number;
+  /**
+   * The longest delay between two attempts, in milliseconds, unless the server's `Retry-After` asks for more.
+   *
+   * @default {30000}
+   */
+  maxDelay?: number;
+}
+
+/** The longest `Retry-After` honoured, so a broken proxy cannot stall an upload for days. */
+const MAX_RETRY_AFTER = 10 * 60 * 1000;
+
+/** Resolved retry settings. */
+export type RetryPolicy = Required<RetryOptions>;
+
+/** Checks retry options and fills in the defaults. */
+export function retryPolicy(options: RetryOptions | undefined): RetryPolicy {
+  const policy = {
+    attempts: options?.attempts ?? 8,
+    minDelay: options?.minDelay ?? 500,
+    maxDelay: options?.maxDelay ?? 30_000,
+  };
+  if (!Number.isInteger(policy.attempts) || policy.attempts < 1) {
+    throw new RangeError(
+      `Cannot upload: retry.attempts must be a positive integer, received ${policy.attempts}`,
+    );
+  }
+  if (
+    !(policy.minDelay >= 0) || !(policy.maxDelay >= policy.minDelay)
+  ) {
+    throw new RangeError(
+      `Cannot upload: retry delays must satisfy 0 <= minDelay <= maxDelay, received minDelay ${policy.minDelay} and maxDelay ${policy.maxDelay}`,
+    );
+  }
+  return policy;
+}
+
+/** Parses a Retry-After value (seconds or an HTTP date) into milliseconds. */
+export function parseRetryAfter(
+  value: string | undefined,
+  now: number,
+): number | undefined {
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (value.trim() !== "" && Number.isFinite(seconds) && seconds >= 0) {
+    return Math.min(seconds * 1000, MAX_RETRY_AFTER);
+  }
+  const date = Date.parse(value);
+  return Number.isNaN(date)
+    ? undefined
+    : Math.min(Math.max(0, date - now), MAX_RETRY_AFTER);
+}
+
+/** What {@linkcode withRetry} needs besides the request. */
+export interface RetryContext {
+  policy: RetryPolicy;
+  signal: AbortSignal;
+  /** The clock, for HTTP-date Retry-After values. */
+  now: () => number;
+  /** A random number in [0, 1), for jitter. */
+  random: () => number;
+  /** Called before each retry, with the error that caused it. */
+  onRetry?: (error: DocSpaceError, attempt: number, wait: number) => void;
+}
+
+/**
+ * Runs `send` until it succeeds, fails permanently, or runs out of attempts. `send` receives the attempt
+ * number (1-based) and the error of the previous attempt.
+ */
+export async function withRetry<T>(
+  context: RetryContext,
+  send: (attempt: number, previous: DocSpaceError | undefined) => Promise<T>,
+): Promise<T> {
+  const { policy, signal } = context;
+  let previous: DocSpaceError | undefined;
+  for (let attempt = 1;; attempt++) {
+    signal.throwIfAborted();
+    try {
+      return await send(attempt, previous);
+    } catch (error) {
+      if (
+        !(error instanceof DocSpaceError) || !error.transient ||
+        attempt >= policy.attempts || signal.aborted
+      ) {
+        throw error;
+      }
+      previous = error;
+      const backoff = Math.min(
+        policy.maxDelay,
+        policy.minDelay * 2 ** (attempt - 1),
+      );
+      const asked = parseRetryAfter(error.retryAfter, context.now());
+      const wait = asked ?? Math.round(backoff * (0.5 + context.random() / 2));
+      context.onRetry?.(error, attempt, wait);
+      await delay(wait, { signal });
+    }
+  }
+}
