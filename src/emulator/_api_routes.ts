@@ -1,0 +1,192 @@
+import type { Context, Hono } from "hono";
+import { contextOf, type EmulatorCore } from "./_context.ts";
+import { maxSizeMessage, sessionObject } from "./_dto.ts";
+import { envelope, envelopeError } from "./_envelope.ts";
+import { parseSessionRequest } from "./_session_request.ts";
+import type { EmulatorFolder, EmulatorUser } from "./options.ts";
+import { SESSION_LIFETIME, type UploadSession } from "./state.ts";
+
+function randomId(): string {
+  return Array.from(
+    crypto.getRandomValues(new Uint8Array(16)),
+    (b) => b.toString(16).padStart(2, "0"),
+  )
+    .join("");
+}
+
+interface SessionTarget {
+  folder: EmulatorFolder;
+  title: string;
+  fileSize: number;
+  createNewIfExist: boolean;
+  fileId?: number;
+  relativePath?: string;
+}
+
+/** Checks access, type and size, then opens a session; a Response when refused. */
+function openSession(
+  core: EmulatorCore,
+  c: Context,
+  user: EmulatorUser,
+  target: SessionTarget,
+): Response | {
+  session: UploadSession;
+  data: Record<string, unknown>;
+} {
+  const { options, state } = core;
+  if (!state.canWrite(target.folder, user.id)) {
+    return envelopeError(c, 403, "Access denied");
+  }
+  const dot = target.title.lastIndexOf(".");
+  if (
+    dot > 0 &&
+    options.blockedExtensions.includes(target.title.slice(dot).toLowerCase())
+  ) {
+    return envelopeError(c, 415, "Sorry, this file format isn't supported");
+  }
+  if (target.fileSize > options.maxFileSize) {
+    return envelopeError(c, 402, maxSizeMessage(options.maxFileSize));
+  }
+  const folder = target.relativePath === undefined
+    ? target.folder
+    : state.subfolder(target.folder, target.relativePath);
+  const now = options.now();
+  const session: UploadSession = {
+    id: randomId(),
+    user: user.id,
+    folderId: folder.id,
+    title: target.title,
+    bytesTotal: target.fileSize,
+    createNewIfExist: target.createNewIfExist,
+    ...(target.fileId === undefined ? {} : { fileId: target.fileId }),
+    ...(target.relativePath === undefined
+      ? {}
+      : { relativePath: target.relativePath }),
+    created: now,
+    expired: now + SESSION_LIFETIME,
+    small: target.fileSize < options.chunkUploadSize,
+    chunks: new Map(),
+    sequential: [],
+    sequentialBytes: 0,
+  };
+  state.sessions.set(session.id, session);
+  return {
+    session,
+    data: sessionObject(
+      session,
+      contextOf(core, c.req.raw).origin,
+      state.path(folder),
+    ),
+  };
+}
+
+function createInFolder(
+  core: EmulatorCore,
+  c: Context,
+  wrap: boolean,
+): Response {
+  const context = contextOf(core, c.req.raw);
+  if (context.user === undefined) return envelopeError(c, 401, "Unauthorized");
+  const request = parseSessionRequest(context.body);
+  if (typeof request === "string") return envelopeError(c, 400, request);
+  const folder = core.state.folders.get(c.req.param("folderId") ?? "");
+  if (folder === undefined) {
+    return envelopeError(c, 404, "The required folder was not found");
+  }
+  const opened = openSession(core, c, context.user, {
+    folder,
+    title: request.fileName,
+    fileSize: request.fileSize,
+    createNewIfExist: request.createNewIfExist,
+    ...(request.relativePath === undefined
+      ? {}
+      : { relativePath: request.relativePath }),
+  });
+  if (opened instanceof Response) return opened;
+  return envelope(c, wrap ? { success: true, data: opened.data } : opened.data);
+}
+
+/** Adds the /api/2.0 routes: settings, authentication, create_session, session, edit_session. */
+export function addApiRoutes(app: Hono, core: EmulatorCore): void {
+  const { options, state } = core;
+  app.get("/api/2.0/files/settings", (c) =>
+    envelope(c, {
+      storeOriginalFiles: true,
+      confirmDelete: true,
+      updateIfExist: false,
+      keepNewFileName: false,
+      convertNotify: true,
+      hideConfirmConvertSave: false,
+      chunkUploadSize: options.chunkUploadSize,
+      maxUploadThreadCount: options.maxUploadThreadCount,
+      maxUploadFilesCount: 5,
+      openEditorInSameTab: false,
+      displayFileExtension: true,
+    }));
+  const authentication = (c: Context): Response => {
+    const fields = new Map<string, unknown>();
+    try {
+      const json = JSON.parse(
+        new TextDecoder().decode(contextOf(core, c.req.raw).body),
+      );
+      for (const [k, v] of Object.entries(json ?? {})) {
+        fields.set(k.toLowerCase(), v);
+      }
+    } catch { /* an unreadable body authenticates nobody */ }
+    const name = String(fields.get("username") ?? "").toLowerCase();
+    const user = options.users.find((u) =>
+      u.email !== undefined && u.password !== undefined &&
+      u.tokens[0] !== undefined &&
+      u.email.toLowerCase() === name && u.password === fields.get("password")
+    );
+    if (user === undefined) {
+      return envelopeError(c, 401, "User authentication failed");
+    }
+    const expires = new Date(options.now() + 365 * 24 * 3600 * 1000)
+      .toISOString();
+    return envelope(c, {
+      token: user.tokens[0],
+      expires,
+      sms: false,
+      phoneNoise: "",
+      tfa: false,
+    });
+  };
+  app.post("/api/2.0/authentication", authentication);
+  app.post("/api/2.0/authentication.json", authentication);
+  app.post(
+    "/api/2.0/files/:folderId/upload/create_session",
+    (c) => createInFolder(core, c, true),
+  );
+  app.post(
+    "/api/2.0/files/:folderId/session",
+    (c) => createInFolder(core, c, false),
+  );
+  app.post("/api/2.0/files/file/:fileId/edit_session", (c) => {
+    const user = contextOf(core, c.req.raw).user;
+    if (user === undefined) return envelopeError(c, 401, "Unauthorized");
+    const file = state.files.find((f) =>
+      String(f.id) === c.req.param("fileId")
+    );
+    const folder = file && state.folders.get(String(file.folderId));
+    if (file === undefined || folder === undefined) {
+      return envelopeError(c, 404, "The required file was not found");
+    }
+    const size = c.req.query("fileSize") ?? "";
+    if (!/^\d+$/.test(size)) {
+      return envelopeError(
+        c,
+        400,
+        "Value cannot be null. (Parameter 'fileSize')",
+      );
+    }
+    const opened = openSession(core, c, user, {
+      folder,
+      title: file.title,
+      fileSize: Number(size),
+      createNewIfExist: false,
+      fileId: file.id,
+    });
+    return opened instanceof Response ? opened : envelope(c, opened.data);
+  });
+}

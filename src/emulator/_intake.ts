@@ -1,0 +1,147 @@
+import { delay } from "@std/async/delay";
+import type { Hono } from "hono";
+import { authenticate, redactHeaders } from "./_auth.ts";
+import { classify } from "./_classify.ts";
+import type { EmulatorCore } from "./_context.ts";
+import { type Fault, faultPage, type FaultQueue } from "./faults.ts";
+import type { RequestLogEntry } from "./request_log.ts";
+
+const LOCATION_MODES = new Set([
+  "numbered",
+  "sequential",
+  "small",
+  "finalize",
+  "abort",
+]);
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  parts.reduce((at, p) => (out.set(p, at), at + p.length), 0);
+  return out;
+}
+
+async function readSlowly(
+  request: Request,
+  bytesPerSecond: number,
+): Promise<Uint8Array> {
+  const started = performance.now();
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of request.body ?? []) {
+    parts.push(chunk);
+    total += chunk.length;
+    const wait = (total / bytesPerSecond) * 1000 -
+      (performance.now() - started);
+    if (wait > 0) await delay(wait);
+  }
+  return concat(parts);
+}
+
+function statusResponse(fault: Extract<Fault, { kind: "status" }>): Response {
+  const body = fault.body ?? faultPage(fault.status);
+  const headers = new Headers({
+    "content-type": body.trimStart().startsWith("<")
+      ? "text/html; charset=utf-8"
+      : "text/plain; charset=utf-8",
+  });
+  if (fault.retryAfter !== undefined) {
+    headers.set("retry-after", String(fault.retryAfter));
+  }
+  return new Response(body, { status: fault.status, headers });
+}
+
+/** The same status and headers, but the body stops halfway: over HTTP the connection is cut mid-body. */
+async function broken(response: Response): Promise<Response> {
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  const headers = new Headers(response.headers);
+  headers.set("content-length", String(bytes.length));
+  const half = bytes.slice(0, Math.floor(bytes.length / 2));
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      if (half.length > 0) controller.enqueue(half);
+      controller.close();
+    },
+  });
+  return new Response(body, { status: response.status, headers });
+}
+
+async function record(
+  entry: RequestLogEntry,
+  response: Response,
+): Promise<void> {
+  entry.status = response.status;
+  if (!response.headers.get("content-type")?.includes("json")) return;
+  try {
+    const json = await response.clone().json();
+    if (LOCATION_MODES.has(entry.mode)) {
+      if (typeof json.success === "boolean") entry.success = json.success;
+      if (typeof json.message === "string") entry.message = json.message;
+    } else {
+      entry.success = json.status === 0;
+      if (typeof json.error?.message === "string") {
+        entry.message = json.error.message;
+      }
+    }
+  } catch { /* not JSON after all: nothing to record */ }
+}
+
+/** Logs a request, applies any fault, reads the body, and hands it to the routes. */
+export async function intake(
+  core: EmulatorCore,
+  log: RequestLogEntry[],
+  faults: FaultQueue,
+  routes: Hono,
+  request: Request,
+): Promise<Response> {
+  const url = new URL(request.url);
+  const user = authenticate(request.headers, core.options.users);
+  const entry: RequestLogEntry = {
+    method: request.method,
+    path: url.pathname,
+    search: url.search,
+    ...classify(request.method, url, core.state, core.options.now()),
+    status: 0,
+    headers: redactHeaders(request.headers),
+    ...(user === undefined ? {} : { user: user.id }),
+    start: performance.now(),
+    end: Number.NaN,
+  };
+  log.push(entry);
+  const fault = faults.take(entry);
+  if (fault !== undefined) entry.fault = fault.kind;
+  const inFlight = core.state.sequentialInFlight;
+  const sequential = entry.mode === "sequential" ? entry.uid : undefined;
+  const overlapping = sequential !== undefined &&
+    (inFlight.get(sequential) ?? 0) > 0;
+  if (sequential !== undefined) {
+    inFlight.set(sequential, (inFlight.get(sequential) ?? 0) + 1);
+  }
+  try {
+    if (fault?.kind === "latency") await delay(fault.ms);
+    const body = fault?.kind === "slow-reader"
+      ? await readSlowly(request, fault.bytesPerSecond)
+      : new Uint8Array(await request.arrayBuffer());
+    let response: Response;
+    if (fault?.kind === "status") {
+      response = statusResponse(fault);
+    } else {
+      const origin = core.options.publicUrl ?? url.origin;
+      core.requests.set(request, { entry, body, user, origin, overlapping });
+      response = await routes.fetch(request);
+    }
+    await record(entry, response);
+    return fault?.kind === "drop-after-store"
+      ? await broken(response)
+      : response;
+  } catch (error) {
+    entry.message = error instanceof Error ? error.message : String(error);
+    throw error;
+  } finally {
+    entry.end = performance.now();
+    if (sequential !== undefined) {
+      const left = (inFlight.get(sequential) ?? 1) - 1;
+      if (left > 0) inFlight.set(sequential, left);
+      else inFlight.delete(sequential);
+    }
+  }
+}

@@ -1,0 +1,183 @@
+/**
+ * The emulator: an in-memory DocSpace portal that speaks the chunked-upload protocol.
+ *
+ * @module
+ */
+
+import { Hono } from "hono";
+import { addApiRoutes } from "./_api_routes.ts";
+import type { EmulatorCore } from "./_context.ts";
+import { envelopeError } from "./_envelope.ts";
+import { intake } from "./_intake.ts";
+import { addLocationRoute } from "./_location_route.ts";
+import { type Fault, FaultQueue } from "./faults.ts";
+import {
+  type EmulatorOptions,
+  type ResolvedEmulatorOptions,
+  resolveOptions,
+} from "./options.ts";
+import { peakConcurrency, type RequestLogEntry } from "./request_log.ts";
+import {
+  EmulatorState,
+  type SessionInfo,
+  sessionInfo,
+  type StoredFile,
+} from "./state.ts";
+
+/**
+ * The emulator's HTTP handler: the part of its Hono app that callers use. (The app is a `Hono`; this
+ * interface names it without making Hono's types part of this package's documented API.)
+ */
+export interface EmulatorApp {
+  /** Handles a request, as `Deno.serve` or a worker calls it. */
+  fetch(request: Request): Response | Promise<Response>;
+  /** Handles a request given by path or URL, as Hono's `app.request` does; paths get `http://localhost`. */
+  request(
+    input: RequestInfo | URL,
+    init?: RequestInit,
+  ): Response | Promise<Response>;
+}
+
+/**
+ * An in-memory DocSpace portal for tests: `/api/2.0/files/settings`, the create-session routes, and
+ * `/ChunkedUploader.ashx` in numbered, sequential, small-file, finalize and abort modes, computing chunk
+ * lengths the way the real server does. Every request is logged; faults can be injected.
+ *
+ * @example Upload a small file in-process
+ * ```ts
+ * import { DocSpaceEmulator } from "@docspace-tools/upload/testing";
+ * import { createChunkBody } from "@docspace-tools/upload";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const emulator = new DocSpaceEmulator({ chunkUploadSize: 1024 });
+ * const headers = { authorization: "Bearer emulator-token" };
+ * const created = await emulator.app.request("/api/2.0/files/1/upload/create_session", {
+ *   method: "POST",
+ *   headers,
+ *   body: JSON.stringify({ fileName: "hello.txt", fileSize: 5 }),
+ * });
+ * const { location } = (await created.json()).response.data;
+ * const chunk = createChunkBody(new Blob(["hello"]));
+ * const stored = await emulator.app.request(`${location}&upload=true&chunkNumber=1`, {
+ *   method: "POST",
+ *   headers: { ...headers, "content-type": chunk.contentType, "content-length": `${chunk.contentLength}` },
+ *   body: chunk.body,
+ * });
+ * assertEquals(stored.status, 201);
+ * assertEquals(new TextDecoder().decode(emulator.file(1)?.bytes), "hello");
+ * ```
+ */
+export class DocSpaceEmulator {
+  /** The Hono app; `emulator.app.fetch(request)` handles a request. */
+  readonly app: EmulatorApp;
+  /** Every request, in arrival order; an entry is added on arrival and completed when answered. */
+  readonly log: RequestLogEntry[] = [];
+  /** The options with defaults filled in. */
+  readonly options: ResolvedEmulatorOptions;
+  #core: EmulatorCore;
+  #faults = new FaultQueue();
+
+  /**
+   * Creates an emulator with its own users, folders and clock.
+   *
+   * @param options Limits, users, folders, the clock and the public URL.
+   * @throws {RangeError} If a size or count is not a positive integer, or `users` is empty.
+   */
+  constructor(options: EmulatorOptions = {}) {
+    this.options = resolveOptions(options);
+    this.#core = {
+      options: this.options,
+      state: new EmulatorState(this.options.folders),
+      requests: new WeakMap(),
+    };
+    const routes = new Hono();
+    addApiRoutes(routes, this.#core);
+    addLocationRoute(routes, this.#core);
+    routes.notFound((c) =>
+      c.req.path.startsWith("/api/")
+        ? envelopeError(c, 404, "The requested resource was not found")
+        : c.text("Not Found", 404)
+    );
+    const app = new Hono();
+    app.all(
+      "*",
+      (c) => intake(this.#core, this.log, this.#faults, routes, c.req.raw),
+    );
+    this.app = app;
+  }
+
+  /**
+   * The stored files, in creation order.
+   *
+   * @returns A new array of the stored files.
+   */
+  files(): StoredFile[] {
+    return [...this.#core.state.files];
+  }
+
+  /**
+   * A stored file by id.
+   *
+   * @param id The file id.
+   * @returns The file, or undefined.
+   */
+  file(id: number): StoredFile | undefined {
+    return this.#core.state.files.find((f) => f.id === id);
+  }
+
+  /**
+   * The open sessions: not finalized, aborted or expired by the clock.
+   *
+   * @returns A snapshot of each open session.
+   */
+  sessions(): SessionInfo[] {
+    const now = this.options.now();
+    return [...this.#core.state.sessions.values()].filter((s) =>
+      s.expired > now
+    ).map(sessionInfo);
+  }
+
+  /**
+   * Queues a fault for the next matching requests.
+   *
+   * @param fault What to do and to which requests.
+   * @throws {RangeError} If `times`, `status`, `ms` or `bytesPerSecond` is out of range.
+   */
+  injectFault(fault: Fault): void {
+    if (
+      fault.kind === "status" &&
+      !(Number.isInteger(fault.status) && fault.status >= 200 &&
+        fault.status <= 599)
+    ) {
+      throw new RangeError(
+        `Cannot inject fault: status must be 200-599, received ${fault.status}`,
+      );
+    }
+    if (fault.kind === "latency" && !(fault.ms >= 0)) {
+      throw new RangeError(
+        `Cannot inject fault: ms must be non-negative, received ${fault.ms}`,
+      );
+    }
+    if (fault.kind === "slow-reader" && !(fault.bytesPerSecond > 0)) {
+      throw new RangeError(
+        `Cannot inject fault: bytesPerSecond must be positive, received ${fault.bytesPerSecond}`,
+      );
+    }
+    this.#faults.add(fault);
+  }
+
+  /** Drops every queued fault. */
+  clearFaults(): void {
+    this.#faults.clear();
+  }
+
+  /**
+   * The largest number of logged requests that were in flight at once.
+   *
+   * @param filter Which log entries to count; all when absent.
+   * @returns The peak overlap.
+   */
+  peakConcurrency(filter?: (entry: RequestLogEntry) => boolean): number {
+    return peakConcurrency(this.log, filter);
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * The emulator's configuration: users, folders, limits and the clock.
+ *
+ * @module
+ */
+
+/** A user the emulator knows, with the credentials it accepts. */
+export interface EmulatorUser {
+  /** The user's id, as recorded in the request log and on sessions. */
+  id: string;
+  /** The name shown in file objects' `createdBy`. */
+  displayName?: string;
+  /** Tokens accepted as `Authorization: Bearer t`, as a raw `Authorization: t`, or as the `asc_auth_key` cookie. */
+  tokens: string[];
+  /** The e-mail for `Basic` credentials and `POST /api/2.0/authentication`. */
+  email?: string;
+  /** The password for `Basic` credentials and `POST /api/2.0/authentication`. */
+  password?: string;
+}
+
+/** A folder files can be uploaded to. String ids are third-party storage folders. */
+export interface EmulatorFolder {
+  /** The folder's id: a number for DocSpace folders, a string for third-party storage. */
+  id: number | string;
+  /** The folder's title. */
+  title?: string;
+  /** Ids of the users allowed to upload here; every user when absent. */
+  writers?: string[];
+  /** The parent folder's id; a folder without one is a root. */
+  parentId?: number | string;
+}
+
+/** Options for {@linkcode DocSpaceEmulator}. */
+export interface EmulatorOptions {
+  /** The chunk size announced by `/api/2.0/files/settings` and enforced on chunks. @default {10485760} */
+  chunkUploadSize?: number;
+  /** The thread count announced by `/api/2.0/files/settings`. @default {15} */
+  maxUploadThreadCount?: number;
+  /** The users and their credentials. @default {[{ id: "admin", tokens: ["emulator-token"] }]} */
+  users?: EmulatorUser[];
+  /** The folders. @default {[{ id: 1, title: "My documents" }, { id: "sbox-1", title: "Third-party storage" }]} */
+  folders?: EmulatorFolder[];
+  /** The largest file size a session may announce, in bytes (a paid plan's cap). @default {1073741824} */
+  maxFileSize?: number;
+  /** File extensions refused with 415, compared case-insensitively. @default {[".exe"]} */
+  blockedExtensions?: string[];
+  /** The clock, in milliseconds since the epoch; drives `created`, `expired` and the 12 h expiry. @default {Date.now} */
+  now?: () => number;
+  /** The origin put in front of `/ChunkedUploader.ashx` in `location`. @default {the request's own origin} */
+  publicUrl?: string;
+}
+
+/** The options with every default filled in, as {@linkcode DocSpaceEmulator.options} exposes them. */
+export interface ResolvedEmulatorOptions {
+  /** The chunk size in bytes. */
+  chunkUploadSize: number;
+  /** The announced upload thread count. */
+  maxUploadThreadCount: number;
+  /** The users; never empty. */
+  users: EmulatorUser[];
+  /** The configured folders. */
+  folders: EmulatorFolder[];
+  /** The file size cap in bytes. */
+  maxFileSize: number;
+  /** Refused extensions, lower-cased, each with its leading dot. */
+  blockedExtensions: string[];
+  /** The clock. */
+  now: () => number;
+  /** The origin for `location`, or undefined to use the request's origin. */
+  publicUrl: string | undefined;
+}
+
+function positiveInteger(name: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new RangeError(
+      `Cannot create DocSpaceEmulator: ${name} must be a positive integer, received ${value}`,
+    );
+  }
+  return value;
+}
+
+/** Fills in defaults and validates; internal to the emulator. */
+export function resolveOptions(
+  options: EmulatorOptions = {},
+): ResolvedEmulatorOptions {
+  const users = options.users ?? [{ id: "admin", tokens: ["emulator-token"] }];
+  if (users.length === 0) {
+    throw new RangeError(
+      "Cannot create DocSpaceEmulator: users must not be empty",
+    );
+  }
+  return {
+    chunkUploadSize: positiveInteger(
+      "chunkUploadSize",
+      options.chunkUploadSize ?? 10485760,
+    ),
+    maxUploadThreadCount: positiveInteger(
+      "maxUploadThreadCount",
+      options.maxUploadThreadCount ?? 15,
+    ),
+    users,
+    folders: options.folders ??
+      [{ id: 1, title: "My documents" }, {
+        id: "sbox-1",
+        title: "Third-party storage",
+      }],
+    maxFileSize: positiveInteger(
+      "maxFileSize",
+      options.maxFileSize ?? 1073741824,
+    ),
+    blockedExtensions: (options.blockedExtensions ?? [".exe"]).map((ext) =>
+      (ext.startsWith(".") ? ext : `.${ext}`).toLowerCase()
+    ),
+    now: options.now ?? Date.now,
+    publicUrl: options.publicUrl?.replace(/\/+$/, ""),
+  };
+}

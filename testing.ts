@@ -1,0 +1,52 @@
+/**
+ * A DocSpace emulator for tests: an in-memory portal that speaks the chunked-upload protocol strictly,
+ * as ONLYOFFICE DocSpace 3.7 does. It computes numbered-chunk lengths from `Content-Length` the way the
+ * server does, so a badly framed chunk fails at finalize here too; it logs every request and can inject
+ * proxy faults (error statuses, dropped responses, latency, slow reads).
+ *
+ * Run it as a program to serve it: `deno run -A testing.ts --port 8080` (or `PORT=8080`); it prints the
+ * URL and the default token.
+ *
+ * @example Serve an emulator for a test
+ * ```ts
+ * import { startEmulator } from "@docspace-tools/upload/testing";
+ * import { assertEquals } from "@std/assert";
+ *
+ * await using server = await startEmulator();
+ * const response = await fetch(`${server.url}/api/2.0/files/1/upload/create_session`, {
+ *   method: "POST",
+ *   headers: { authorization: `Bearer ${server.token}`, "content-type": "application/json" },
+ *   body: JSON.stringify({ fileName: "report.docx", fileSize: 3 }),
+ * });
+ * assertEquals(response.status, 200);
+ * assertEquals(server.emulator.sessions().length, 1);
+ * ```
+ *
+ * @module
+ */
+import { parseArgs } from "@std/cli/parse-args";
+import { startEmulator } from "./src/emulator/serve.ts";
+
+export * from "./src/emulator/chunk_length.ts";
+export * from "./src/emulator/emulator.ts";
+export type { Fault, FaultMatch } from "./src/emulator/faults.ts";
+export type {
+  EmulatorFolder,
+  EmulatorOptions,
+  EmulatorUser,
+  ResolvedEmulatorOptions,
+} from "./src/emulator/options.ts";
+export * from "./src/emulator/request_log.ts";
+export * from "./src/emulator/serve.ts";
+export type { SessionInfo, StoredFile } from "./src/emulator/state.ts";
+
+if (import.meta.main) {
+  const args = parseArgs(Deno.args, { string: ["port", "hostname"] });
+  const port = Number(args.port ?? Deno.env.get("PORT") ?? 8080);
+  const server = await startEmulator({
+    port,
+    hostname: args.hostname ?? "127.0.0.1",
+  });
+  console.log(`DocSpace emulator listening on ${server.url}`);
+  console.log(`Token: ${server.token} (Authorization: Bearer ${server.token})`);
+}
