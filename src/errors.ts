@@ -23,6 +23,7 @@ export interface DocSpaceErrorOptions {
 const STEP_LABELS: Record<string, string> = {
   settings: "Reading the upload settings",
   create: "Creating the upload session",
+  check: "Checking for existing files",
   finalize: "Finalizing the upload",
   abort: "Aborting the upload session",
 };

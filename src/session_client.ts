@@ -302,6 +302,42 @@ export class SessionClient {
   }
 
   /**
+   * Asks which of some titles already exist in a folder (`POST /api/2.0/files/{folderId}/upload/check`,
+   * as the web client does before it uploads).
+   *
+   * @param folderId The folder's id.
+   * @param titles The file titles to look for.
+   * @param signal Aborts the request.
+   * @returns The titles that exist in the folder.
+   * @throws {DocSpaceError} If the request fails.
+   */
+  async existingTitles(
+    folderId: number | string,
+    titles: string[],
+    signal?: AbortSignal,
+  ): Promise<string[]> {
+    const headers = new Headers(this.#headers);
+    headers.set("content-type", "application/json");
+    const reply = await send(
+      "check",
+      this.#fetch,
+      `${this.url}/api/2.0/files/${
+        encodeURIComponent(String(folderId))
+      }/upload/check`,
+      {
+        method: "POST",
+        headers,
+        body: JSON.stringify({ folderId, filesTitle: titles }),
+        signal: signal ?? null,
+      },
+    );
+    const response = envelope("check", reply);
+    return Array.isArray(response)
+      ? response.filter((t) => typeof t === "string")
+      : [];
+  }
+
+  /**
    * Sends one chunk to the session's `location`, framed byte-exactly (see {@linkcode createChunkBody}).
    *
    * @param location The session's location.
