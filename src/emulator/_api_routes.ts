@@ -106,7 +106,7 @@ function createInFolder(
   return envelope(c, wrap ? { success: true, data: opened.data } : opened.data);
 }
 
-/** Adds the /api/2.0 routes: settings, authentication, create_session, session, edit_session. */
+/** Adds the /api/2.0 routes: settings, authentication, create_session, session, upload/check, edit_session. */
 export function addApiRoutes(app: Hono, core: EmulatorCore): void {
   const { options, state } = core;
   app.get("/api/2.0/files/settings", (c) =>
@@ -162,6 +162,37 @@ export function addApiRoutes(app: Hono, core: EmulatorCore): void {
     "/api/2.0/files/:folderId/session",
     (c) => createInFolder(core, c, false),
   );
+  // The web client's check before uploading: which of these titles already exist in the folder.
+  app.post("/api/2.0/files/:folderId/upload/check", (c) => {
+    const context = contextOf(core, c.req.raw);
+    if (context.user === undefined) {
+      return envelopeError(c, 401, "Unauthorized");
+    }
+    const folder = state.folders.get(c.req.param("folderId") ?? "");
+    if (folder === undefined) {
+      return envelopeError(c, 404, "The required folder was not found");
+    }
+    let titles: unknown = undefined;
+    try {
+      const json = JSON.parse(new TextDecoder().decode(context.body));
+      titles = Object.entries(json ?? {}).find(([k]) =>
+        k.toLowerCase() === "filestitle"
+      )?.[1];
+    } catch { /* handled below */ }
+    if (!Array.isArray(titles)) {
+      return envelopeError(
+        c,
+        400,
+        "Value cannot be null. (Parameter 'filesTitle')",
+      );
+    }
+    const existing = new Set(
+      state.files.filter((f) => String(f.folderId) === String(folder.id)).map((
+        f,
+      ) => f.title),
+    );
+    return envelope(c, titles.filter((t) => existing.has(t)));
+  });
   app.post("/api/2.0/files/file/:fileId/edit_session", (c) => {
     const user = contextOf(core, c.req.raw).user;
     if (user === undefined) return envelopeError(c, 401, "Unauthorized");

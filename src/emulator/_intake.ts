@@ -118,9 +118,19 @@ export async function intake(
   }
   try {
     if (fault?.kind === "latency") await delay(fault.ms);
-    const body = fault?.kind === "slow-reader"
-      ? await readSlowly(request, fault.bytesPerSecond)
-      : new Uint8Array(await request.arrayBuffer());
+    let body: Uint8Array;
+    try {
+      body = fault?.kind === "slow-reader"
+        ? await readSlowly(request, fault.bytesPerSecond)
+        : new Uint8Array(await request.arrayBuffer());
+    } catch (error) {
+      // The client went away mid-body (an aborted upload): nothing is stored and nobody reads the answer.
+      entry.status = 499;
+      entry.message = `The client closed the request before its body arrived: ${
+        error instanceof Error ? error.message : String(error)
+      }`;
+      return new Response(null, { status: 499 });
+    }
     let response: Response;
     if (fault?.kind === "status") {
       response = statusResponse(fault);

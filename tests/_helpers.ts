@@ -1,0 +1,38 @@
+// Shared test helpers: random bytes, SHA-256, and streams cut into uneven pieces.
+import { encodeHex } from "@std/encoding/hex";
+
+/** Random bytes; crypto.getRandomValues fills at most 64 KiB a call. */
+export function randomBytes(size: number): Uint8Array<ArrayBuffer> {
+  const bytes = new Uint8Array(size);
+  for (let i = 0; i < size; i += 65536) {
+    crypto.getRandomValues(bytes.subarray(i, Math.min(size, i + 65536)));
+  }
+  return bytes;
+}
+
+/** The SHA-256 of some bytes, as hex. */
+export async function sha256(bytes: Uint8Array | Blob): Promise<string> {
+  const buffer = bytes instanceof Blob
+    ? await bytes.arrayBuffer()
+    : bytes.slice().buffer;
+  return encodeHex(
+    new Uint8Array(await crypto.subtle.digest("SHA-256", buffer)),
+  );
+}
+
+/** A stream of the bytes in pieces of the given sizes, cycling through them. */
+export function streamOf(
+  bytes: Uint8Array,
+  pieceSizes: number[] = [1000, 7, 65536, 3, 100_000],
+): ReadableStream<Uint8Array> {
+  let offset = 0;
+  let i = 0;
+  return new ReadableStream({
+    pull(controller) {
+      if (offset >= bytes.length) return controller.close();
+      const size = pieceSizes[i++ % pieceSizes.length]!;
+      controller.enqueue(bytes.slice(offset, offset + size));
+      offset += size;
+    },
+  }, { highWaterMark: 0 });
+}

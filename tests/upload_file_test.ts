@@ -1,0 +1,625 @@
+import { assertEquals, assertRejects } from "@std/assert";
+import { DocSpaceError, uploadFile, type UploadProgress } from "../mod.ts";
+import { startEmulator } from "../testing.ts";
+import { randomBytes, sha256, streamOf } from "./_helpers.ts";
+
+const CHUNK = 64 * 1024;
+const SIZES = [0, 1, 511, CHUNK - 1, CHUNK, CHUNK + 1, 3 * CHUNK + 123];
+const FAST_RETRY = { minDelay: 1, maxDelay: 5 };
+
+for (const folderId of [1, "sbox-1"] as const) {
+  const mode = typeof folderId === "number" ? "numbered" : "sequential";
+  for (const from of ["Blob", "stream"] as const) {
+    Deno.test(`uploadFile delivers byte-exact files from a ${from}, ${mode} mode, sizes ${SIZES}`, async () => {
+      await using portal = await startEmulator({ chunkUploadSize: CHUNK });
+      for (const size of SIZES) {
+        const bytes = randomBytes(size);
+        const file = await uploadFile(
+          from === "Blob" ? new Blob([bytes]) : streamOf(bytes),
+          {
+            url: portal.url,
+            token: portal.token,
+            folderId,
+            fileName: `file-${size}.bin`,
+            fileSize: size,
+          },
+        );
+        assertEquals(file.title, `file-${size}.bin`);
+        assertEquals(file.folderId, folderId);
+        const stored = portal.emulator.file(file.id);
+        assertEquals(stored?.bytes.length, size);
+        assertEquals(await sha256(stored!.bytes), await sha256(bytes));
+      }
+      assertEquals(portal.emulator.sessions(), []);
+      // Chunk sizes follow the server's settings: every chunk but the last is exactly CHUNK bytes.
+      const chunks = portal.emulator.log.filter((e) => e.mode === mode);
+      const last = chunks.at(-1)!;
+      assertEquals(last.computedLength, (3 * CHUNK + 123) % CHUNK);
+      assertEquals(chunks.at(-2)?.computedLength, CHUNK);
+    });
+  }
+}
+
+Deno.test("uploadFile sends the exact request sequence for a numbered upload", async () => {
+  await using portal = await startEmulator({ chunkUploadSize: CHUNK });
+  const bytes = randomBytes(2 * CHUNK + 5);
+  await uploadFile(new Blob([bytes]), {
+    url: portal.url,
+    token: portal.token,
+    folderId: 1,
+    fileName: "seq.bin",
+    concurrency: 1,
+  });
+  assertEquals(
+    portal.emulator.log.map((
+      e,
+    ) => [e.method, e.mode, e.chunkNumber, e.computedLength, e.status]),
+    [
+      ["GET", "settings", undefined, undefined, 200],
+      ["POST", "create", undefined, undefined, 200],
+      ["POST", "numbered", 1, CHUNK, 200],
+      ["POST", "numbered", 2, CHUNK, 200],
+      ["POST", "numbered", 3, 5, 200],
+      ["POST", "finalize", undefined, undefined, 201],
+    ],
+  );
+});
+
+Deno.test("uploadFile sends a file smaller than one chunk in one request, without finalize", async () => {
+  await using portal = await startEmulator({ chunkUploadSize: CHUNK });
+  const bytes = randomBytes(1000);
+  const file = await uploadFile(new File([bytes], "small.txt"), {
+    url: portal.url,
+    token: portal.token,
+    folderId: 1,
+  });
+  assertEquals(file.title, "small.txt");
+  assertEquals(portal.emulator.log.map((e) => e.mode), [
+    "settings",
+    "create",
+    "small",
+  ]);
+  assertEquals(
+    await sha256(portal.emulator.file(file.id)!.bytes),
+    await sha256(bytes),
+  );
+});
+
+Deno.test("uploadFile runs at most `concurrency` chunk requests at once, capped by the server", async () => {
+  await using portal = await startEmulator({
+    chunkUploadSize: CHUNK,
+    maxUploadThreadCount: 4,
+  });
+  const bytes = randomBytes(12 * CHUNK);
+  const numbered = (e: { mode: string }) => e.mode === "numbered";
+  portal.emulator.injectFault({
+    kind: "latency",
+    ms: 30,
+    times: 100,
+    match: { mode: "numbered" },
+  });
+  await uploadFile(new Blob([bytes]), {
+    url: portal.url,
+    token: portal.token,
+    folderId: 1,
+    fileName: "a.bin",
+  });
+  assertEquals(portal.emulator.peakConcurrency(numbered), 3);
+
+  portal.emulator.log.length = 0;
+  portal.emulator.injectFault({
+    kind: "latency",
+    ms: 30,
+    times: 100,
+    match: { mode: "numbered" },
+  });
+  const file = await uploadFile(new Blob([bytes]), {
+    url: portal.url,
+    token: portal.token,
+    folderId: 1,
+    fileName: "b.bin",
+    concurrency: 10,
+  });
+  assertEquals(portal.emulator.peakConcurrency(numbered), 4);
+  assertEquals(
+    await sha256(portal.emulator.file(file.id)!.bytes),
+    await sha256(bytes),
+  );
+});
+
+Deno.test("uploadFile re-sends chunks after 503s and lost responses and still delivers every byte", async () => {
+  await using portal = await startEmulator({ chunkUploadSize: CHUNK });
+  const bytes = randomBytes(5 * CHUNK + 77);
+  portal.emulator.injectFault({
+    kind: "status",
+    status: 503,
+    times: 2,
+    match: { chunkNumber: 2 },
+  });
+  portal.emulator.injectFault({
+    kind: "drop-after-store",
+    match: { chunkNumber: 4 },
+  });
+  portal.emulator.injectFault({
+    kind: "status",
+    status: 502,
+    match: { mode: "create" },
+  });
+  const retries: string[] = [];
+  const file = await uploadFile(streamOf(bytes), {
+    url: portal.url,
+    token: portal.token,
+    folderId: 1,
+    fileName: "flaky.bin",
+    fileSize: bytes.length,
+    retry: FAST_RETRY,
+    onRetry: (error) => retries.push(`${error.step} ${error.status ?? "lost"}`),
+  });
+  assertEquals(
+    await sha256(portal.emulator.file(file.id)!.bytes),
+    await sha256(bytes),
+  );
+  assertEquals(retries.sort(), [
+    "chunk 2 503",
+    "chunk 2 503",
+    "chunk 4 lost",
+    "create 502",
+  ]);
+  const sends = portal.emulator.log.filter((e) => e.mode === "numbered").map((
+    e,
+  ) => e.chunkNumber);
+  assertEquals(sends.filter((n) => n === 2).length, 3);
+  assertEquals(sends.filter((n) => n === 4).length, 2);
+});
+
+Deno.test("uploadFile honours Retry-After", async () => {
+  await using portal = await startEmulator({ chunkUploadSize: CHUNK });
+  portal.emulator.injectFault({
+    kind: "status",
+    status: 429,
+    retryAfter: 1,
+    match: { chunkNumber: 1 },
+  });
+  const waits: number[] = [];
+  await uploadFile(new Blob([randomBytes(CHUNK + 1)]), {
+    url: portal.url,
+    token: portal.token,
+    folderId: 1,
+    fileName: "slow.bin",
+    retry: FAST_RETRY,
+    onRetry: (_error, _attempt, wait) => waits.push(wait),
+  });
+  assertEquals(waits, [1000]);
+});
+
+Deno.test("uploadFile gives up on a persistent 502 proxy page with a clear error", async () => {
+  await using portal = await startEmulator({ chunkUploadSize: CHUNK });
+  portal.emulator.injectFault({
+    kind: "status",
+    status: 502,
+    times: 1000,
+    match: { chunkNumber: 1 },
+  });
+  const error = await assertRejects(
+    () =>
+      uploadFile(new Blob([randomBytes(2 * CHUNK)]), {
+        url: portal.url,
+        token: portal.token,
+        folderId: 1,
+        fileName: "down.bin",
+        retry: { ...FAST_RETRY, attempts: 3 },
+      }),
+    DocSpaceError,
+    "Uploading chunk 1 failed: HTTP 502 Bad Gateway with a non-JSON body (content type text/html), probably from a proxy in front of the portal",
+  );
+  assertEquals(error.step, "chunk 1");
+  assertEquals(error.status, 502);
+  assertEquals(error.transient, true);
+  assertEquals(
+    portal.emulator.log.filter((e) =>
+      e.chunkNumber === 1 && e.mode === "numbered"
+    ).length,
+    3,
+  );
+  assertEquals(portal.emulator.log.at(-1)?.mode, "abort");
+  assertEquals(portal.emulator.sessions(), []);
+});
+
+Deno.test("uploadFile fails at once on 413 from a proxy, naming the fix", async () => {
+  await using portal = await startEmulator({ chunkUploadSize: CHUNK });
+  portal.emulator.injectFault({
+    kind: "status",
+    status: 413,
+    match: { chunkNumber: 1 },
+  });
+  const error = await assertRejects(
+    () =>
+      uploadFile(new Blob([randomBytes(2 * CHUNK)]), {
+        url: portal.url,
+        token: portal.token,
+        folderId: 1,
+        fileName: "big.bin",
+        concurrency: 1,
+        retry: FAST_RETRY,
+      }),
+    DocSpaceError,
+    "refused the request body as too large; use a smaller chunk size or raise the proxy's limit",
+  );
+  assertEquals(error.status, 413);
+  assertEquals(
+    portal.emulator.log.filter((e) =>
+      e.chunkNumber === 1 && e.mode === "numbered"
+    ).length,
+    1,
+  );
+  assertEquals(portal.emulator.files(), []);
+});
+
+Deno.test("uploadFile reports the server's refusals with step, status and message", async () => {
+  await using portal = await startEmulator({
+    chunkUploadSize: CHUNK,
+    maxFileSize: 10 * CHUNK,
+    users: [{ id: "admin", tokens: ["good"] }, {
+      id: "guest",
+      tokens: ["guest"],
+    }],
+    folders: [{ id: 1 }, { id: 2, writers: ["admin"] }],
+  });
+  const upload = (
+    token: string,
+    folderId: number,
+    fileName = "x.bin",
+    size = 10,
+  ) =>
+    uploadFile(new Blob([new Uint8Array(size)]), {
+      url: portal.url,
+      token,
+      folderId,
+      fileName,
+      retry: FAST_RETRY,
+    });
+  const cases: [Promise<unknown>, number, string][] = [
+    [upload("bad", 1), 401, "Creating the upload session failed: "],
+    [
+      upload("good", 404),
+      404,
+      "The required folder was not found (HTTP 404: check the folder id and the portal URL)",
+    ],
+    [
+      upload("guest", 2),
+      403,
+      "Access denied (HTTP 403: the token's user may not upload into this folder)",
+    ],
+    [
+      upload("good", 1, "huge.bin", 11 * CHUNK),
+      402,
+      "The maximum file size is exceeded",
+    ],
+    [
+      upload("good", 1, "virus.exe"),
+      415,
+      "Sorry, this file format isn't supported (HTTP 415)",
+    ],
+  ];
+  for (const [promise, status, message] of cases) {
+    const error = await assertRejects(() => promise, DocSpaceError, message);
+    assertEquals([error.step, error.status, error.transient], [
+      "create",
+      status,
+      false,
+    ]);
+  }
+  assertEquals(portal.emulator.files(), []);
+});
+
+Deno.test("uploadFile never puts the token in an error", async () => {
+  await using portal = await startEmulator({ chunkUploadSize: CHUNK });
+  portal.emulator.injectFault({ kind: "status", status: 500, times: 10 });
+  const error = await assertRejects(
+    () =>
+      uploadFile(new Blob([randomBytes(2 * CHUNK)]), {
+        url: portal.url,
+        token: portal.token,
+        folderId: 1,
+        fileName: "t.bin",
+        retry: { ...FAST_RETRY, attempts: 2 },
+      }),
+    DocSpaceError,
+  );
+  const seen = [
+    error.message,
+    String(error.stack),
+    JSON.stringify(error),
+    Deno.inspect(error),
+  ].join("\n");
+  assertEquals(seen.includes(portal.token), false);
+  for (const entry of portal.emulator.log) {
+    assertEquals(JSON.stringify(entry).includes(portal.token), false);
+  }
+});
+
+Deno.test("uploadFile aborted mid-upload aborts in-flight requests and the session", async () => {
+  await using portal = await startEmulator({ chunkUploadSize: CHUNK });
+  portal.emulator.injectFault({
+    kind: "latency",
+    ms: 50,
+    times: 100,
+    match: { mode: "numbered" },
+  });
+  const controller = new AbortController();
+  const reason = new Error("user cancelled");
+  const promise = uploadFile(new Blob([randomBytes(20 * CHUNK)]), {
+    url: portal.url,
+    token: portal.token,
+    folderId: 1,
+    fileName: "cancel.bin",
+    signal: controller.signal,
+    onProgress: (p) => {
+      if (p.chunksConfirmed === 2) controller.abort(reason);
+    },
+  });
+  const error = await assertRejects(() => promise);
+  assertEquals(error, reason);
+  assertEquals(portal.emulator.sessions(), []);
+  assertEquals(portal.emulator.files(), []);
+  assertEquals(portal.emulator.log.filter((e) => e.mode === "abort").length, 1);
+  const sent = portal.emulator.log.filter((e) => e.mode === "numbered").length;
+  assertEquals(sent < 20, true, `${sent} chunks sent after the abort`);
+});
+
+for (
+  const [label, mode, folderId, bytes, declared] of [
+    ["longer", "numbered", 1, 3 * CHUNK + 10, 3 * CHUNK],
+    ["shorter", "numbered", 1, 2 * CHUNK, 3 * CHUNK],
+    ["longer", "sequential", "sbox-1", 2 * CHUNK + 1, 2 * CHUNK],
+    ["shorter", "sequential", "sbox-1", CHUNK + 7, 2 * CHUNK],
+    ["longer", "small-file", 1, 100, 99],
+    ["shorter", "small-file", 1, 98, 99],
+  ] as const
+) {
+  Deno.test(`uploadFile refuses a stream ${label} than fileSize (${mode}) and creates no file`, async () => {
+    await using portal = await startEmulator({ chunkUploadSize: CHUNK });
+    const message = label === "longer"
+      ? `Cannot upload "w.bin": the stream has more bytes than fileSize (${declared}); nothing was finalized`
+      : `Cannot upload "w.bin": the stream ended after ${bytes} bytes but fileSize is ${declared}; nothing was finalized`;
+    await assertRejects(
+      () =>
+        uploadFile(streamOf(randomBytes(bytes)), {
+          url: portal.url,
+          token: portal.token,
+          folderId,
+          fileName: "w.bin",
+          fileSize: declared,
+          abortSessionOnFailure: false,
+        }),
+      RangeError,
+      message,
+    );
+    assertEquals(portal.emulator.files(), []);
+    assertEquals(portal.emulator.sessions(), []);
+    assertEquals(portal.emulator.log.some((e) => e.mode === "finalize"), false);
+  });
+}
+
+Deno.test("uploadFile reports monotonic byte-level progress that ends at the total", async () => {
+  await using portal = await startEmulator({ chunkUploadSize: CHUNK });
+  const size = 7 * CHUNK + 3;
+  const seen: UploadProgress[] = [];
+  await uploadFile(new Blob([randomBytes(size)]), {
+    url: portal.url,
+    token: portal.token,
+    folderId: 1,
+    fileName: "p.bin",
+    onProgress: (p) => seen.push(p),
+  });
+  for (let i = 1; i < seen.length; i++) {
+    const [a, b] = [seen[i - 1]!, seen[i]!];
+    assertEquals(
+      b.bytesSent >= a.bytesSent && b.bytesConfirmed >= a.bytesConfirmed,
+      true,
+    );
+    assertEquals(b.bytesConfirmed <= b.bytesSent, true);
+  }
+  assertEquals(seen[0], {
+    bytesSent: 0,
+    bytesConfirmed: 0,
+    totalBytes: size,
+    chunksConfirmed: 0,
+    totalChunks: 8,
+  });
+  assertEquals(seen.at(-1), {
+    bytesSent: size,
+    bytesConfirmed: size,
+    totalBytes: size,
+    chunksConfirmed: 8,
+    totalChunks: 8,
+  });
+});
+
+Deno.test("uploadFile resumes a crashed upload, re-sending only the missing chunks", async () => {
+  await using portal = await startEmulator({ chunkUploadSize: CHUNK });
+  const bytes = randomBytes(6 * CHUNK + 9);
+  let state: unknown;
+  const crash = new Error("process killed");
+  let chunkRequests = 0;
+  // A fetch that dies on the fifth chunk request, as a killed process would.
+  const dying: typeof fetch = (input, init) => {
+    if (String(input).includes("chunkNumber=") && ++chunkRequests === 5) {
+      return Promise.reject(crash);
+    }
+    return fetch(input, init);
+  };
+  await assertRejects(() =>
+    uploadFile(new Blob([bytes]), {
+      url: portal.url,
+      token: portal.token,
+      folderId: 1,
+      fileName: "resume.bin",
+      concurrency: 1,
+      fetch: dying,
+      retry: { attempts: 1 },
+      abortSessionOnFailure: false,
+      onState: (s) => state = JSON.parse(JSON.stringify(s)),
+    })
+  );
+  assertEquals(portal.emulator.sessions().length, 1);
+  assertEquals((state as { confirmedChunks: number[] }).confirmedChunks, [
+    1,
+    2,
+    3,
+    4,
+  ]);
+  portal.emulator.log.length = 0;
+  const file = await uploadFile(streamOf(bytes), {
+    url: portal.url,
+    token: portal.token,
+    folderId: 1,
+    fileName: "resume.bin",
+    fileSize: bytes.length,
+    resume: state as never,
+  });
+  assertEquals(
+    portal.emulator.log.filter((e) => e.mode === "numbered").map((e) =>
+      e.chunkNumber
+    ).sort(),
+    [5, 6, 7],
+  );
+  assertEquals(portal.emulator.log.some((e) => e.mode === "create"), false);
+  assertEquals(
+    await sha256(portal.emulator.file(file.id)!.bytes),
+    await sha256(bytes),
+  );
+});
+
+Deno.test("uploadFile explains a lost finalize reply instead of claiming failure blindly", async () => {
+  await using portal = await startEmulator({ chunkUploadSize: CHUNK });
+  portal.emulator.injectFault({
+    kind: "drop-after-store",
+    match: { mode: "finalize" },
+  });
+  const error = await assertRejects(
+    () =>
+      uploadFile(new Blob([randomBytes(2 * CHUNK)]), {
+        url: portal.url,
+        token: portal.token,
+        folderId: 1,
+        fileName: "lost.bin",
+        retry: FAST_RETRY,
+      }),
+    DocSpaceError,
+    "Finalizing the upload failed: the reply to an earlier attempt was lost and the session is now gone, so the file was most likely created; check the folder before uploading again",
+  );
+  assertEquals(error.step, "finalize");
+  assertEquals(portal.emulator.files().length, 1);
+});
+
+Deno.test("uploadFile does not blindly re-send a sequential chunk", async () => {
+  await using portal = await startEmulator({ chunkUploadSize: CHUNK });
+  portal.emulator.injectFault({
+    kind: "status",
+    status: 503,
+    match: { mode: "sequential" },
+  });
+  const error = await assertRejects(
+    () =>
+      uploadFile(new Blob([randomBytes(3 * CHUNK)]), {
+        url: portal.url,
+        token: portal.token,
+        folderId: "sbox-1",
+        fileName: "s.bin",
+        retry: FAST_RETRY,
+      }),
+    DocSpaceError,
+    "sequential chunks are not re-sent because the server may have counted this one, so start the upload again",
+  );
+  assertEquals(error.step, "chunk 1");
+  assertEquals(
+    portal.emulator.log.filter((e) => e.mode === "sequential").length,
+    1,
+  );
+  assertEquals(portal.emulator.sessions(), []);
+});
+
+Deno.test("uploadFile checks its options before any request", async () => {
+  await using portal = await startEmulator({ chunkUploadSize: CHUNK });
+  const base = {
+    url: portal.url,
+    token: portal.token,
+    folderId: 1,
+    fileName: "o.bin",
+  };
+  const blob = new Blob([new Uint8Array(10)]);
+  await assertRejects(
+    () => uploadFile(blob, { ...base, chunkSize: 1000 }),
+    RangeError,
+    "multiple of 512",
+  );
+  await assertRejects(
+    () => uploadFile(blob, { ...base, fileSize: 11 }),
+    RangeError,
+    "fileSize is 11 but the Blob has 10 bytes",
+  );
+  await assertRejects(
+    () => uploadFile(streamOf(new Uint8Array(3)), base),
+    TypeError,
+    "fileSize is required for a stream",
+  );
+  await assertRejects(
+    () => uploadFile(blob, { ...base, fileName: undefined as never }),
+    TypeError,
+    "fileName is required",
+  );
+  await assertRejects(
+    () => uploadFile(blob, { ...base, folderId: 0 }),
+    TypeError,
+    "folderId must be a positive integer",
+  );
+  await assertRejects(
+    () => uploadFile(blob, { ...base, concurrency: 0 }),
+    RangeError,
+    "concurrency must be a positive integer",
+  );
+  await assertRejects(
+    () => uploadFile(blob, { ...base, url: "ftp://x" }),
+    TypeError,
+    "url must be the portal's http(s) URL",
+  );
+  await assertRejects(
+    () => uploadFile(blob, { ...base, token: "" }),
+    TypeError,
+    "token is empty",
+  );
+  assertEquals(portal.emulator.log, []);
+  await assertRejects(
+    () =>
+      uploadFile(new Blob([new Uint8Array(3 * CHUNK)]), {
+        ...base,
+        chunkSize: CHUNK / 2,
+      }),
+    RangeError,
+    `chunkSize ${CHUNK / 2} differs from the server's chunkUploadSize ${CHUNK}`,
+  );
+  assertEquals(portal.emulator.log.map((e) => e.mode), ["settings"]);
+});
+
+Deno.test("uploadFile sends a smaller chunk size in sequential mode when asked", async () => {
+  await using portal = await startEmulator({ chunkUploadSize: CHUNK });
+  const bytes = randomBytes(2 * CHUNK + 1);
+  const file = await uploadFile(new Blob([bytes]), {
+    url: portal.url,
+    token: portal.token,
+    folderId: 1,
+    fileName: "small-chunks.bin",
+    mode: "sequential",
+    chunkSize: CHUNK / 4,
+  });
+  assertEquals(typeof file.id, "number");
+  assertEquals(
+    portal.emulator.log.filter((e) => e.mode === "sequential").length,
+    9,
+  );
+  assertEquals(
+    await sha256(portal.emulator.file(file.id)!.bytes),
+    await sha256(bytes),
+  );
+});
