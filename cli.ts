@@ -1,0 +1,27 @@
+/**
+ * The command-line uploader: big files into ONLYOFFICE DocSpace through chunked upload sessions,
+ * with progress bars, several files at once, and resume after Ctrl-C or a crash.
+ *
+ * ```sh
+ * DOCSPACE_URL=https://example.onlyoffice.com DOCSPACE_TOKEN=sk-… \
+ *   deno run -A cli.ts video.mp4 photos/ --folder 1234
+ * ```
+ *
+ * Run `deno run -A cli.ts --help` for every option.
+ *
+ * @module
+ */
+import { denoIo } from "./cli/io.ts";
+import { EXIT, main } from "./cli/main.ts";
+
+export { type CliIo, EXIT, main } from "./cli/main.ts";
+
+if (import.meta.main) {
+  const interrupt = new AbortController();
+  Deno.addSignalListener("SIGINT", () => {
+    // A second Ctrl-C does not wait for the clean stop.
+    if (interrupt.signal.aborted) Deno.exit(EXIT.interrupted);
+    interrupt.abort(new DOMException("Interrupted", "AbortError"));
+  });
+  Deno.exit(await main(Deno.args, denoIo(interrupt.signal)));
+}
