@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { chunkFrame } from "./_chunk_frame.ts";
 
 /** Options for {@linkcode createChunkBody}. */
 export interface ChunkBodyOptions {
@@ -24,21 +25,15 @@ export interface ChunkBodyOptions {
 
 /** A chunk request body and the headers that must go with it. */
 export interface ChunkBody {
-  /** The whole multipart body; the chunk's bytes are referenced, not copied. */
-  body: Blob;
+  /**
+   * The whole multipart body: a Blob that references a Blob chunk's bytes, or one Uint8Array holding a
+   * copy of a Uint8Array chunk's bytes.
+   */
+  body: Blob | Uint8Array<ArrayBuffer>;
   /** The `Content-Type` header value, `multipart/form-data; boundary=…`. */
   contentType: string;
   /** The body's exact length in bytes, for the `Content-Length` header. */
   contentLength: number;
-}
-
-const BOUNDARY = /^[0-9A-Za-z'()+_,\-./:=?]{1,70}$/;
-const encoder = new TextEncoder();
-
-function randomBoundary(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(12));
-  return "----DocSpaceUpload" +
-    Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /**
@@ -51,7 +46,7 @@ function randomBoundary(): string {
  * length. This builds that exact shape:
  * `--B\r\n`, the two headers, `\r\n`, the bytes, `\r\n--B--\r\n`.
  *
- * @param chunk The chunk's bytes.
+ * @param chunk The chunk's bytes: a Blob (referenced, not copied) or a Uint8Array (copied once).
  * @param options The boundary and the part's file name.
  * @returns The body, its content type and its exact length.
  * @throws {TypeError} If the boundary is not a valid multipart boundary.
@@ -63,37 +58,29 @@ function randomBoundary(): string {
  *
  * const { body, contentType, contentLength } = createChunkBody(new Blob(["hello"]), { boundary: "B" });
  * assertEquals(contentType, "multipart/form-data; boundary=B");
- * assertEquals(contentLength, body.size);
+ * assertEquals(contentLength, 123);
  * assertEquals(
- *   await body.text(),
+ *   await new Blob([body]).text(),
  *   '--B\r\nContent-Disposition: form-data; name="file"; filename="blob"\r\n' +
  *     "Content-Type: application/octet-stream\r\n\r\nhello\r\n--B--\r\n",
  * );
  * ```
  */
 export function createChunkBody(
-  chunk: Blob,
+  chunk: Blob | Uint8Array,
   options: ChunkBodyOptions = {},
 ): ChunkBody {
-  const boundary = options.boundary ?? randomBoundary();
-  if (!BOUNDARY.test(boundary)) {
-    throw new TypeError(
-      `Cannot frame chunk: boundary must be 1-70 characters of [0-9A-Za-z'()+_,-./:=?], received ${
-        JSON.stringify(boundary)
-      }`,
-    );
-  }
-  const fileName = encodeURIComponent(options.fileName ?? "blob");
-  const head = encoder.encode(
-    `--${boundary}\r\n` +
-      `Content-Disposition: form-data; name="file"; filename="${fileName}"\r\n` +
-      `Content-Type: application/octet-stream\r\n\r\n`,
+  const { head, tail, contentType } = chunkFrame(
+    options.boundary,
+    options.fileName,
   );
-  const tail = encoder.encode(`\r\n--${boundary}--\r\n`);
-  const body = new Blob([head, chunk, tail]);
-  return {
-    body,
-    contentType: `multipart/form-data; boundary=${boundary}`,
-    contentLength: body.size,
-  };
+  if (chunk instanceof Blob) {
+    const body = new Blob([head, chunk, tail]);
+    return { body, contentType, contentLength: body.size };
+  }
+  const body = new Uint8Array(head.length + chunk.length + tail.length);
+  body.set(head);
+  body.set(chunk, head.length);
+  body.set(tail, head.length + chunk.length);
+  return { body, contentType, contentLength: body.length };
 }

@@ -6,7 +6,7 @@
  */
 import { DocSpaceError } from "./errors.ts";
 import { envelope, send, uploaderReply } from "./_reply.ts";
-import { createChunkBody } from "./chunk_body.ts";
+import { type ChunkBody, createChunkBody } from "./chunk_body.ts";
 
 /** The server's upload settings, from `GET /api/2.0/files/settings`. */
 export interface UploadSettings {
@@ -341,7 +341,8 @@ export class SessionClient {
    * Sends one chunk to the session's `location`, framed byte-exactly (see {@linkcode createChunkBody}).
    *
    * @param location The session's location.
-   * @param chunk The chunk's bytes.
+   * @param chunk The chunk's bytes (a Blob or a Uint8Array), or a body already framed by
+   * {@linkcode createChunkBody}.
    * @param options The chunk's number, the mode and an abort signal.
    * @returns `{ done: false }` while the session goes on; `{ done: true, file }` when the server completed
    * the file (the last sequential chunk, or the only request of a small file).
@@ -349,7 +350,7 @@ export class SessionClient {
    */
   async uploadChunk(
     location: string,
-    chunk: Blob,
+    chunk: Blob | Uint8Array | ChunkBody,
     options: UploadChunkOptions,
   ): Promise<ChunkResult> {
     const step = `chunk ${options.chunkNumber}`;
@@ -359,7 +360,10 @@ export class SessionClient {
       numbered ? `upload=true&chunkNumber=${options.chunkNumber}` : "",
       step,
     );
-    const { body, contentType } = createChunkBody(chunk);
+    const { body, contentType } =
+      chunk instanceof Blob || chunk instanceof Uint8Array
+        ? createChunkBody(chunk)
+        : chunk;
     const headers = new Headers(this.#headers);
     headers.set("content-type", contentType);
     const reply = await send(step, this.#fetch, url, {

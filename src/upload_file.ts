@@ -338,7 +338,8 @@ export async function uploadFile(
       progress.bytesSent += sizeOf(number);
       report();
     };
-    const markConfirmed = ({ number }: Chunk) => {
+    const markConfirmed = ({ number, release }: Chunk) => {
+      release();
       confirmed.add(number);
       progress.bytesConfirmed += sizeOf(number);
       progress.chunksConfirmed++;
@@ -353,6 +354,8 @@ export async function uploadFile(
       fileSize,
       small ? Math.max(chunkSize, fileSize) : chunkSize,
       confirmed,
+      // A worker releases its chunk's buffer before it takes the next, so one buffer per worker suffices.
+      numbered && !small ? concurrency : 1,
       describe,
     );
     const source_ = chunks;
@@ -370,7 +373,7 @@ export async function uploadFile(
       const chunk = (await next())!;
       markSent(chunk);
       file = await completing(retry, `chunk 1`, async () => {
-        const result = await client.uploadChunk(at, chunk.blob, {
+        const result = await client.uploadChunk(at, chunk.bytes, {
           chunkNumber: 1,
           numbered,
           signal,
@@ -396,7 +399,7 @@ export async function uploadFile(
           await withRetry(
             retry,
             () =>
-              client.uploadChunk(at, current.blob, {
+              client.uploadChunk(at, current.bytes, {
                 chunkNumber: current.number,
                 signal,
               }),
@@ -432,7 +435,7 @@ export async function uploadFile(
       for (let chunk = await next(); chunk; chunk = await next()) {
         markSent(chunk);
         try {
-          result = await client.uploadChunk(at, chunk.blob, {
+          result = await client.uploadChunk(at, chunk.bytes, {
             chunkNumber: chunk.number,
             numbered: false,
             signal,

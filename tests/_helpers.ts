@@ -36,3 +36,37 @@ export function streamOf(
     },
   }, { highWaterMark: 0 });
 }
+
+/** A byte stream (`type: "bytes"`, as files and sockets are) of the bytes, answering BYOB reads in small steps. */
+export function byteStreamOf(
+  bytes: Uint8Array,
+  step = 4099,
+): ReadableStream<Uint8Array> {
+  let offset = 0;
+  return new ReadableStream({
+    type: "bytes",
+    pull(controller) {
+      const request = controller.byobRequest;
+      if (offset >= bytes.length) {
+        controller.close();
+        request?.respond(0);
+        return;
+      }
+      if (request?.view) {
+        const view = new Uint8Array(
+          request.view.buffer,
+          request.view.byteOffset,
+          request.view.byteLength,
+        );
+        const n = Math.min(view.length, step, bytes.length - offset);
+        view.set(bytes.subarray(offset, offset + n));
+        offset += n;
+        request.respond(n);
+      } else {
+        const n = Math.min(step, bytes.length - offset);
+        controller.enqueue(bytes.slice(offset, offset + n));
+        offset += n;
+      }
+    },
+  });
+}

@@ -1,7 +1,7 @@
 import { assertEquals, assertRejects } from "@std/assert";
 import { DocSpaceError, uploadFile, type UploadProgress } from "../mod.ts";
 import { startEmulator } from "../testing.ts";
-import { randomBytes, sha256, streamOf } from "./_helpers.ts";
+import { byteStreamOf, randomBytes, sha256, streamOf } from "./_helpers.ts";
 
 const CHUNK = 64 * 1024;
 const SIZES = [0, 1, 511, CHUNK - 1, CHUNK, CHUNK + 1, 3 * CHUNK + 123];
@@ -9,13 +9,17 @@ const FAST_RETRY = { minDelay: 1, maxDelay: 5 };
 
 for (const folderId of [1, "sbox-1"] as const) {
   const mode = typeof folderId === "number" ? "numbered" : "sequential";
-  for (const from of ["Blob", "stream"] as const) {
+  for (const from of ["Blob", "stream", "byte stream"] as const) {
     Deno.test(`uploadFile delivers byte-exact files from a ${from}, ${mode} mode, sizes ${SIZES}`, async () => {
       await using portal = await startEmulator({ chunkUploadSize: CHUNK });
       for (const size of SIZES) {
         const bytes = randomBytes(size);
         const file = await uploadFile(
-          from === "Blob" ? new Blob([bytes]) : streamOf(bytes),
+          from === "Blob"
+            ? new Blob([bytes])
+            : from === "stream"
+            ? streamOf(bytes)
+            : byteStreamOf(bytes),
           {
             url: portal.url,
             token: portal.token,
@@ -367,74 +371,82 @@ Deno.test("uploadFile aborted mid-upload aborts in-flight requests and the sessi
   assertEquals(sent < 20, true, `${sent} chunks sent after the abort`);
 });
 
-for (
-  const [label, mode, folderId, bytes, declared] of [
-    ["longer", "numbered", 1, 3 * CHUNK + 10, 3 * CHUNK],
-    ["shorter", "numbered", 1, 2 * CHUNK, 3 * CHUNK],
-    ["longer", "sequential", "sbox-1", 2 * CHUNK + 1, 2 * CHUNK],
-    ["shorter", "sequential", "sbox-1", CHUNK + 7, 2 * CHUNK],
-    ["longer", "small-file", 1, 100, 99],
-    ["shorter", "small-file", 1, 98, 99],
-  ] as const
-) {
-  Deno.test(`uploadFile refuses a stream ${label} than fileSize (${mode}) and creates no file`, async () => {
+for (const kind of ["stream", "byte stream"] as const) {
+  for (
+    const [label, mode, folderId, bytes, declared] of [
+      ["longer", "numbered", 1, 3 * CHUNK + 10, 3 * CHUNK],
+      ["shorter", "numbered", 1, 2 * CHUNK, 3 * CHUNK],
+      ["longer", "sequential", "sbox-1", 2 * CHUNK + 1, 2 * CHUNK],
+      ["shorter", "sequential", "sbox-1", CHUNK + 7, 2 * CHUNK],
+      ["longer", "small-file", 1, 100, 99],
+      ["shorter", "small-file", 1, 98, 99],
+    ] as const
+  ) {
+    Deno.test(`uploadFile refuses a ${kind} ${label} than fileSize (${mode}) and creates no file`, async () => {
+      await using portal = await startEmulator({ chunkUploadSize: CHUNK });
+      const message = label === "longer"
+        ? `Cannot upload "w.bin": the stream has more bytes than fileSize (${declared}); nothing was finalized`
+        : `Cannot upload "w.bin": the stream ended after ${bytes} bytes but fileSize is ${declared}; nothing was finalized`;
+      await assertRejects(
+        () =>
+          uploadFile(
+            (kind === "stream" ? streamOf : byteStreamOf)(randomBytes(bytes)),
+            {
+              url: portal.url,
+              token: portal.token,
+              folderId,
+              fileName: "w.bin",
+              fileSize: declared,
+              abortSessionOnFailure: false,
+            },
+          ),
+        RangeError,
+        message,
+      );
+      assertEquals(portal.emulator.files(), []);
+      assertEquals(portal.emulator.sessions(), []);
+      assertEquals(
+        portal.emulator.log.some((e) => e.mode === "finalize"),
+        false,
+      );
+    });
+  }
+
+  Deno.test("uploadFile reports monotonic byte-level progress that ends at the total", async () => {
     await using portal = await startEmulator({ chunkUploadSize: CHUNK });
-    const message = label === "longer"
-      ? `Cannot upload "w.bin": the stream has more bytes than fileSize (${declared}); nothing was finalized`
-      : `Cannot upload "w.bin": the stream ended after ${bytes} bytes but fileSize is ${declared}; nothing was finalized`;
-    await assertRejects(
-      () =>
-        uploadFile(streamOf(randomBytes(bytes)), {
-          url: portal.url,
-          token: portal.token,
-          folderId,
-          fileName: "w.bin",
-          fileSize: declared,
-          abortSessionOnFailure: false,
-        }),
-      RangeError,
-      message,
-    );
-    assertEquals(portal.emulator.files(), []);
-    assertEquals(portal.emulator.sessions(), []);
-    assertEquals(portal.emulator.log.some((e) => e.mode === "finalize"), false);
+    const size = 7 * CHUNK + 3;
+    const seen: UploadProgress[] = [];
+    await uploadFile(new Blob([randomBytes(size)]), {
+      url: portal.url,
+      token: portal.token,
+      folderId: 1,
+      fileName: "p.bin",
+      onProgress: (p) => seen.push(p),
+    });
+    for (let i = 1; i < seen.length; i++) {
+      const [a, b] = [seen[i - 1]!, seen[i]!];
+      assertEquals(
+        b.bytesSent >= a.bytesSent && b.bytesConfirmed >= a.bytesConfirmed,
+        true,
+      );
+      assertEquals(b.bytesConfirmed <= b.bytesSent, true);
+    }
+    assertEquals(seen[0], {
+      bytesSent: 0,
+      bytesConfirmed: 0,
+      totalBytes: size,
+      chunksConfirmed: 0,
+      totalChunks: 8,
+    });
+    assertEquals(seen.at(-1), {
+      bytesSent: size,
+      bytesConfirmed: size,
+      totalBytes: size,
+      chunksConfirmed: 8,
+      totalChunks: 8,
+    });
   });
 }
-
-Deno.test("uploadFile reports monotonic byte-level progress that ends at the total", async () => {
-  await using portal = await startEmulator({ chunkUploadSize: CHUNK });
-  const size = 7 * CHUNK + 3;
-  const seen: UploadProgress[] = [];
-  await uploadFile(new Blob([randomBytes(size)]), {
-    url: portal.url,
-    token: portal.token,
-    folderId: 1,
-    fileName: "p.bin",
-    onProgress: (p) => seen.push(p),
-  });
-  for (let i = 1; i < seen.length; i++) {
-    const [a, b] = [seen[i - 1]!, seen[i]!];
-    assertEquals(
-      b.bytesSent >= a.bytesSent && b.bytesConfirmed >= a.bytesConfirmed,
-      true,
-    );
-    assertEquals(b.bytesConfirmed <= b.bytesSent, true);
-  }
-  assertEquals(seen[0], {
-    bytesSent: 0,
-    bytesConfirmed: 0,
-    totalBytes: size,
-    chunksConfirmed: 0,
-    totalChunks: 8,
-  });
-  assertEquals(seen.at(-1), {
-    bytesSent: size,
-    bytesConfirmed: size,
-    totalBytes: size,
-    chunksConfirmed: 8,
-    totalChunks: 8,
-  });
-});
 
 Deno.test("uploadFile resumes a crashed upload, re-sending only the missing chunks", async () => {
   await using portal = await startEmulator({ chunkUploadSize: CHUNK });
@@ -622,4 +634,27 @@ Deno.test("uploadFile sends a smaller chunk size in sequential mode when asked",
     await sha256(portal.emulator.file(file.id)!.bytes),
     await sha256(bytes),
   );
+});
+
+Deno.test("uploadFile reads a file's byte stream straight into its buffers, byte-exact", async () => {
+  await using portal = await startEmulator({ chunkUploadSize: CHUNK });
+  const bytes = randomBytes(9 * CHUNK + 1234);
+  const path = await Deno.makeTempFile();
+  try {
+    await Deno.writeFile(path, bytes);
+    using file = await Deno.open(path);
+    const uploaded = await uploadFile(file.readable, {
+      url: portal.url,
+      token: portal.token,
+      folderId: 1,
+      fileName: "disk.bin",
+      fileSize: bytes.length,
+    });
+    assertEquals(
+      await sha256(portal.emulator.file(uploaded.id)!.bytes),
+      await sha256(bytes),
+    );
+  } finally {
+    await Deno.remove(path);
+  }
 });

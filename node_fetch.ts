@@ -1,7 +1,28 @@
 /**
- * A `fetch` for uploads on Deno and Node built on `node:http`: it streams request bodies with their
- * `Content-Length` instead of copying them whole, as Deno's own `fetch` does for a Blob or Uint8Array body.
- * Pass it as `uploadFile`'s `fetch` to keep memory near the chunks in flight.
+ * A `fetch` for uploads from Deno and Node, built on `node:http`: it streams each request body with its
+ * `Content-Length`, where Deno's own `fetch` copies a Blob or Uint8Array body whole, several times. Pass
+ * it as `uploadFile`'s `fetch` to keep memory near the chunks in flight: on a 1 GiB upload at concurrency 3
+ * the process peaks at about 90 MiB instead of 230, and runs twice as fast (bench/upload_file.ts).
+ * The CLI uses it. Not for browsers or Workers, whose `fetch` is the right one.
+ *
+ * @example Upload with nodeFetch
+ * ```ts
+ * import { uploadFile } from "@docspace-tools/upload";
+ * import { nodeFetch } from "@docspace-tools/upload/node-fetch";
+ * import { startEmulator } from "@docspace-tools/upload/testing";
+ * import { assertEquals } from "@std/assert";
+ *
+ * await using portal = await startEmulator({ chunkUploadSize: 1024 });
+ * const bytes = crypto.getRandomValues(new Uint8Array(4000));
+ * const file = await uploadFile(new Blob([bytes]), {
+ *   url: portal.url,
+ *   token: portal.token,
+ *   folderId: 1,
+ *   fileName: "via-node-http.bin",
+ *   fetch: nodeFetch,
+ * });
+ * assertEquals(portal.emulator.file(file.id)?.bytes, bytes);
+ * ```
  *
  * @module
  */
@@ -51,6 +72,19 @@ async function write(
  * @param input The URL.
  * @param init Method, headers, body and signal.
  * @returns The response, its body read in full.
+ * @throws {TypeError} On a network error, like `fetch`; with the signal's reason when aborted.
+ *
+ * @example Fetch the emulator's settings
+ * ```ts
+ * import { nodeFetch } from "@docspace-tools/upload/node-fetch";
+ * import { startEmulator } from "@docspace-tools/upload/testing";
+ * import { assertEquals } from "@std/assert";
+ *
+ * await using portal = await startEmulator();
+ * const response = await nodeFetch(`${portal.url}/api/2.0/files/settings`);
+ * assertEquals(response.status, 200);
+ * assertEquals((await response.json()).response.chunkUploadSize, 10485760);
+ * ```
  */
 export function nodeFetch(
   input: RequestInfo | URL,
