@@ -24,12 +24,14 @@ export interface ChunkBodyOptions {
 }
 
 /** A chunk request body and the headers that must go with it. */
-export interface ChunkBody {
+export interface ChunkBody<
+  Body extends Blob | Uint8Array<ArrayBuffer> = Blob | Uint8Array<ArrayBuffer>,
+> {
   /**
    * The whole multipart body: a Blob that references a Blob chunk's bytes, or one Uint8Array holding a
    * copy of a Uint8Array chunk's bytes.
    */
-  body: Blob | Uint8Array<ArrayBuffer>;
+  body: Body;
   /** The `Content-Type` header value, `multipart/form-data; boundary=…`. */
   contentType: string;
   /** The body's exact length in bytes, for the `Content-Length` header. */
@@ -66,6 +68,32 @@ export interface ChunkBody {
  * );
  * ```
  */
+export function createChunkBody(
+  chunk: Blob,
+  options?: ChunkBodyOptions,
+): ChunkBody<Blob>;
+/**
+ * Frames a Uint8Array chunk: the body is one Uint8Array holding a copy of it.
+ *
+ * @param chunk The chunk's bytes.
+ * @param options The boundary and the part's file name.
+ * @returns The body, its content type and its exact length.
+ */
+export function createChunkBody(
+  chunk: Uint8Array,
+  options?: ChunkBodyOptions,
+): ChunkBody<Uint8Array<ArrayBuffer>>;
+/**
+ * Frames a Blob or Uint8Array chunk.
+ *
+ * @param chunk The chunk's bytes.
+ * @param options The boundary and the part's file name.
+ * @returns The body, its content type and its exact length.
+ */
+export function createChunkBody(
+  chunk: Blob | Uint8Array,
+  options?: ChunkBodyOptions,
+): ChunkBody;
 export function createChunkBody(
   chunk: Blob | Uint8Array,
   options: ChunkBodyOptions = {},
