@@ -72,7 +72,8 @@ function pad(text: string, width: number): string {
  * ```
  */
 export function humanBytes(n: number): string {
-  // std writes the binary kilo as "kiB"; the IEC symbol is "KiB".
+  // std keeps 3 significant digits (1023 B would read "1020 B") and writes the binary kilo "kiB".
+  if (n < 1024) return `${Math.round(n)} B`;
   return formatBytes(n, { binary: true }).replace(/ kiB$/, " KiB");
 }
 
