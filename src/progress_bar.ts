@@ -34,7 +34,7 @@ export interface ProgressLineOptions {
    */
   width?: number;
   /**
-   * The width of the name column; longer names are cut with `…`, shorter ones padded.
+   * The width of the name column; longer names lose their start to `…` (a path keeps its file name), shorter ones are padded.
    *
    * @default {the name's length, at most a quarter of the width (12 at least)}
    */
@@ -49,6 +49,13 @@ function fit(text: string, width: number): string {
   const chars = [...text];
   if (chars.length <= width) return text;
   return width <= 0 ? "" : chars.slice(0, width - 1).join("") + "…";
+}
+
+/** Cuts a name to `width` code points from the start, so a path keeps its file name: `…/a.bin`. */
+function fitName(text: string, width: number): string {
+  const chars = [...text];
+  if (chars.length <= width) return text;
+  return width <= 0 ? "" : "…" + chars.slice(chars.length - width + 1).join("");
 }
 
 function pad(text: string, width: number): string {
@@ -78,10 +85,11 @@ export function humanBytes(n: number): string {
 }
 
 /**
- * A duration for people, rounded to what matters: whole seconds from a minute up, tenths below.
+ * A duration for people, rounded to what matters: whole seconds from a minute up, tenths of a second
+ * from a second up, hundredths below.
  *
  * @param ms The duration in milliseconds.
- * @returns Like `"1m 5s"`, `"4s 500ms"` or `"0ms"`.
+ * @returns Like `"1m 5s"`, `"4s 500ms"`, `"30ms"` or `"0ms"`.
  *
  * @example Round a few durations
  * ```ts
@@ -90,13 +98,13 @@ export function humanBytes(n: number): string {
  *
  * assertEquals(humanDuration(65_400), "1m 5s");
  * assertEquals(humanDuration(4_530), "4s 500ms");
+ * assertEquals(humanDuration(34), "30ms");
  * assertEquals(humanDuration(0), "0ms");
  * ```
  */
 export function humanDuration(ms: number): string {
-  const rounded = ms >= 60_000
-    ? Math.round(ms / 1000) * 1000
-    : Math.round(ms / 100) * 100;
+  const step = ms >= 60_000 ? 1000 : ms >= 1000 ? 100 : 10;
+  const rounded = Math.round(ms / step) * step;
   return rounded <= 0
     ? "0ms"
     : formatDuration(rounded, { style: "narrow", ignoreZero: true });
@@ -163,7 +171,7 @@ export function progressLine(options: ProgressLineOptions): string {
     options.nameWidth ??
       Math.min([...options.name].length, Math.max(12, Math.floor(width / 4))),
   );
-  const name = pad(fit(options.name, nameWidth), nameWidth);
+  const name = pad(fitName(options.name, nameWidth), nameWidth);
   const barWidth = Math.min(30, width - nameWidth - tailWidth - 5);
   if (barWidth < 5) return fit(`${name}  ${tail}`, width);
   const filled = Math.floor(barWidth * ratio);

@@ -16,12 +16,12 @@ portal.emulator.injectFault({
 });
 const paths: string[] = [];
 for (let i = 1; i <= Number(count); i++) {
-  const path = `${dir}/file-${i}.bin`;
+  const path = `file-${i}.bin`;
   const bytes = new Uint8Array(Number(sizeKiB) * 1024);
   for (let at = 0; at < bytes.length; at += 65536) {
     crypto.getRandomValues(bytes.subarray(at, at + 65536));
   }
-  await Deno.writeFile(path, bytes);
+  await Deno.writeFile(`${dir}/${path}`, bytes);
   paths.push(path);
 }
 const cli = new URL("../cli.ts", import.meta.url).pathname;
@@ -32,6 +32,7 @@ const { code } = await new Deno.Command(Deno.execPath(), {
     DOCSPACE_TOKEN: portal.token,
     DOCSPACE_STATE_DIR: `${dir}/state`,
   },
+  cwd: dir,
   stdin: "null",
   stdout: "inherit",
   stderr: "inherit",

@@ -87,19 +87,19 @@ Deno.test("progressLine rounds the ETA up to whole seconds and minutes", () => {
   assertEquals(line.endsWith("  1 MiB/s  ETA 1m 39s"), true, line);
 });
 
-Deno.test("progressLine cuts a long name and drops the bar when the line is narrow", () => {
+Deno.test("progressLine cuts a long name from the start and drops the bar when the line is narrow", () => {
   const name = "a-very-long-file-name-that-goes-on-and-on.tar.gz";
   assertEquals(
     progressLine({ name, bytes: 50, total: 100, elapsed: 1000, width: 80 }),
-    "a-very-long-file-na…  [████░░░░]  50%      50 B / 100 B       50 B/s  ETA 1s",
+    "…es-on-and-on.tar.gz  [████░░░░]  50%      50 B / 100 B       50 B/s  ETA 1s",
   );
   assertEquals(
     progressLine({ name, bytes: 50, total: 100, elapsed: 1000, width: 60 }),
-    "a-very-long-fi…   50%      50 B / 100 B       50 B/s  ETA 1s",
+    "…-and-on.tar.gz   50%      50 B / 100 B       50 B/s  ETA 1s",
   );
   assertEquals(
     progressLine({ name, bytes: 50, total: 100, elapsed: 1000, width: 30 }),
-    "a-very-long…   50%      50 B …",
+    "…d-on.tar.gz   50%      50 B …",
   );
 });
 
@@ -123,8 +123,9 @@ Deno.test("humanBytes and humanDuration", () => {
   assertEquals(humanBytes(1536), "1.5 KiB");
   assertEquals(humanBytes(256 * MiB), "256 MiB");
   assertEquals(humanBytes(1024 * MiB), "1 GiB");
-  assertEquals(humanDuration(49), "0ms");
-  assertEquals(humanDuration(340), "300ms");
+  assertEquals(humanDuration(4), "0ms");
+  assertEquals(humanDuration(340), "340ms");
+  assertEquals(humanDuration(1049), "1s");
   assertEquals(humanDuration(12_345), "12s 300ms");
   assertEquals(humanDuration(3_723_456), "1h 2m 3s");
 });
