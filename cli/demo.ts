@@ -1,0 +1,76 @@
+/**
+ * `deno task demo`: uploads 100 MiB of random bytes with the CLI into the built-in emulator, at full
+ * speed on loopback, with the progress bar on this terminal; then reads the file back from the
+ * emulator, compares SHA-256, prints the summary and cleans up.
+ *
+ * Usage: `deno run -A cli/demo.ts [MiB]`
+ *
+ * @module
+ */
+import { encodeHex } from "@std/encoding/hex";
+import { startEmulator } from "../testing.ts";
+import { humanBytes } from "../src/progress_bar.ts";
+
+const size = Number(Deno.args[0] ?? 100) * 1024 * 1024;
+const dir = await Deno.makeTempDir({ prefix: "docspace-demo-" });
+try {
+  await using portal = await startEmulator();
+  const path = `${dir}/demo.bin`;
+  const bytes = new Uint8Array(size);
+  for (let at = 0; at < size; at += 65536) {
+    crypto.getRandomValues(bytes.subarray(at, Math.min(size, at + 65536)));
+  }
+  await Deno.writeFile(path, bytes);
+  const local = encodeHex(
+    new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)),
+  );
+  console.error(
+    `Emulator at ${portal.url} (chunks of ${
+      humanBytes(portal.emulator.options.chunkUploadSize)
+    }); uploading ${humanBytes(size)} of random bytes from ${path}\n`,
+  );
+
+  // The CLI runs as its own process, with this terminal, as a user would run it.
+  const { code } = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      new URL("../cli.ts", import.meta.url).pathname,
+      "demo.bin",
+      "--folder",
+      "1",
+    ],
+    env: {
+      DOCSPACE_URL: portal.url,
+      DOCSPACE_TOKEN: portal.token,
+      DOCSPACE_STATE_DIR: `${dir}/state`,
+    },
+    cwd: dir,
+    stdin: "null",
+    stdout: "inherit",
+    stderr: "inherit",
+  }).spawn().status;
+  if (code !== 0) throw new Error(`The CLI exited with code ${code}`);
+
+  const [file] = portal.emulator.files();
+  if (file === undefined) throw new Error("The emulator holds no file");
+  const remote = encodeHex(
+    new Uint8Array(
+      await crypto.subtle.digest("SHA-256", file.bytes.slice().buffer),
+    ),
+  );
+  const chunks = portal.emulator.log.filter((e) => e.mode === "numbered");
+  console.log(
+    `\nRead back "${file.title}" (file ${file.id}, ${
+      humanBytes(file.contentLength)
+    }) from the emulator: ${chunks.length} numbered chunks, at most ${
+      portal.emulator.peakConcurrency((e) => e.mode === "numbered")
+    } at once`,
+  );
+  console.log(`SHA-256 local:    ${local}`);
+  console.log(`SHA-256 uploaded: ${remote}`);
+  if (remote !== local) throw new Error("The uploaded bytes differ");
+  console.log("Match: the upload is byte-exact.");
+} finally {
+  await Deno.remove(dir, { recursive: true });
+}
