@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { cliFetch } from "./fetch.ts";
 import { DocSpaceError } from "../src/errors.ts";
 import type { UploadedFile } from "../src/session_client.ts";
 import { uploadFile, type UploadState } from "../src/upload_file.ts";
@@ -195,6 +196,8 @@ export async function uploadItem(
       abortSessionOnFailure: file === undefined ||
         typeof context.folderId === "string",
       signal,
+      // Streams each chunk body instead of copying it whole (see fetch.ts).
+      fetch: cliFetch,
       onProgress: (progress) =>
         reporter.progress(line, progress.bytesConfirmed),
       onState,
