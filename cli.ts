@@ -18,10 +18,22 @@ export { type CliIo, EXIT, main } from "./cli/main.ts";
 
 if (import.meta.main) {
   const interrupt = new AbortController();
-  Deno.addSignalListener("SIGINT", () => {
+  const onInterrupt = () => {
     // A second Ctrl-C does not wait for the clean stop.
     if (interrupt.signal.aborted) Deno.exit(EXIT.interrupted);
     interrupt.abort(new DOMException("Interrupted", "AbortError"));
-  });
-  Deno.exit(await main(Deno.args, denoIo(interrupt.signal)));
+  };
+  Deno.addSignalListener("SIGINT", onInterrupt);
+  const io = denoIo(interrupt.signal);
+  const prompt = io.promptSecret;
+  // The prompt blocks the thread, so listeners cannot run: let Ctrl-C end the process the default way.
+  io.promptSecret = (message) => {
+    Deno.removeSignalListener("SIGINT", onInterrupt);
+    try {
+      return prompt(message);
+    } finally {
+      Deno.addSignalListener("SIGINT", onInterrupt);
+    }
+  };
+  Deno.exit(await main(Deno.args, io));
 }

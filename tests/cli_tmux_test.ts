@@ -28,24 +28,37 @@ const BAR = new RegExp(
     "([\\d.]+ (B|KiB|MiB)\\/s|--) {2}(ETA (\\d+m )?\\d+s|ETA --|done)$",
 );
 
+/** Runs the portal script in a new tmux session; returns the socket name. */
+async function startPane(dir: string, args: string[]): Promise<string> {
+  const socket = `docspace-cli-test-${crypto.randomUUID().slice(0, 8)}`;
+  const script = `${ROOT}tests/_cli_tmux_portal.ts`;
+  await tmuxRun(socket, [
+    "new-session",
+    "-d",
+    "-s",
+    "cli",
+    "-x",
+    "100",
+    "-y",
+    "24",
+    `'${Deno.execPath()}' run -A '${script}' '${dir}' ${
+      args.join(" ")
+    }; sleep 60`,
+  ]);
+  return socket;
+}
+
+const screenOf = (socket: string) =>
+  tmuxRun(socket, ["capture-pane", "-p", "-t", "cli"]);
+const exited = (dir: string) =>
+  Deno.readTextFile(`${dir}/exit-code`).then((code) => code, () => undefined);
+
 Deno.test({
   name: "cli shows a progress bar per file in a terminal, then the summaries",
   ignore: !tmux,
   async fn() {
     await using dir = await tempDir();
-    const socket = `docspace-cli-test-${crypto.randomUUID().slice(0, 8)}`;
-    const script = `${ROOT}tests/_cli_tmux_portal.ts`;
-    await tmuxRun(socket, [
-      "new-session",
-      "-d",
-      "-s",
-      "cli",
-      "-x",
-      "100",
-      "-y",
-      "24",
-      `'${Deno.execPath()}' run -A '${script}' '${dir.path}' 4096 2 100; sleep 60`,
-    ]);
+    const socket = await startPane(dir.path, ["4096", "2", "100"]);
     try {
       const frames: string[] = [];
       await waitFor("the CLI to finish", async () => {
@@ -55,7 +68,7 @@ Deno.test({
           () => undefined,
         );
       }, 30_000);
-      const screen = await tmuxRun(socket, ["capture-pane", "-p", "-t", "cli"]);
+      const screen = await screenOf(socket);
       assertEquals(await Deno.readTextFile(`${dir.path}/exit-code`), "0");
 
       // While uploading: two bars at once, one per file, each line whole (nothing wrapped or left over).
@@ -97,6 +110,65 @@ Deno.test({
       assertMatch(lines[2]!, /^Done: 2 uploaded \(8 MiB in [^)]+\)$/);
       assertEquals(lines[3], "CLI EXITED 0");
       assert(!screen.includes("\x1b") && !/[█░]|\[2K|\[J/.test(screen), screen);
+    } finally {
+      await tmuxRun(socket, ["kill-server"]).catch(() => {});
+    }
+  },
+});
+
+Deno.test({
+  name: "cli asks for the token on a terminal without echoing it",
+  ignore: !tmux,
+  async fn() {
+    await using dir = await tempDir();
+    const socket = await startPane(dir.path, ["256", "1", "0", "prompt"]);
+    try {
+      await waitFor(
+        "the prompt",
+        async () =>
+          (await screenOf(socket)).includes("DocSpace token (input hidden):")
+            ? true
+            : undefined,
+      );
+      await tmuxRun(socket, [
+        "send-keys",
+        "-t",
+        "cli",
+        "emulator-token",
+        "Enter",
+      ]);
+      assertEquals(
+        await waitFor("the CLI to finish", () => exited(dir.path)),
+        "0",
+      );
+      const screen = await screenOf(socket);
+      assert(!screen.includes("emulator-token"), screen);
+      assertMatch(screen, /file-1\.bin: 256 KiB uploaded to folder 1/);
+    } finally {
+      await tmuxRun(socket, ["kill-server"]).catch(() => {});
+    }
+  },
+});
+
+Deno.test({
+  name: "cli stops with 130 on Ctrl-C at the token prompt",
+  ignore: !tmux,
+  async fn() {
+    await using dir = await tempDir();
+    const socket = await startPane(dir.path, ["256", "1", "0", "prompt"]);
+    try {
+      await waitFor(
+        "the prompt",
+        async () =>
+          (await screenOf(socket)).includes("DocSpace token (input hidden):")
+            ? true
+            : undefined,
+      );
+      await tmuxRun(socket, ["send-keys", "-t", "cli", "C-c"]);
+      assertEquals(
+        await waitFor("the CLI to stop", () => exited(dir.path)),
+        "130",
+      );
     } finally {
       await tmuxRun(socket, ["kill-server"]).catch(() => {});
     }
