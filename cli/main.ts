@@ -68,9 +68,9 @@ async function itemsOf(args: CliArgs): Promise<UploadItem[]> {
   const files = await collectFiles(args.paths, args.name);
   if (files.length === 0) {
     throw new UsageError(
-      `nothing to upload: ${
+      `nothing to upload: no files in ${
         args.paths.map((p) => JSON.stringify(p)).join(", ")
-      } holds no files`,
+      }`,
     );
   }
   return files.map((file) => ({
@@ -114,8 +114,8 @@ export async function main(
 
   let url: string, token: string, items: UploadItem[];
   try {
-    ({ url, token } = resolveCredentials(args, io, args.paths[0] === "-"));
     items = await itemsOf(args);
+    ({ url, token } = resolveCredentials(args, io, args.paths[0] === "-"));
     if (args.onConflict === "skip") {
       const nested = items.find((item) => item.relativePath !== undefined);
       if (nested) {

@@ -132,7 +132,7 @@ Deno.test("cli refuses an empty directory", async () => {
   await Deno.mkdir(`${dir.path}/empty`);
   assertUsage(
     await runCli([`${dir.path}/empty`, "--folder", "1"], { env: ENV }),
-    `nothing to upload: "${dir.path}/empty" holds no files`,
+    `nothing to upload: no files in "${dir.path}/empty"`,
   );
 });
 
