@@ -77,11 +77,13 @@ Deno.test("main asks for the token on an interactive terminal", async () => {
 });
 
 Deno.test("main does not prompt when stdout is not a terminal", async () => {
+  await using dir = await tempDir();
+  await writeRandom(`${dir.path}/a.bin`, 1);
   const { io, out } = fakeIo({
     env: { DOCSPACE_URL: "http://127.0.0.1:9" },
     stdinIsTerminal: true,
   });
-  assertEquals(await main(["x", "--folder", "1"], io), 2);
+  assertEquals(await main([`${dir.path}/a.bin`, "--folder", "1"], io), 2);
   assertStringIncludes(out.stderr, "no token: set DOCSPACE_TOKEN");
 });
 
