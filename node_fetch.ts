@@ -140,7 +140,13 @@ export function nodeFetch(
         );
       }
     });
-    const onAbort = () => request.destroy(signal?.reason);
+    // Settle at once on abort: Deno's node:http may emit nothing when a reused keep-alive socket is
+    // destroyed, so the socket is destroyed too and never handed to another request.
+    const onAbort = () => {
+      reject(signal?.reason);
+      request.socket?.destroy();
+      request.destroy();
+    };
     signal?.addEventListener("abort", onAbort, { once: true });
     request.on("close", () => signal?.removeEventListener("abort", onAbort));
     request.on("error", (error) => {

@@ -5,7 +5,7 @@
  * @module
  */
 import denoJson from "../deno.json" with { type: "json" };
-import { cliFetch } from "./fetch.ts";
+import { nodeFetch } from "../node_fetch.ts";
 import { DocSpaceError } from "../src/errors.ts";
 import { humanBytes, humanDuration } from "../src/progress_bar.ts";
 import { SessionClient } from "../src/session_client.ts";
@@ -168,7 +168,7 @@ async function run(
 ): Promise<number> {
   const signal = io.signal;
   const results: (ItemResult | undefined)[] = items.map(() => undefined);
-  const client = new SessionClient({ url, token, fetch: cliFetch });
+  const client = new SessionClient({ url, token, fetch: nodeFetch });
   try {
     if (args.chunkSize !== undefined && typeof args.folderId === "number") {
       const { chunkUploadSize } = await client.settings(signal);

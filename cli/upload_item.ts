@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { cliFetch } from "./fetch.ts";
+import { nodeFetch } from "../node_fetch.ts";
 import { DocSpaceError } from "../src/errors.ts";
 import type { UploadedFile } from "../src/session_client.ts";
 import { uploadFile, type UploadState } from "../src/upload_file.ts";
@@ -197,7 +197,7 @@ export async function uploadItem(
         typeof context.folderId === "string",
       signal,
       // Streams each chunk body instead of copying it whole (see fetch.ts).
-      fetch: cliFetch,
+      fetch: nodeFetch,
       onProgress: (progress) =>
         reporter.progress(line, progress.bytesConfirmed),
       onState,

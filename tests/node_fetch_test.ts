@@ -89,7 +89,7 @@ Deno.test("nodeFetch aborts a request in flight with the signal's reason", async
   await using portal = await startEmulator({ chunkUploadSize: CHUNK });
   portal.emulator.injectFault({
     kind: "latency",
-    ms: 2000,
+    ms: 300,
     match: { mode: "settings" },
   });
   const reason = new Error("stop");
@@ -100,4 +100,22 @@ Deno.test("nodeFetch aborts a request in flight with the signal's reason", async
   setTimeout(() => controller.abort(reason), 20);
   assertEquals(await pending.catch((error) => error), reason);
   await assertRejects(() => nodeFetch("http://127.0.0.1:1/", {}), TypeError);
+});
+
+Deno.test("nodeFetch settles at once when a request on a reused keep-alive socket is aborted", async () => {
+  await using portal = await startEmulator({ chunkUploadSize: CHUNK });
+  const settings = `${portal.url}/api/2.0/files/settings`;
+  assertEquals((await nodeFetch(settings)).status, 200);
+  portal.emulator.injectFault({
+    kind: "latency",
+    ms: 300,
+    match: { mode: "settings" },
+  });
+  const controller = new AbortController();
+  const reason = new Error("stop");
+  const pending = nodeFetch(settings, { signal: controller.signal });
+  setTimeout(() => controller.abort(reason), 20);
+  assertEquals(await pending.catch((error) => error), reason);
+  const next = await nodeFetch(settings);
+  assertEquals((await next.json()).response.chunkUploadSize, CHUNK);
 });
