@@ -21,7 +21,7 @@ async function floor(): Promise<number> {
   const perChunk = chunkSize / pieceSize;
   let size = 0;
   for (let i = 0; i < pieces.length; i += perChunk) {
-    size += new Blob(pieces.slice(i, i + perChunk)).size;
+    size += new Blob(pieces.slice(i, i + perChunk) as BlobPart[]).size;
   }
   return await Promise.resolve(size);
 }
