@@ -196,7 +196,7 @@ export async function uploadItem(
       abortSessionOnFailure: file === undefined ||
         typeof context.folderId === "string",
       signal,
-      // Streams each chunk body instead of copying it whole (see fetch.ts).
+      // Streams each chunk body instead of copying it whole (see node_fetch.ts).
       fetch: nodeFetch,
       onProgress: (progress) =>
         reporter.progress(line, progress.bytesConfirmed),
