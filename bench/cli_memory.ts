@@ -1,7 +1,7 @@
 // The CLI's peak resident memory on a big upload: VmHWM from /proc/<pid>/status of the CLI process,
 // sampled until it exits, against the emulator on loopback (its own process).
 // Run: deno run -A bench/cli_memory.ts [MiB] [concurrency]   (default 1024 MiB, the CLI's default 3)
-import { emulatorProcess, randomFile } from "./cli_vs_curl.ts";
+import { emulatorProcess, randomFile } from "./_processes.ts";
 
 const MiB = 1024 * 1024;
 const TARGET = 120 * MiB;

@@ -4,29 +4,12 @@
 const mib = Number(Deno.args[0] ?? 1024);
 const MiB = 1024 * 1024;
 const here = (path: string) => new URL(path, import.meta.url).pathname;
+import { emulatorProcess, randomFile } from "./_processes.ts";
 
-// A file of random 1 MiB blocks.
 const path = await Deno.makeTempFile({ suffix: ".bin" });
-{
-  using file = await Deno.open(path, { write: true });
-  const block = new Uint8Array(MiB);
-  for (let i = 0; i < mib; i++) {
-    for (let at = 0; at < MiB; at += 65536) {
-      crypto.getRandomValues(block.subarray(at, at + 65536));
-    }
-    await file.write(block);
-  }
-}
-
-const emulator = new Deno.Command(Deno.execPath(), {
-  args: ["run", "-A", here("../testing.ts"), "--port", "0"],
-  stdout: "piped",
-}).spawn();
-const lines = emulator.stdout.pipeThrough(new TextDecoderStream()).getReader();
-let banner = "";
-while (!/Token: (\S+)/.test(banner)) banner += (await lines.read()).value ?? "";
-const url = /listening on (\S+)/.exec(banner)![1]!;
-const token = /Token: (\S+)/.exec(banner)![1]!;
+await randomFile(path, mib);
+await using portal = await emulatorProcess();
+const { url, token } = portal;
 
 interface Run {
   ms: number;
@@ -84,7 +67,5 @@ try {
       }x the speed of Deno's fetch`,
   );
 } finally {
-  emulator.kill();
-  await emulator.status;
   await Deno.remove(path);
 }
