@@ -1,9 +1,9 @@
 // The CLI against the loop of `split` and `curl` a user would write, uploading the same file to the
 // emulator on loopback (served by its own process), alternating runs; prints both times and the ratio.
 // Run: deno run -A bench/cli_vs_curl.ts [MiB] [runs]   (default 256 MiB, 3 runs each)
+import { emulatorProcess, randomFile } from "./_processes.ts";
 const MiB = 1024 * 1024;
 const here = (path: string) => new URL(path, import.meta.url).pathname;
-import { emulatorProcess, randomFile } from "./_processes.ts";
 
 // The loop as a user would write it from the protocol docs: create the session, split the file into
 // chunkUploadSize pieces, send each as `-F file=@piece` with its number, finalize. `curl -F` frames a

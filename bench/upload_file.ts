@@ -1,10 +1,10 @@
 // uploadFile from a file's stream to the emulator on loopback: throughput and the uploading process's
 // peak RSS, each run in its own process, against the floor (the same stream read and dropped) measured
 // in the same run. Run: deno run -A bench/upload_file.ts [MiB]   (default 1024)
+import { emulatorProcess, randomFile } from "./_processes.ts";
 const mib = Number(Deno.args[0] ?? 1024);
 const MiB = 1024 * 1024;
 const here = (path: string) => new URL(path, import.meta.url).pathname;
-import { emulatorProcess, randomFile } from "./_processes.ts";
 
 const path = await Deno.makeTempFile({ suffix: ".bin" });
 await randomFile(path, mib);
