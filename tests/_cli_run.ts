@@ -28,12 +28,15 @@ function environment(env: Record<string, string> = {}): Record<string, string> {
   return { ...base, ...env };
 }
 
+/** How long one CLI run may take before it is killed. */
+const CLI_TIMEOUT = 60_000;
+
 /** Starts `deno run -A cli.ts ...args` with piped stdout and stderr. */
 export function spawnCli(
   args: string[],
   options: CliOptions = {},
 ): Deno.ChildProcess {
-  return new Deno.Command(Deno.execPath(), {
+  const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", CLI, ...args],
     cwd: ROOT,
     clearEnv: true,
@@ -42,6 +45,10 @@ export function spawnCli(
     stdout: "piped",
     stderr: "piped",
   }).spawn();
+  // A CLI that hangs fails its test (killed, with its output) instead of stalling the whole run.
+  const timer = setTimeout(() => child.kill("SIGKILL"), CLI_TIMEOUT);
+  child.status.finally(() => clearTimeout(timer));
+  return child;
 }
 
 /** Runs the CLI to the end. */
