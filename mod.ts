@@ -8,5 +8,4 @@ export * from "./src/rechunk_stream.ts";
 export * from "./src/errors.ts";
 export * from "./src/session_client.ts";
 export * from "./src/upload_file.ts";
-export * from "./src/upload_gateway.ts";
 export * from "./src/upload_ticket.ts";

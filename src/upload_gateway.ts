@@ -477,7 +477,8 @@ function addCors(app: Hono, origins: readonly string[]): void {
  *
  * @example Upload a file through the gateway into the emulator
  * ```ts
- * import { createUploadGateway, createUploadTicket } from "@docspace-tools/upload";
+ * import { createUploadTicket } from "@docspace-tools/upload";
+ * import { createUploadGateway } from "@docspace-tools/upload/gateway";
  * import { startEmulator } from "@docspace-tools/upload/testing";
  * import { assertEquals } from "@std/assert";
  *

@@ -1,7 +1,8 @@
 // In-process harness for the upload gateway: an emulator as DocSpace behind the gateway's injected fetch, a
 // fetch that reaches the gateway, and a record of every upstream request and log line.
 import type { Hono } from "hono";
-import { createUploadGateway, createUploadTicket } from "../mod.ts";
+import { createUploadTicket } from "../mod.ts";
+import { createUploadGateway } from "../gateway.ts";
 import { DocSpaceEmulator, type EmulatorOptions } from "../testing.ts";
 
 /** The portal's origin as the gateway knows it. */

@@ -7,7 +7,8 @@ import {
   assertThrows,
 } from "@std/assert";
 import { Hono } from "hono";
-import { createUploadGateway, createUploadTicket, uploadFile } from "../mod.ts";
+import { createUploadTicket, uploadFile } from "../mod.ts";
+import { createUploadGateway } from "../gateway.ts";
 import { randomBytes, sha256, streamOf } from "./_helpers.ts";
 import {
   bearer,

@@ -1,7 +1,7 @@
 // The Cloudflare Workers entry. Settings are the Worker's vars and secrets (see wrangler.toml); the app is
 // built once per isolate, on its first request, because Workers pass `env` to the handler only.
 import type { ExecutionContext, Hono } from "hono";
-import { createUploadGateway } from "../mod.ts";
+import { createUploadGateway } from "../gateway.ts";
 
 let app: Hono | undefined;
 
