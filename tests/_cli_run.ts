@@ -1,6 +1,6 @@
 // Helpers for the CLI tests: run cli.ts as a subprocess against an emulator, in a clean environment,
 // with a temporary directory for files and resume state.
-import { encodeHex } from "@std/encoding/hex";
+import { randomBytes } from "./_helpers.ts";
 
 export const CLI = new URL("../cli.ts", import.meta.url).pathname;
 export const ROOT = new URL("..", import.meta.url).pathname;
@@ -71,23 +71,7 @@ export async function runCli(
   };
 }
 
-/** Random bytes; crypto.getRandomValues fills at most 64 KiB a call. */
-export function randomBytes(size: number): Uint8Array<ArrayBuffer> {
-  const bytes = new Uint8Array(size);
-  for (let at = 0; at < size; at += 65536) {
-    crypto.getRandomValues(bytes.subarray(at, Math.min(size, at + 65536)));
-  }
-  return bytes;
-}
-
-/** The SHA-256 of some bytes, as hex. */
-export async function sha256(bytes: Uint8Array): Promise<string> {
-  return encodeHex(
-    new Uint8Array(
-      await crypto.subtle.digest("SHA-256", bytes.slice().buffer),
-    ),
-  );
-}
+export { randomBytes, sha256 } from "./_helpers.ts";
 
 /** A temporary directory removed on dispose, with `state` (for DOCSPACE_STATE_DIR) inside it. */
 export async function tempDir(): Promise<

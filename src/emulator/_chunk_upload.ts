@@ -36,9 +36,7 @@ export function completeUpload(
   session: UploadSession,
   parts: Uint8Array[],
 ): Response {
-  const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  parts.reduce((at, p) => (bytes.set(p, at), at + p.length), 0);
-  const file = core.state.store(session, bytes, core.options.now());
+  const file = core.state.store(session, parts, core.options.now());
   core.state.sessions.delete(session.id);
   const { origin, user } = contextOf(core, c.req.raw);
   const data = {
@@ -109,7 +107,8 @@ export function uploadNumbered(
   );
   entry.computedLength = length;
   // The server reads `length` bytes from where the part's data starts; a short body gives what is there.
-  const bytes = body.slice(
+  // A view, not a copy: the request body is the emulator's own and is not reused.
+  const bytes = body.subarray(
     part.dataStart,
     part.dataStart + Math.max(0, length),
   );

@@ -160,32 +160,39 @@ export class EmulatorState {
     return this.files.find((f) => f.folderId === folderId && f.title === title);
   }
 
-  /** Stores a finished upload: a new version of the target file, or a new file. */
-  store(session: UploadSession, bytes: Uint8Array, now: number): StoredFile {
+  /**
+   * Stores a finished upload: a new version of the target file, or a new file. The parts are joined into
+   * `bytes` when a caller first reads it, so finalize costs no copy of the whole file.
+   */
+  store(session: UploadSession, parts: Uint8Array[], now: number): StoredFile {
     const created = new Date(now).toISOString();
+    const contentLength = parts.reduce((n, p) => n + p.length, 0);
     const existing = session.fileId !== undefined
       ? this.files.find((f) => f.id === session.fileId)
       : session.createNewIfExist
       ? undefined
       : this.fileByTitle(session.folderId, session.title);
-    if (existing) {
-      Object.assign(existing, { bytes, contentLength: bytes.length, created });
-      existing.version += 1;
-      return existing;
-    }
-    const file: StoredFile = {
+    const file: StoredFile = existing ?? {
       id: this.files.length + 1,
       folderId: session.folderId,
       title: this.freeTitle(session.folderId, session.title),
-      version: 1,
-      bytes,
-      contentLength: bytes.length,
+      version: 0,
+      bytes: new Uint8Array(0),
+      contentLength,
       created,
       ...(session.relativePath === undefined
         ? {}
         : { relativePath: session.relativePath }),
     };
-    this.files.push(file);
+    Object.assign(file, { contentLength, created });
+    file.version += 1;
+    let joined: Uint8Array | undefined;
+    Object.defineProperty(file, "bytes", {
+      enumerable: true,
+      configurable: true,
+      get: () => joined ??= join(parts),
+    });
+    if (!existing) this.files.push(file);
     return file;
   }
 
@@ -220,4 +227,11 @@ export function sessionInfo(session: UploadSession): SessionInfo {
     chunkNumbers: [...session.chunks.keys()].sort((a, b) => a - b),
     sequentialBytes: session.sequentialBytes,
   };
+}
+
+function join(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  parts.reduce((at, p) => (bytes.set(p, at), at + p.length), 0);
+  return bytes;
 }
