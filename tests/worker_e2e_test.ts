@@ -56,7 +56,15 @@ function ticket(folderId: number, maxBytes: number): Promise<string> {
 
 async function status(response: Promise<Response>): Promise<number> {
   const reply = await response;
-  const body = await reply.json();
+  const text = await reply.text();
+  let body;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new Error(
+      `HTTP ${reply.status} with a non-JSON body: ${text.slice(0, 500)}`,
+    );
+  }
   assertEquals(typeof body.error?.message, "string");
   return reply.status;
 }
