@@ -3,8 +3,15 @@
  *
  * @module
  */
-import { DocSpaceError } from "./errors.ts";
-import { type Chunk, chunkCount, ChunkSource } from "./_chunk_source.ts";
+import type { DocSpaceError } from "./errors.ts";
+import { chunkCount, ChunkSource } from "./_chunk_source.ts";
+import {
+  type SendContext,
+  sendNumbered,
+  sendSequential,
+  sendSmall,
+} from "./_chunk_senders.ts";
+import { UploadTracker } from "./_upload_progress.ts";
 import {
   type RetryContext,
   type RetryOptions,
@@ -120,8 +127,6 @@ export interface UploadOptions {
   headers?: HeadersInit;
 }
 
-/** The message of an unknown or finished session, which a repeated completing request gets. */
-const SESSION_GONE = "Object reference not set to an instance of an object.";
 /** How long the clean-up `abort` request may take. */
 const ABORT_TIMEOUT = 10_000;
 
@@ -307,171 +312,53 @@ export async function uploadFile(
       );
       location = session.location;
     }
-    const totalChunks = small ? 1 : chunkCount(fileSize, chunkSize);
-    const confirmed = new Set(
-      resume?.confirmedChunks.filter((n) => n >= 1 && n <= totalChunks),
-    );
-    const sent = new Set(confirmed);
-    const sizeOf = (n: number) =>
-      Math.max(0, Math.min(chunkSize, fileSize - (n - 1) * chunkSize));
-    const progress: UploadProgress = {
-      bytesSent: [...sent].reduce((sum, n) => sum + sizeOf(n), 0),
-      bytesConfirmed: 0,
-      totalBytes: fileSize,
-      chunksConfirmed: 0,
+    // A small file goes whole in one request, whatever the chunk size.
+    const cut = small ? Math.max(chunkSize, fileSize) : chunkSize;
+    const totalChunks = chunkCount(fileSize, cut);
+    const resumable = numbered && !small;
+    const tracker = new UploadTracker(
+      {
+        location: location!,
+        folderId: options.folderId,
+        fileName,
+        fileSize,
+        chunkSize: cut,
+      },
       totalChunks,
-    };
-    progress.bytesConfirmed = progress.bytesSent;
-    progress.chunksConfirmed = confirmed.size;
-    const report = () => options.onProgress?.({ ...progress });
-    const state = (): UploadState => ({
-      location: location!,
-      folderId: options.folderId,
-      fileName,
-      fileSize,
-      chunkSize,
-      confirmedChunks: [...confirmed].sort((a, b) => a - b),
-    });
-    const markSent = ({ number }: Chunk) => {
-      if (sent.has(number)) return;
-      sent.add(number);
-      progress.bytesSent += sizeOf(number);
-      report();
-    };
-    const markConfirmed = ({ number, release }: Chunk) => {
-      release();
-      confirmed.add(number);
-      progress.bytesConfirmed += sizeOf(number);
-      progress.chunksConfirmed++;
-      if (numbered && !small) options.onState?.(state());
-      report();
-    };
-    if (numbered && !small) options.onState?.(state());
-    report();
-
-    chunks = new ChunkSource(
+      resume?.confirmedChunks ?? [],
+      options.onProgress,
+      resumable ? options.onState : undefined,
+    );
+    const source_ = chunks = new ChunkSource(
       source,
       fileSize,
-      small ? Math.max(chunkSize, fileSize) : chunkSize,
-      confirmed,
+      cut,
+      tracker.confirmed,
       // A worker releases its chunk's buffer before it takes the next, so one buffer per worker suffices.
-      numbered && !small ? concurrency : 1,
+      resumable ? concurrency : 1,
       describe,
     );
-    const source_ = chunks;
-    const at = location!;
-    const next = async () => {
-      try {
-        return await source_.next();
-      } catch (error) {
-        if (error instanceof RangeError) wrongLength = true;
-        throw error;
-      }
-    };
-    let file: UploadedFile;
-    if (small) {
-      const chunk = (await next())!;
-      markSent(chunk);
-      file = await completing(retry, `chunk 1`, async () => {
-        const result = await client.uploadChunk(at, chunk.bytes, {
-          chunkNumber: 1,
-          numbered,
-          signal,
-        });
-        if (!result.done) {
-          throw new DocSpaceError(
-            "the server did not complete a file smaller than one chunk in one request",
-            { step: "chunk 1", status: 200 },
-          );
-        }
-        return result.file;
-      });
-      markConfirmed(chunk);
-    } else if (numbered) {
-      const worker = async () => {
-        for (
-          let chunk = await next();
-          chunk && !signal.aborted;
-          chunk = await next()
-        ) {
-          const current = chunk;
-          markSent(current);
-          await withRetry(
-            retry,
-            () =>
-              client.uploadChunk(at, current.bytes, {
-                chunkNumber: current.number,
-                signal,
-              }),
-          );
-          markConfirmed(current);
-        }
-      };
-      const workers = Array.from(
-        { length: concurrency },
-        () =>
-          worker().catch((error) => {
-            controller.abort(error);
-            throw error;
-          }),
-      );
-      const results = await Promise.allSettled(workers);
-      const failed = results.find((r): r is PromiseRejectedResult =>
-        r.status === "rejected"
-      );
-      if (failed) {
-        throw options.signal?.aborted ? options.signal.reason : failed.reason;
-      }
-      signal.throwIfAborted();
-      file = await completing(
-        retry,
-        "finalize",
-        () => client.finalize(at, signal),
-      );
-    } else {
-      let result: Awaited<ReturnType<SessionClient["uploadChunk"]>> = {
-        done: false,
-      };
-      for (let chunk = await next(); chunk; chunk = await next()) {
-        markSent(chunk);
+    const context: SendContext = {
+      client,
+      retry,
+      location: location!,
+      signal,
+      tracker,
+      next: async () => {
         try {
-          result = await client.uploadChunk(at, chunk.bytes, {
-            chunkNumber: chunk.number,
-            numbered: false,
-            signal,
-          });
+          return await source_.next();
         } catch (error) {
-          if (error instanceof DocSpaceError && error.transient) {
-            throw new DocSpaceError(
-              `${
-                error.message.replace(/^.*? failed: /, "")
-              }; sequential chunks are not re-sent because the server may have counted this one, so start the upload again`,
-              {
-                step: error.step,
-                status: error.status,
-                serverMessage: error.serverMessage,
-                cause: error,
-              },
-            );
-          }
+          if (error instanceof RangeError) wrongLength = true;
           throw error;
         }
-        markConfirmed(chunk);
-        if (result.done && chunk.number < totalChunks) {
-          throw new DocSpaceError(
-            `the server completed the file after chunk ${chunk.number} of ${totalChunks}`,
-            { step: `chunk ${chunk.number}`, status: 201 },
-          );
-        }
-      }
-      if (!result.done) {
-        throw new DocSpaceError(
-          "the server did not complete the file after the last chunk",
-          { step: `chunk ${totalChunks}`, status: 200 },
-        );
-      }
-      file = result.file;
-    }
+      },
+    };
+    const file = small
+      ? await sendSmall(context, numbered)
+      : numbered
+      ? await sendNumbered(context, concurrency, (reason) =>
+        controller.abort(reason))
+      : await sendSequential(context, totalChunks);
     location = undefined;
     return file;
   } catch (error) {
@@ -489,37 +376,4 @@ export async function uploadFile(
   } finally {
     options.signal?.removeEventListener("abort", onAbort);
   }
-}
-
-/**
- * Retries a request that completes the file (finalize, or a small file's only request). If an earlier
- * attempt's reply was lost and the session is now gone, the file was most likely created: say so.
- */
-async function completing(
-  retry: RetryContext,
-  step: string,
-  send: () => Promise<UploadedFile>,
-): Promise<UploadedFile> {
-  return await withRetry(retry, async (attempt, previous) => {
-    try {
-      return await send();
-    } catch (error) {
-      if (
-        attempt > 1 && previous?.status === undefined &&
-        error instanceof DocSpaceError &&
-        error.serverMessage === SESSION_GONE
-      ) {
-        throw new DocSpaceError(
-          "the reply to an earlier attempt was lost and the session is now gone, so the file was most likely created; check the folder before uploading again",
-          {
-            step,
-            status: error.status,
-            serverMessage: error.serverMessage,
-            cause: previous,
-          },
-        );
-      }
-      throw error;
-    }
-  });
 }

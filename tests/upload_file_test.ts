@@ -658,3 +658,29 @@ Deno.test("uploadFile reads a file's byte stream straight into its buffers, byte
     await Deno.remove(path);
   }
 });
+
+Deno.test("uploadFile reports a small file's progress in full even with a smaller chunk size asked", async () => {
+  await using portal = await startEmulator({ chunkUploadSize: CHUNK });
+  const seen: UploadProgress[] = [];
+  const bytes = randomBytes(CHUNK / 2 + 5);
+  await uploadFile(new Blob([bytes]), {
+    url: portal.url,
+    token: portal.token,
+    folderId: "sbox-1",
+    fileName: "small-seq.bin",
+    chunkSize: CHUNK / 8,
+    onProgress: (p) => seen.push(p),
+  });
+  assertEquals(seen.at(-1), {
+    bytesSent: bytes.length,
+    bytesConfirmed: bytes.length,
+    totalBytes: bytes.length,
+    chunksConfirmed: 1,
+    totalChunks: 1,
+  });
+  assertEquals(portal.emulator.log.map((e) => e.mode), [
+    "settings",
+    "create",
+    "small",
+  ]);
+});

@@ -1,0 +1,176 @@
+// The three ways chunks go to `location`: one request for a small file, numbered chunks in parallel with
+// retries then finalize, or sequential chunks strictly one at a time and never re-sent.
+import type { Chunk } from "./_chunk_source.ts";
+import { type RetryContext, withRetry } from "./_retry.ts";
+import type { UploadTracker } from "./_upload_progress.ts";
+import { DocSpaceError } from "./errors.ts";
+import type { SessionClient, UploadedFile } from "./session_client.ts";
+
+/** The message of an unknown or finished session, which a repeated completing request gets. */
+const SESSION_GONE = "Object reference not set to an instance of an object.";
+
+/** What every sender needs. */
+export interface SendContext {
+  client: SessionClient;
+  retry: RetryContext;
+  location: string;
+  signal: AbortSignal;
+  /** The next chunk, or undefined at the end. */
+  next: () => Promise<Chunk | undefined>;
+  tracker: UploadTracker;
+}
+
+/** A file smaller than one chunk: its only request stores it (201), with no finalize. */
+export async function sendSmall(
+  { client, retry, location, signal, next, tracker }: SendContext,
+  numbered: boolean,
+): Promise<UploadedFile> {
+  const chunk = (await next())!;
+  tracker.markSent(chunk);
+  const file = await completing(retry, "chunk 1", async () => {
+    const result = await client.uploadChunk(location, chunk.bytes, {
+      chunkNumber: 1,
+      numbered,
+      signal,
+    });
+    if (!result.done) {
+      throw new DocSpaceError(
+        "the server did not complete a file smaller than one chunk in one request",
+        { step: "chunk 1", status: 200 },
+      );
+    }
+    return result.file;
+  });
+  tracker.markConfirmed(chunk);
+  return file;
+}
+
+/**
+ * Numbered chunks, `concurrency` at a time, each retried under its number while the failure is transient;
+ * then finalize. The first failure calls `fail`, which aborts the requests still in flight.
+ */
+export async function sendNumbered(
+  context: SendContext,
+  concurrency: number,
+  fail: (reason: unknown) => void,
+): Promise<UploadedFile> {
+  const { client, retry, location, signal, next, tracker } = context;
+  const worker = async () => {
+    for (
+      let chunk = await next();
+      chunk && !signal.aborted;
+      chunk = await next()
+    ) {
+      const current = chunk;
+      tracker.markSent(current);
+      await withRetry(
+        retry,
+        () =>
+          client.uploadChunk(location, current.bytes, {
+            chunkNumber: current.number,
+            signal,
+          }),
+      );
+      tracker.markConfirmed(current);
+    }
+  };
+  const results = await Promise.allSettled(
+    Array.from({ length: concurrency }, () =>
+      worker().catch((error) => {
+        fail(error);
+        throw error;
+      })),
+  );
+  const failed = results.find((r): r is PromiseRejectedResult =>
+    r.status === "rejected"
+  );
+  if (failed) throw failed.reason;
+  signal.throwIfAborted();
+  return await completing(
+    retry,
+    "finalize",
+    () => client.finalize(location, signal),
+  );
+}
+
+/** Sequential chunks in order; the server completes the file on the last one (201). */
+export async function sendSequential(
+  { client, location, signal, next, tracker }: SendContext,
+  totalChunks: number,
+): Promise<UploadedFile> {
+  let file: UploadedFile | undefined;
+  for (let chunk = await next(); chunk; chunk = await next()) {
+    tracker.markSent(chunk);
+    let result;
+    try {
+      result = await client.uploadChunk(location, chunk.bytes, {
+        chunkNumber: chunk.number,
+        numbered: false,
+        signal,
+      });
+    } catch (error) {
+      if (error instanceof DocSpaceError && error.transient) {
+        throw new DocSpaceError(
+          `${
+            error.message.replace(/^.*? failed: /, "")
+          }; sequential chunks are not re-sent because the server may have counted this one, so start the upload again`,
+          {
+            step: error.step,
+            status: error.status,
+            serverMessage: error.serverMessage,
+            cause: error,
+          },
+        );
+      }
+      throw error;
+    }
+    tracker.markConfirmed(chunk);
+    if (result.done && chunk.number < totalChunks) {
+      throw new DocSpaceError(
+        `the server completed the file after chunk ${chunk.number} of ${totalChunks}`,
+        { step: `chunk ${chunk.number}`, status: 201 },
+      );
+    }
+    if (result.done) file = result.file;
+  }
+  if (file === undefined) {
+    throw new DocSpaceError(
+      "the server did not complete the file after the last chunk",
+      { step: `chunk ${totalChunks}`, status: 200 },
+    );
+  }
+  return file;
+}
+
+/**
+ * Retries a request that completes the file (finalize, or a small file's only request). If an earlier
+ * attempt's reply was lost and the session is now gone, the file was most likely created: say so.
+ */
+async function completing(
+  retry: RetryContext,
+  step: string,
+  send: () => Promise<UploadedFile>,
+): Promise<UploadedFile> {
+  return await withRetry(retry, async (attempt, previous) => {
+    try {
+      return await send();
+    } catch (error) {
+      if (
+        attempt > 1 && previous?.status === undefined &&
+        error instanceof DocSpaceError &&
+        error.serverMessage === SESSION_GONE
+      ) {
+        throw new DocSpaceError(
+          "the reply to an earlier attempt was lost and the session is now gone, so the file was most likely created; check the folder before uploading again",
+          {
+            step,
+            status: error.status,
+            serverMessage: error.serverMessage,
+            cause: previous,
+          },
+        );
+      }
+      throw error;
+    }
+  });
+}
