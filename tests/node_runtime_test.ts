@@ -3,6 +3,40 @@ import { assertEquals, assertMatch } from "@std/assert";
 import { startEmulator } from "../testing.ts";
 import { sha256 } from "./_helpers.ts";
 
+/** Run under Node next to the bundles: uploads a Blob with Node's fetch and a web stream with nodeFetch. */
+const SCRIPT =
+  `// Run by tests/node_runtime_test.ts under Node, with the module bundled for Node: uploads a Blob with
+// Node's fetch and a web ReadableStream with nodeFetch, then prints the file ids as JSON.
+import { uploadFile } from "./mod.mjs";
+import { nodeFetch } from "./node_fetch.mjs";
+
+const [url, token, size] = process.argv.slice(2);
+const bytes = new Uint8Array(Number(size));
+for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7 + 3) % 251;
+const options = { url, token, folderId: 1 };
+const blob = await uploadFile(new Blob([bytes]), {
+  ...options,
+  fileName: "from-node-blob.bin",
+});
+let offset = 0;
+const stream = new ReadableStream({
+  pull(controller) {
+    if (offset >= bytes.length) return controller.close();
+    controller.enqueue(bytes.slice(offset, offset + 50_000));
+    offset += 50_000;
+  },
+});
+const streamed = await uploadFile(stream, {
+  ...options,
+  fileName: "from-node-stream.bin",
+  fileSize: bytes.length,
+  fetch: nodeFetch,
+});
+console.log(
+  JSON.stringify({ node: process.version, ids: [blob.id, streamed.id] }),
+);
+`;
+
 const node =
   new Deno.Command("node", { args: ["--version"] }).outputSync().success;
 
@@ -31,10 +65,7 @@ Deno.test({
           new TextDecoder().decode(bundle.stderr),
         );
       }
-      await Deno.copyFile(
-        new URL("./fixtures/node_upload.mjs", import.meta.url),
-        `${dir}/node_upload.mjs`,
-      );
+      await Deno.writeTextFile(`${dir}/node_upload.mjs`, SCRIPT);
       await using portal = await startEmulator({ chunkUploadSize: 64 * 1024 });
       const size = 5 * 64 * 1024 + 99;
       const run = await new Deno.Command("node", {
