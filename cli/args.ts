@@ -77,7 +77,7 @@ Options:
   --resume              Continue interrupted uploads of these files: only the chunks the
                         server has not confirmed are sent
   --json                Print only JSON on stdout: the server's file object, or an array of
-                        them for several files
+                        them for several files (null for one file that was skipped)
   -q, --quiet           No progress and no summary; errors still go to stderr
   -h, --help            Show this help
   -V, --version         Show the version

@@ -250,8 +250,13 @@ async function run(
   if (args.json) {
     const files = uploaded.map((r) => r.file);
     const single = items.length === 1 && items[0]!.file?.inDirectory !== true;
-    if (single ? files.length === 1 : true) {
-      await reporter.out(JSON.stringify(single ? files[0] : files, null, 2));
+    if (!single) {
+      await reporter.out(JSON.stringify(files, null, 2));
+    } else if (files.length === 1) {
+      await reporter.out(JSON.stringify(files[0], null, 2));
+    } else if (results[0]?.status === "skipped") {
+      // Nothing was uploaded, and that is no failure: `null`, so a script always reads JSON.
+      await reporter.out("null");
     }
   }
   const count = (status: ItemResult["status"]) =>

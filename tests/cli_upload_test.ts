@@ -348,7 +348,18 @@ Deno.test("cli --on-conflict version, copy and skip", async () => {
     "same.bin",
     "same (1).bin",
     "new.bin",
-  ]);
+  ]); // One skipped file with --json: `null` on stdout, so a script always gets JSON.
+  const skippedJson = await runCli(
+    [path, "--folder", "1", "--on-conflict", "skip", "--json"],
+    {
+      env: {
+        DOCSPACE_URL: portal.url,
+        DOCSPACE_TOKEN: portal.token,
+        DOCSPACE_STATE_DIR: dir.state,
+      },
+    },
+  );
+  assertEquals([skippedJson.code, skippedJson.stdout], [0, "null\n"]);
 });
 
 Deno.test("cli uploads into a third-party folder (string id) sequentially", async () => {
