@@ -63,7 +63,6 @@ export interface UploadContext {
 }
 
 /** The server's message for a session it does not know (expired, finished or never created). */
-const SESSION_GONE = "Object reference not set to an instance of an object.";
 
 function confirmedBytes(state: UploadState): number {
   return state.confirmedChunks.reduce(
@@ -216,7 +215,7 @@ export async function uploadItem(
     }
     const message = error instanceof Error ? error.message : String(error);
     if (error instanceof DocSpaceError) {
-      if (resume !== undefined && error.serverMessage === SESSION_GONE) {
+      if (resume !== undefined && error.sessionGone) {
         if (statePath !== undefined) await store.remove(statePath);
         return {
           status: "failed",

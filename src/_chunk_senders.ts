@@ -6,9 +6,6 @@ import type { UploadTracker } from "./_upload_progress.ts";
 import { DocSpaceError } from "./errors.ts";
 import type { SessionClient, UploadedFile } from "./session_client.ts";
 
-/** The message of an unknown or finished session, which a repeated completing request gets. */
-const SESSION_GONE = "Object reference not set to an instance of an object.";
-
 /** What every sender needs. */
 export interface SendContext {
   client: SessionClient;
@@ -111,9 +108,7 @@ export async function sendSequential(
     } catch (error) {
       if (error instanceof DocSpaceError && error.transient) {
         throw new DocSpaceError(
-          `${
-            error.message.replace(/^.*? failed: /, "")
-          }; sequential chunks are not re-sent because the server may have counted this one, so start the upload again`,
+          `${error.detail}; sequential chunks are not re-sent because the server may have counted this one, so start the upload again`,
           {
             step: error.step,
             status: error.status,
@@ -158,7 +153,7 @@ async function completing(
       if (
         attempt > 1 && previous?.status === undefined &&
         error instanceof DocSpaceError &&
-        error.serverMessage === SESSION_GONE
+        error.sessionGone
       ) {
         throw new DocSpaceError(
           "the reply to an earlier attempt was lost and the session is now gone, so the file was most likely created; check the folder before uploading again",

@@ -20,6 +20,9 @@ export interface DocSpaceErrorOptions {
   cause?: unknown;
 }
 
+/** What the server answers for a session it no longer knows: expired, finalized, aborted or never opened. */
+const SESSION_GONE = "Object reference not set to an instance of an object.";
+
 const STEP_LABELS: Record<string, string> = {
   settings: "Reading the upload settings",
   create: "Creating the upload session",
@@ -64,6 +67,8 @@ export class DocSpaceError extends Error {
   readonly transient: boolean;
   /** The reply's `Retry-After` header (seconds or an HTTP date), when it had one. */
   readonly retryAfter: string | undefined;
+  /** What went wrong, without the step's label in front. */
+  readonly detail: string;
 
   /**
    * Creates an error for a failed step.
@@ -79,5 +84,11 @@ export class DocSpaceError extends Error {
     this.serverMessage = options.serverMessage;
     this.transient = options.transient ?? false;
     this.retryAfter = options.retryAfter;
+    this.detail = detail;
+  }
+
+  /** Whether the server no longer knows the session: it expired, was finalized or aborted, or never was. */
+  get sessionGone(): boolean {
+    return this.serverMessage === SESSION_GONE;
   }
 }

@@ -3,11 +3,11 @@ import { contextOf, type EmulatorCore } from "./_context.ts";
 import { fileObject, maxSizeMessage, sessionObject } from "./_dto.ts";
 import { locationError, locationReply } from "./_envelope.ts";
 import { boundaryOf, readFirstPart } from "./_first_part.ts";
+import { UNKNOWN_SESSION } from "./_messages.ts";
 import { numberedChunkLength } from "./chunk_length.ts";
 import { SESSION_LIFETIME, type UploadSession } from "./state.ts";
 
 const NO_FILE = "HttpRequest.Files is empty";
-const UNKNOWN_SESSION = "Object reference not set to an instance of an object.";
 
 function folderPath(
   core: EmulatorCore,

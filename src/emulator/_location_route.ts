@@ -6,11 +6,11 @@ import {
 } from "./_chunk_upload.ts";
 import { contextOf, type EmulatorCore } from "./_context.ts";
 import { locationError, locationReply } from "./_envelope.ts";
+import { UNKNOWN_SESSION } from "./_messages.ts";
 import { SESSION_LIFETIME } from "./state.ts";
 
 const NOT_AUTHORIZED =
   "Not authorized or session with specified upload id already expired";
-const UNKNOWN_SESSION = "Object reference not set to an instance of an object.";
 
 /** Counts chunks 1..k without gaps, k <= ceil(total / chunkUploadSize), and joins their bytes. */
 function assemble(core: EmulatorCore, c: Context, uid: string): Response {
