@@ -4,6 +4,7 @@ import {
   api,
   bearer,
   createSession,
+  finalize,
   randomBytes,
   sendChunk,
   uploadNumbered,
@@ -237,7 +238,11 @@ Deno.test("an existing title becomes a new version unless createNewIfExist picks
       ...body,
       fileSize: bytes.length,
     });
-    return (await sendChunk(location, bytes, server.token, 1)).json.data;
+    assertEquals(
+      (await sendChunk(location, bytes, server.token, 1)).status,
+      200,
+    );
+    return (await finalize(location, server.token)).json.data;
   };
   const first = await upload({ fileName: "report.docx" }, randomBytes(10));
   assertEquals([first.id, first.version, first.title], [1, 1, "report.docx"]);
@@ -262,6 +267,32 @@ Deno.test("an existing title becomes a new version unless createNewIfExist picks
     "report (2).docx",
   ]);
   assertEquals(server.emulator.files().map((f) => f.id), [1, 2, 3]);
+  // Decided when the session is created: two sessions opened before either stores get the same free name.
+  const a = await createSession(server, {
+    fileName: "report.docx",
+    fileSize: 1,
+    createNewIfExist: true,
+  });
+  const b = await createSession(server, {
+    fileName: "report.docx",
+    fileSize: 1,
+    createNewIfExist: true,
+  });
+  assertEquals(
+    // (small sessions stay open after finalize, as on the server)
+    server.emulator.sessions().slice(-2).map((session) => session.title),
+    ["report (3).docx", "report (3).docx"],
+  );
+  // A version session made before a rename still writes file 1.
+  const version = await createSession(server, {
+    fileName: "report.docx",
+    fileSize: 1,
+  });
+  for (const location of [a, b, version]) {
+    await sendChunk(location, randomBytes(1), server.token, 1);
+  }
+  assertEquals(server.emulator.file(1)?.version, 3);
+  assertEquals(server.emulator.files().length, 5);
 });
 
 Deno.test("relativePath creates subfolders and is kept on the stored file", async () => {
@@ -292,18 +323,20 @@ Deno.test("edit_session uploads a new version of a file by id", async () => {
     fileSize: 3,
   });
   await sendChunk(location, new TextEncoder().encode("abc"), server.token, 1);
+  assertEquals((await finalize(location, server.token)).status, 201);
   const { status, json } = await api(
     server,
     "/api/2.0/files/file/1/edit_session?fileSize=4",
     {},
   );
   assertEquals(status, 200);
-  const done = await sendChunk(
+  await sendChunk(
     json.response.location,
     new TextEncoder().encode("abcd"),
     server.token,
     1,
   );
+  const done = await finalize(json.response.location, server.token);
   assertEquals([done.status, done.json.data.id, done.json.data.version], [
     201,
     1,

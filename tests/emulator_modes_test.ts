@@ -41,42 +41,57 @@ Deno.test("sequential chunks are appended in arrival order and the last one answ
   const done = await sendChunk(location, bytes.slice(2000), server.token);
   assertEquals([
     done.status,
+    done.json.data.id,
     done.json.data.folderId,
     done.json.data.file.pureContentLength,
-  ], [201, "sbox-1", 2500]);
+  ], [201, "sbox-1-file-1", "sbox-1", 2500]);
   assertEquals(
-    await sha256(server.emulator.file(1)!.bytes as Uint8Array<ArrayBuffer>),
+    await sha256(
+      server.emulator.file("sbox-1-file-1")!.bytes as Uint8Array<ArrayBuffer>,
+    ),
     await sha256(bytes),
   );
 });
 
-Deno.test("a sequential chunk that arrives while another of the same session is in flight is refused", async () => {
+Deno.test("sequential chunks in a DocSpace folder are numbered by arrival and counted in chunkUploadSize pieces", async () => {
   await using server = await startEmulator({ chunkUploadSize: 1024 });
-  const location = await createSession(server, {
-    fileName: "s.bin",
-    fileSize: 2048,
+  const bytes = randomBytes(2500);
+  // ProviderFileDao appends; FileDao numbers: only full-size chunks (the last shorter) ever complete.
+  const exact = await createSession(server, {
+    fileName: "n.bin",
+    fileSize: bytes.length,
   });
-  server.emulator.injectFault({
-    kind: "latency",
-    ms: 100,
-    match: { mode: "sequential" },
+  for (const [from, to] of [[0, 1024], [1024, 2048]]) {
+    const sent = await sendChunk(exact, bytes.slice(from, to), server.token);
+    assertEquals([sent.status, sent.json.success], [200, true]);
+  }
+  const done = await sendChunk(exact, bytes.slice(2048), server.token);
+  assertEquals([done.status, done.json.data.id], [201, 1]);
+  assertEquals(
+    await sha256(server.emulator.file(1)!.bytes as Uint8Array<ArrayBuffer>),
+    await sha256(bytes),
+  );
+  // Three short chunks: 1000 + 1000 + 500 bytes arrive, but chunks 1..3 count 2500 only if all arrive;
+  // and a fourth chunk is never counted (ceil(2500 / 1024) = 3).
+  const short = await createSession(server, {
+    fileName: "short.bin",
+    fileSize: bytes.length,
   });
-  const [slow, fast] = await Promise.all([
-    sendChunk(location, randomBytes(1024), server.token),
-    new Promise((r) => setTimeout(r, 30)).then(() =>
-      sendChunk(location, randomBytes(1024), server.token)
-    ),
-  ]);
-  assertEquals(slow.json.success, true);
-  assertEquals(fast.json, {
-    success: false,
-    message:
-      "Cannot append chunk: another sequential chunk of this session is in flight",
-  });
-  assertEquals(server.emulator.sessions()[0]?.sequentialBytes, 1024);
+  for (
+    const [from, to] of [[0, 1000], [1000, 2000], [2000, 2400], [2400, 2500]]
+  ) {
+    const sent = await sendChunk(short, bytes.slice(from, to), server.token);
+    assertEquals([sent.status, sent.json.success], [200, true]);
+  }
+  assertEquals(server.emulator.sessions()[0]?.chunkNumbers, [1, 2, 3, 4]);
+  assertEquals(server.emulator.sessions()[0]?.sequentialBytes, 2500);
+  assertEquals(
+    (await finalize(short, server.token)).json.message,
+    "uploadSize != bytesTotal",
+  );
 });
 
-Deno.test("small-file mode: the first chunk request stores the whole file at once; no finalize", async () => {
+Deno.test("small-file mode, numbered: the chunk stores the file and answers 200 with the session; finalize answers 201, again and again", async () => {
   await using server = await startEmulator({ chunkUploadSize: 1024 });
   const bytes = randomBytes(1023);
   const location = await createSession(server, {
@@ -84,52 +99,98 @@ Deno.test("small-file mode: the first chunk request stores the whole file at onc
     fileSize: bytes.length,
   });
   assertEquals(server.emulator.sessions()[0]?.small, true);
-  const done = await sendChunk(location, bytes, server.token, 1);
-  assertEquals([done.status, done.json.data.title], [201, "small.bin"]);
+  const stored = await sendChunk(location, bytes, server.token, 1);
+  assertEquals([stored.status, stored.json.success, stored.json.data.id], [
+    200,
+    true,
+    server.emulator.sessions()[0]?.id,
+  ]);
   assertEquals(server.emulator.log.at(-1)?.mode, "small");
+  // Stored already (FileDao.UploadChunkAsync saves it), and the session stays.
+  assertEquals(server.emulator.files().length, 1);
+  assertEquals(server.emulator.sessions()[0]?.fileId, 1);
+  for (let i = 0; i < 2; i++) {
+    const done = await finalize(location, server.token);
+    assertEquals(
+      [
+        done.status,
+        done.json.data.id,
+        done.json.data.version,
+        done.json.data.uploaded,
+      ],
+      [201, 1, 1, true],
+    );
+  }
   assertEquals(
     await sha256(server.emulator.file(1)!.bytes as Uint8Array<ArrayBuffer>),
     await sha256(bytes),
   );
-  assertEquals((await finalize(location, server.token)).json, UNKNOWN);
-  const sequential = await createSession(server, {
+  // A repeated chunk request saves the file again: a new version.
+  assertEquals((await sendChunk(location, bytes, server.token, 1)).status, 200);
+  assertEquals(server.emulator.file(1)?.version, 2);
+  assertEquals((await finalize(location, server.token)).json.data.version, 2);
+  assertEquals(server.emulator.files().length, 1);
+});
+
+Deno.test("small-file mode, sequential: the first request answers 201 with the file", async () => {
+  await using server = await startEmulator({ chunkUploadSize: 1024 });
+  const bytes = randomBytes(3);
+  const location = await createSession(server, {
     fileName: "small2.bin",
     fileSize: 3,
   });
-  assertEquals(
-    (await sendChunk(sequential, randomBytes(3), server.token)).status,
+  const done = await sendChunk(location, bytes, server.token);
+  assertEquals([done.status, done.json.data.id, done.json.data.title], [
     201,
-  );
+    1,
+    "small2.bin",
+  ]);
+  assertEquals(server.emulator.file(1)?.bytes, bytes);
+  const thirdParty = await createSession(server, {
+    fileName: "tp.bin",
+    fileSize: 3,
+  }, "sbox-1");
+  const stored = await sendChunk(thirdParty, bytes, server.token);
+  assertEquals([stored.status, stored.json.data.id], [201, "sbox-1-file-2"]);
 });
 
-Deno.test("small-file mode refuses a first request that is not the whole file, and keeps the session", async () => {
+Deno.test("small-file mode stores a body shorter than announced without an error, and saves nothing longer", async () => {
   await using server = await startEmulator({ chunkUploadSize: 1024 });
   const bytes = randomBytes(600);
   const location = await createSession(server, {
     fileName: "part.bin",
     fileSize: bytes.length,
   });
+  // FileDao: saved when bytesTotal >= the chunk's length.
   const partial = await sendChunk(
     location,
     bytes.slice(0, 512),
     server.token,
     1,
   );
-  assertEquals(partial.json, {
-    success: false,
-    message: "uploadSize != bytesTotal",
+  assertEquals([partial.status, partial.json.success], [200, true]);
+  assertEquals(server.emulator.file(1)?.bytes, bytes.slice(0, 512));
+  const longer = await createSession(server, {
+    fileName: "long.bin",
+    fileSize: 10,
   });
-  assertEquals(server.emulator.files(), []);
-  assertEquals((await sendChunk(location, bytes, server.token, 1)).status, 201);
+  assertEquals((await sendChunk(longer, bytes, server.token, 1)).status, 200);
+  assertEquals(server.emulator.files().length, 1);
+  // Finalize still answers 201, with the session's never-saved file (id 0), as the handler does.
+  const done = await finalize(longer, server.token);
+  assertEquals([done.status, done.json.data.id], [201, 0]);
+  assertEquals(server.emulator.files().length, 1);
 });
 
-Deno.test("a 0-byte file is one empty chunk", async () => {
+Deno.test("a 0-byte file is one empty chunk, then finalize", async () => {
   await using server = await startEmulator({ chunkUploadSize: 1024 });
   const location = await createSession(server, {
     fileName: "empty.txt",
     fileSize: 0,
   });
-  const done = await sendChunk(location, new Uint8Array(0), server.token, 1);
+  const stored = await sendChunk(location, new Uint8Array(0), server.token, 1);
+  assertEquals([stored.status, stored.json.data.bytes_total], [200, 0]);
+  const done = await finalize(location, server.token);
   assertEquals([
     done.status,
     done.json.data.file.pureContentLength,
@@ -140,20 +201,28 @@ Deno.test("a 0-byte file is one empty chunk", async () => {
     "0 bytes",
   ]);
   assertEquals(server.emulator.file(1)?.bytes.length, 0);
+  // A 0-byte session takes its first chunk's length (FileDao: BytesTotal = chunkLength when 0).
+  const grown = await createSession(server, {
+    fileName: "grown.txt",
+    fileSize: 0,
+  });
+  const five = await sendChunk(grown, randomBytes(5), server.token, 1);
+  assertEquals(five.json.data.bytes_total, 5);
+  assertEquals(server.emulator.file(2)?.contentLength, 5);
 });
 
-Deno.test("an empty chunk in a chunked session is refused", async () => {
+Deno.test('an empty chunk in a chunked session is stored (the server has no "Empty file" error) and counts nothing', async () => {
   await using server = await startEmulator({ chunkUploadSize: 1024 });
   const location = await createSession(server, {
     fileName: "e.bin",
     fileSize: 2048,
   });
+  const empty = await sendChunk(location, new Uint8Array(0), server.token, 1);
+  assertEquals([empty.status, empty.json.success], [200, true]);
+  assertEquals(server.emulator.sessions()[0]?.chunkNumbers, [1]);
   assertEquals(
-    (await sendChunk(location, new Uint8Array(0), server.token, 1)).json,
-    {
-      success: false,
-      message: "Empty file",
-    },
+    (await finalize(location, server.token)).json.message,
+    "uploadSize != bytesTotal",
   );
 });
 

@@ -5,6 +5,7 @@ import { envelope, envelopeError } from "./_envelope.ts";
 import { parseSessionRequest } from "./_session_request.ts";
 import type { EmulatorFolder, EmulatorUser } from "./options.ts";
 import { SESSION_LIFETIME, type UploadSession } from "./state.ts";
+import { cleanTitle } from "./_title.ts";
 
 function randomId(): string {
   return Array.from(
@@ -15,15 +16,21 @@ function randomId(): string {
 }
 
 interface SessionTarget {
-  folder: EmulatorFolder;
+  /** The folder, or undefined when it does not exist (checked after size and type, as the server does). */
+  folder: EmulatorFolder | undefined;
   title: string;
   fileSize: number;
   createNewIfExist: boolean;
-  fileId?: number;
+  fileId?: number | string;
   relativePath?: string;
 }
 
-/** Checks access, type and size, then opens a session; a Response when refused. */
+/**
+ * FileUploader.VerifyChunkedUploadAsync, then InitiateUploadAsync (products/ASC.Files/Core/Utils/
+ * FileUploader.cs): size 402, title cleaned, type 415, folder 404, permission 403, subfolders created, and
+ * the file decided (a new version of an existing one, or a new file with a free name) before the session
+ * opens. A Response when refused.
+ */
 function openSession(
   core: EmulatorCore,
   c: Context,
@@ -34,44 +41,63 @@ function openSession(
   data: Record<string, unknown>;
 } {
   const { options, state } = core;
-  if (!state.canWrite(target.folder, user.id)) {
-    return envelopeError(c, 403, "Access denied");
-  }
-  const dot = target.title.lastIndexOf(".");
-  if (
-    dot > 0 &&
-    options.blockedExtensions.includes(target.title.slice(dot).toLowerCase())
-  ) {
-    return envelopeError(c, 415, "Sorry, this file format isn't supported");
-  }
   if (target.fileSize > options.maxFileSize) {
     return envelopeError(c, 402, maxSizeMessage(options.maxFileSize));
   }
-  const folder = target.relativePath === undefined
-    ? target.folder
-    : state.subfolder(target.folder, target.relativePath);
+  let title = cleanTitle(target.title);
+  const dot = title.lastIndexOf(".");
+  if (
+    dot >= 0 &&
+    options.blockedExtensions.includes(title.slice(dot).toLowerCase())
+  ) {
+    return envelopeError(c, 415, "Sorry, this file format isn't supported");
+  }
+  if (target.folder === undefined) {
+    return envelopeError(c, 404, "The required folder was not found");
+  }
+  if (!state.canWrite(target.folder, user.id)) {
+    return envelopeError(c, 403, "Access denied");
+  }
+  // GetFolderIdAsync: each segment cleaned; an empty one ends the walk (the rest is ignored).
+  const segments: string[] = [];
+  for (const segment of (target.relativePath ?? "").split("/")) {
+    const cleaned = cleanTitle(segment);
+    if (cleaned === "") break;
+    segments.push(cleaned);
+  }
+  const folder = state.subfolder(target.folder, segments);
+  let fileId = target.fileId;
+  if (fileId === undefined) {
+    const existing = state.fileByTitle(folder.id, title);
+    if (existing && !target.createNewIfExist) fileId = existing.id;
+    else if (existing) title = state.freeTitle(folder.id, title);
+  }
   const now = options.now();
   const session: UploadSession = {
     id: randomId(),
     user: user.id,
     folderId: folder.id,
-    title: target.title,
+    thirdParty: typeof folder.id === "string",
+    title,
     bytesTotal: target.fileSize,
-    createNewIfExist: target.createNewIfExist,
-    ...(target.fileId === undefined ? {} : { fileId: target.fileId }),
+    ...(fileId === undefined ? {} : { fileId }),
+    saved: false,
     ...(target.relativePath === undefined
       ? {}
       : { relativePath: target.relativePath }),
     created: now,
     expired: now + SESSION_LIFETIME,
+    // CommonChunkedUploadSessionHolder.InitAsync and the third-party DAOs: chunking off below one chunk
     small: target.fileSize < options.chunkUploadSize,
     chunks: new Map(),
-    sequential: [],
-    sequentialBytes: 0,
+    chunksUploaded: 0,
+    appended: [],
+    bytesTransferred: 0,
   };
   state.sessions.set(session.id, session);
   return {
     session,
+    // ToResponseObjectAsync(session, appendBreadCrumbs: true): `path` from the root
     data: sessionObject(
       session,
       contextOf(core, c.req.raw).origin,
@@ -89,12 +115,8 @@ function createInFolder(
   if (context.user === undefined) return envelopeError(c, 401, "Unauthorized");
   const request = parseSessionRequest(context.body);
   if (typeof request === "string") return envelopeError(c, 400, request);
-  const folder = core.state.folders.get(c.req.param("folderId") ?? "");
-  if (folder === undefined) {
-    return envelopeError(c, 404, "The required folder was not found");
-  }
   const opened = openSession(core, c, context.user, {
-    folder,
+    folder: core.state.folders.get(c.req.param("folderId") ?? ""),
     title: request.fileName,
     fileSize: request.fileSize,
     createNewIfExist: request.createNewIfExist,
@@ -158,10 +180,13 @@ export function addApiRoutes(app: Hono, core: EmulatorCore): void {
     "/api/2.0/files/:folderId/upload/create_session",
     (c) => createInFolder(core, c, true),
   );
-  app.post(
-    "/api/2.0/files/:folderId/session",
-    (c) => createInFolder(core, c, false),
-  );
+  // UploadController.cs: `POST {folderId}/session` came with the REST session routes in 3.7.1.
+  if (options.serverVersion !== "3.6") {
+    app.post(
+      "/api/2.0/files/:folderId/session",
+      (c) => createInFolder(core, c, false),
+    );
+  }
   // The web client's check before uploading: which of these titles already exist in the folder.
   app.post("/api/2.0/files/:folderId/upload/check", (c) => {
     const context = contextOf(core, c.req.raw);
@@ -200,6 +225,7 @@ export function addApiRoutes(app: Hono, core: EmulatorCore): void {
       String(f.id) === c.req.param("fileId")
     );
     const folder = file && state.folders.get(String(file.folderId));
+    // FileUploader.VerifyChunkedUploadForEditing: file 404, then size 402, then edit right 403
     if (file === undefined || folder === undefined) {
       return envelopeError(c, 404, "The required file was not found");
     }

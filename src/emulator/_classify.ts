@@ -1,12 +1,16 @@
+import { chunkNumberOf } from "./_chunk_upload.ts";
 import type { RequestMode } from "./request_log.ts";
 import type { EmulatorState } from "./state.ts";
 
-/** A request's mode and the location parameters that fault matching and the log need. */
+/** A request's mode and the chunk parameters that fault matching and the log need. */
 export interface Classification {
   mode: RequestMode;
   uid?: string;
   chunkNumber?: number;
 }
+
+const REST_SESSION =
+  /^\/api\/2\.0\/files\/[^/]+\/session\/([^/]+)(\/upload|\/finalize)?$/i;
 
 /** Classifies a request on arrival, before its body is read. */
 export function classify(
@@ -29,24 +33,40 @@ export function classify(
   if (/^\/api\/2\.0\/files\/[^/]+\/session$/i.test(path)) {
     return { mode: "session" };
   }
-  if (!/^\/ChunkedUploader\.ashx$/i.test(path) || method !== "POST") {
+  const query = url.searchParams;
+  const small = (uid: string | undefined) => {
+    const session = uid === undefined ? undefined : state.sessions.get(uid);
+    return session !== undefined && session.small && session.expired > now;
+  };
+  const rest = path.match(REST_SESSION);
+  if (rest) {
+    const uid = decodeURIComponent(rest[1]!);
+    const chunkNumber = chunkNumberOf(query.get("chunkNumber") ?? undefined);
+    if (method === "DELETE" && !rest[2]) return { mode: "abort", uid };
+    if (method === "PUT" && rest[2] === "/finalize") {
+      return { mode: "finalize", uid };
+    }
+    if (method !== "POST" || rest[2] === "/finalize") return { mode: "other" };
+    const mode = small(uid)
+      ? "small"
+      : rest[2] === "/upload"
+      ? "numbered"
+      : "sequential";
+    return { mode, uid, ...(chunkNumber === undefined ? {} : { chunkNumber }) };
+  }
+  // The server routes any path that ends in ChunkedUploader.ashx, in any case, to the handler.
+  if (!/ChunkedUploader\.ashx$/i.test(path) || method === "OPTIONS") {
     return { mode: "other" };
   }
-  const query = url.searchParams;
   const uid = query.get("uid") ?? undefined;
-  const raw = query.get("chunkNumber");
-  const chunkNumber = raw !== null && /^-?\d+$/.test(raw)
-    ? Number(raw)
-    : undefined;
+  const chunkNumber = chunkNumberOf(query.get("chunkNumber") ?? undefined);
   const params = {
     ...(uid === undefined ? {} : { uid }),
     ...(chunkNumber === undefined ? {} : { chunkNumber }),
   };
   if (query.get("abort") === "true") return { mode: "abort", ...params };
   if (query.get("finalize") === "true") return { mode: "finalize", ...params };
-  const session = uid === undefined ? undefined : state.sessions.get(uid);
-  const small = session !== undefined && session.small && session.expired > now;
-  const mode = small
+  const mode = small(uid)
     ? "small"
     : query.get("upload") === "true"
     ? "numbered"

@@ -9,8 +9,6 @@ export interface RequestContext {
   user: EmulatorUser | undefined;
   /** The origin for `location` URLs. */
   origin: string;
-  /** Whether another sequential request of the same session was in flight when this one arrived. */
-  overlapping: boolean;
 }
 
 /** The emulator's shared parts, as the routes see them. */

@@ -20,16 +20,18 @@ export function sessionObject(
   };
 }
 
-/** A size as the server prints `contentLength`: "5 bytes", "1.5 KB", "10 MB". */
+/**
+ * A size as the server prints it (common/ASC.Common/Utils/CommonFileSizeComment.cs, FilesSizeToString):
+ * powers of 1024 named bytes, KB, MB, GB, TB, formatted `#,0.##`: "5 bytes", "1.5 KB", "100 MB", "1 GB".
+ */
 export function sizeString(bytes: number): string {
   const units = ["bytes", "KB", "MB", "GB", "TB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${unit === 0 ? value : Number(value.toFixed(2))} ${units[unit]}`;
+  const power = bytes >= 1024
+    ? Math.min(Math.floor(Math.log(bytes) / Math.log(1024)), units.length - 1)
+    : 0;
+  const value = bytes / 1024 ** power;
+  const text = value.toLocaleString("en-US", { maximumFractionDigits: 2 });
+  return `${text} ${units[power]}`;
 }
 
 /** The file object (FileDto) of a stored file. */
@@ -64,9 +66,30 @@ export function fileObject(
   };
 }
 
-/** The size cap as the 402 message prints it: "The maximum file size is exceeded (1024 MB)." */
+/**
+ * FileSizeComment.GetFileSizeException (web/ASC.Web.Core/FileSizeComment.cs):
+ * "The maximum file size is exceeded (1 GB)."
+ */
 export function maxSizeMessage(maxFileSize: number): string {
-  return `The maximum file size is exceeded (${
-    Number((maxFileSize / 1048576).toFixed(2))
-  } MB).`;
+  return `The maximum file size is exceeded (${sizeString(maxFileSize)}).`;
+}
+
+/**
+ * The object a completed upload answers with. The legacy handler builds an anonymous object with
+ * `provider_key` (ChunkedUploaderHandler.cs, ToResponseObject); the REST routes an UploadSessionResponseDto
+ * with `providerKey` (UploadController.cs). Null fields are omitted: the emulator's files have no provider key.
+ */
+export function completionObject(
+  file: StoredFile,
+  fileJson: Json,
+  uploaded: boolean,
+): Json {
+  return {
+    id: file.id,
+    folderId: file.folderId,
+    version: file.version,
+    title: file.title,
+    uploaded,
+    file: fileJson,
+  };
 }

@@ -11,7 +11,7 @@ const ERROR_TYPES: Record<number, string> = {
   415: "System.NotSupportedException",
 };
 
-/** A success in the standard /api/2.0 envelope. */
+/** A success in the standard /api/2.0 envelope (common/ASC.Api.Core/Middleware/CommonApiResponse.cs). */
 export function envelope(
   c: Context,
   response: unknown,
@@ -19,7 +19,11 @@ export function envelope(
 ): Response {
   return c.json({
     response,
-    count: Array.isArray(response) ? response.length : 1,
+    count: Array.isArray(response)
+      ? response.length
+      : response === undefined
+      ? 0
+      : 1,
     links: [{ href: c.req.url, action: c.req.method }],
     status: 0,
     statusCode: status,

@@ -73,7 +73,7 @@ async function record(
   if (!response.headers.get("content-type")?.includes("json")) return;
   try {
     const json = await response.clone().json();
-    if (LOCATION_MODES.has(entry.mode)) {
+    if (LOCATION_MODES.has(entry.mode) && !entry.path.startsWith("/api/")) {
       if (typeof json.success === "boolean") entry.success = json.success;
       if (typeof json.message === "string") entry.message = json.message;
     } else {
@@ -109,13 +109,6 @@ export async function intake(
   log.push(entry);
   const fault = faults.take(entry);
   if (fault !== undefined) entry.fault = fault.kind;
-  const inFlight = core.state.sequentialInFlight;
-  const sequential = entry.mode === "sequential" ? entry.uid : undefined;
-  const overlapping = sequential !== undefined &&
-    (inFlight.get(sequential) ?? 0) > 0;
-  if (sequential !== undefined) {
-    inFlight.set(sequential, (inFlight.get(sequential) ?? 0) + 1);
-  }
   try {
     if (fault?.kind === "latency") await delay(fault.ms);
     let body: Uint8Array;
@@ -136,7 +129,7 @@ export async function intake(
       response = statusResponse(fault);
     } else {
       const origin = core.options.publicUrl ?? url.origin;
-      core.requests.set(request, { entry, body, user, origin, overlapping });
+      core.requests.set(request, { entry, body, user, origin });
       response = await routes.fetch(request);
     }
     await record(entry, response);
@@ -148,10 +141,5 @@ export async function intake(
     throw error;
   } finally {
     entry.end = performance.now();
-    if (sequential !== undefined) {
-      const left = (inFlight.get(sequential) ?? 1) - 1;
-      if (left > 0) inFlight.set(sequential, left);
-      else inFlight.delete(sequential);
-    }
   }
 }

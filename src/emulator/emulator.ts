@@ -10,6 +10,7 @@ import type { EmulatorCore } from "./_context.ts";
 import { envelopeError } from "./_envelope.ts";
 import { intake } from "./_intake.ts";
 import { addLocationRoute } from "./_location_route.ts";
+import { addSessionRoutes } from "./_session_routes.ts";
 import { type Fault, FaultQueue } from "./faults.ts";
 import {
   type EmulatorOptions,
@@ -39,9 +40,11 @@ export interface EmulatorApp {
 }
 
 /**
- * An in-memory DocSpace portal for tests: `/api/2.0/files/settings`, the create-session routes, and
- * `/ChunkedUploader.ashx` in numbered, sequential, small-file, finalize and abort modes, computing chunk
- * lengths the way the real server does. Every request is logged; faults can be injected.
+ * An in-memory DocSpace portal for tests, built to the server's source (DocSpace-server v3.7.2):
+ * `/api/2.0/files/settings`, the create-session routes, `/ChunkedUploader.ashx` in numbered, sequential,
+ * small-file, finalize and abort modes (computing numbered chunk lengths the way the server does), and the
+ * REST session routes of 3.7.1+ (`serverVersion: "3.6"` leaves them out). Every request is logged; faults
+ * can be injected.
  *
  * @example Upload a small file in-process
  * ```ts
@@ -63,7 +66,9 @@ export interface EmulatorApp {
  *   headers: { ...headers, "content-type": chunk.contentType, "content-length": `${chunk.contentLength}` },
  *   body: chunk.body,
  * });
- * assertEquals(stored.status, 201);
+ * assertEquals(stored.status, 200); // a small file is stored by its chunk, and still needs a finalize
+ * const finalized = await emulator.app.request(`${location}&finalize=true`, { method: "POST", headers });
+ * assertEquals(finalized.status, 201);
  * assertEquals(new TextDecoder().decode(emulator.file(1)?.bytes), "hello");
  * ```
  */
@@ -91,8 +96,11 @@ export class DocSpaceEmulator {
       requests: new WeakMap(),
     };
     const routes = new Hono();
-    addApiRoutes(routes, this.#core);
     addLocationRoute(routes, this.#core);
+    if (this.options.serverVersion !== "3.6") {
+      addSessionRoutes(routes, this.#core);
+    }
+    addApiRoutes(routes, this.#core);
     routes.notFound((c) =>
       c.req.path.startsWith("/api/")
         ? envelopeError(c, 404, "The requested resource was not found")
@@ -121,8 +129,8 @@ export class DocSpaceEmulator {
    * @param id The file id.
    * @returns The file, or undefined.
    */
-  file(id: number): StoredFile | undefined {
-    return this.#core.state.files.find((f) => f.id === id);
+  file(id: number | string): StoredFile | undefined {
+    return this.#core.state.file(id);
   }
 
   /**

@@ -48,6 +48,21 @@ export interface EmulatorOptions {
   now?: () => number;
   /** The origin put in front of `/ChunkedUploader.ashx` in `location`. @default {the request's own origin} */
   publicUrl?: string;
+  /**
+   * Which server generation to be: `"3.7"` serves the REST session routes (`POST {folderId}/session`,
+   * `…/session/{id}/upload`, `…/finalize`, `DELETE …/session/{id}`) beside the legacy ones; `"3.6"` only
+   * `upload/create_session` and `location`, and answers the REST routes 404.
+   *
+   * @default {"3.7"}
+   */
+  serverVersion?: "3.6" | "3.7";
+  /**
+   * The server's `web:available-file-size` (SetupInfo.AvailableFileSize), which the "maximum file size"
+   * message of a too-large chunk names (as the smaller of it and `maxFileSize`).
+   *
+   * @default {104857600}
+   */
+  availableFileSize?: number;
 }
 
 /** The options with every default filled in, as {@linkcode DocSpaceEmulator.options} exposes them. */
@@ -68,12 +83,27 @@ export interface ResolvedEmulatorOptions {
   now: () => number;
   /** The origin for `location`, or undefined to use the request's origin. */
   publicUrl: string | undefined;
+  /** The server generation. */
+  serverVersion: "3.6" | "3.7";
+  /** SetupInfo.AvailableFileSize in bytes. */
+  availableFileSize: number;
 }
 
 function positiveInteger(name: string, value: number): number {
   if (!Number.isSafeInteger(value) || value <= 0) {
     throw new RangeError(
       `Cannot create DocSpaceEmulator: ${name} must be a positive integer, received ${value}`,
+    );
+  }
+  return value;
+}
+
+function serverVersion(value: string): "3.6" | "3.7" {
+  if (value !== "3.6" && value !== "3.7") {
+    throw new RangeError(
+      `Cannot create DocSpaceEmulator: serverVersion must be "3.6" or "3.7", received ${
+        JSON.stringify(value)
+      }`,
     );
   }
   return value;
@@ -113,5 +143,10 @@ export function resolveOptions(
     ),
     now: options.now ?? Date.now,
     publicUrl: options.publicUrl?.replace(/\/+$/, ""),
+    serverVersion: serverVersion(options.serverVersion ?? "3.7"),
+    availableFileSize: positiveInteger(
+      "availableFileSize",
+      options.availableFileSize ?? 104857600,
+    ),
   };
 }

@@ -8,8 +8,8 @@ import type { EmulatorFolder } from "./options.ts";
 
 /** A file the emulator stored, with its bytes. */
 export interface StoredFile {
-  /** The file id. */
-  id: number;
+  /** The file id: a number in DocSpace folders, a string in third-party folders (as the server's ids are). */
+  id: number | string;
   /** The id of the folder it is in (a subfolder when the session had a `relativePath`). */
   folderId: number | string;
   /** The file name. */
@@ -34,26 +34,29 @@ export interface SessionInfo {
   user: string;
   /** The folder the file will be stored in. */
   folderId: number | string;
-  /** The file name from the session request. */
+  /** The file name, as the server cleaned it and, with `createNewIfExist`, made free. */
   title: string;
-  /** The announced file size. */
+  /** The announced file size (a 0-byte small session takes its first chunk's length, as the server does). */
   bytesTotal: number;
-  /** True when bytesTotal < chunkUploadSize: the first chunk request stores the whole file. */
+  /** True when bytesTotal < chunkUploadSize: every chunk request stores the whole file. */
   small: boolean;
   /** When it was created, ISO 8601. */
   created: string;
   /** When it expires unless a chunk renews it, ISO 8601. */
   expired: string;
-  /** The numbered chunks received, ascending. */
+  /** The chunk numbers stored (numbered, or sequential ones numbered by arrival), ascending. */
   chunkNumbers: number[];
-  /** The bytes received in sequential mode. */
+  /** The bytes received so far: the stored chunks' counted lengths, or a third-party folder's appended bytes. */
   sequentialBytes: number;
+  /** The file a small session has stored (its latest version), if any. */
+  fileId?: number | string;
 }
 
-/** One stored numbered chunk. */
+/** One stored chunk. */
 export interface StoredChunk {
+  /** The part's real body, as the server's storage copies it. */
   bytes: Uint8Array;
-  /** The length the server counts (the formula's), which can differ from bytes.length. */
+  /** The length the server counts (the Content-Length formula's), which can differ from bytes.length. */
   length: number;
   storedAt: number;
 }
@@ -63,17 +66,25 @@ export interface UploadSession {
   id: string;
   user: string;
   folderId: number | string;
+  /** Third-party storage (a string folder id): chunks are appended, numbered ones refused. */
+  thirdParty: boolean;
+  /** The title decided at creation (cleaned, and free when createNewIfExist asked for it). */
   title: string;
   bytesTotal: number;
-  createNewIfExist: boolean;
-  fileId?: number;
+  /** The file this session writes a new version of: decided at creation, or the file a small session saved. */
+  fileId?: number | string;
+  /** Whether a small session has saved its file (later chunk requests save new versions of it). */
+  saved: boolean;
   relativePath?: string;
   created: number;
   expired: number;
   small: boolean;
   chunks: Map<number, StoredChunk>;
-  sequential: Uint8Array[];
-  sequentialBytes: number;
+  /** The server's "ChunksUploaded" counter: chunks without a number are numbered by arrival. */
+  chunksUploaded: number;
+  /** Third-party folders: the appended bytes and their count. */
+  appended: Uint8Array[];
+  bytesTransferred: number;
 }
 
 /** The sliding session lifetime, and each chunk's lifetime. */
@@ -89,9 +100,8 @@ export class EmulatorState {
   readonly folders: Map<string, EmulatorFolder> = new Map();
   readonly files: StoredFile[] = [];
   readonly sessions: Map<string, UploadSession> = new Map();
-  /** Sequential requests in flight per session id, to catch overlapping ones. */
-  readonly sequentialInFlight: Map<string, number> = new Map();
   #nextFolderId = 1;
+  #nextFileId = 1;
 
   constructor(folders: EmulatorFolder[]) {
     for (const folder of folders) this.folders.set(String(folder.id), folder);
@@ -101,7 +111,7 @@ export class EmulatorState {
     this.#nextFolderId = Math.max(0, ...numeric) + 1;
   }
 
-  /** The folder's ancestors and itself, root first. */
+  /** The folder's ancestors and itself, root first (the server's breadcrumbs). */
   path(folder: EmulatorFolder): (number | string)[] {
     const path = [folder.id];
     for (let f = folder; f.parentId !== undefined;) {
@@ -121,10 +131,10 @@ export class EmulatorState {
     return true;
   }
 
-  /** The folder at `relativePath` under `folder`, creating missing subfolders. */
-  subfolder(folder: EmulatorFolder, relativePath: string): EmulatorFolder {
+  /** The folder at these subfolder titles under `folder`, creating missing ones. */
+  subfolder(folder: EmulatorFolder, titles: string[]): EmulatorFolder {
     let current = folder;
-    for (const title of relativePath.split("/").filter((s) => s !== "")) {
+    for (const title of titles) {
       const found = [...this.folders.values()].find((f) =>
         f.parentId === current.id && f.title === title
       );
@@ -160,22 +170,25 @@ export class EmulatorState {
     return this.files.find((f) => f.folderId === folderId && f.title === title);
   }
 
+  /** A stored file by id. */
+  file(id: number | string): StoredFile | undefined {
+    return this.files.find((f) => f.id === id);
+  }
+
   /**
-   * Stores a finished upload: a new version of the target file, or a new file. The parts are joined into
-   * `bytes` when a caller first reads it, so finalize costs no copy of the whole file.
+   * Saves bytes as the session's file: a new version of `session.fileId`, or a new file with the session's
+   * title. The parts are joined into `bytes` when a caller first reads it, so a save copies nothing.
    */
-  store(session: UploadSession, parts: Uint8Array[], now: number): StoredFile {
+  save(session: UploadSession, parts: Uint8Array[], now: number): StoredFile {
     const created = new Date(now).toISOString();
     const contentLength = parts.reduce((n, p) => n + p.length, 0);
-    const existing = session.fileId !== undefined
-      ? this.files.find((f) => f.id === session.fileId)
-      : session.createNewIfExist
+    const existing = session.fileId === undefined
       ? undefined
-      : this.fileByTitle(session.folderId, session.title);
+      : this.file(session.fileId);
     const file: StoredFile = existing ?? {
-      id: this.files.length + 1,
+      id: this.#newFileId(session),
       folderId: session.folderId,
-      title: this.freeTitle(session.folderId, session.title),
+      title: session.title,
       version: 0,
       bytes: new Uint8Array(0),
       contentLength,
@@ -206,6 +219,19 @@ export class EmulatorState {
     return session;
   }
 
+  /** Numbers in DocSpace folders; strings in third-party ones, as a provider's ids are. */
+  #newFileId(session: UploadSession): number | string {
+    const id = this.#nextFileId++;
+    return session.thirdParty
+      ? `${this.#root(session.folderId)}-file-${id}`
+      : id;
+  }
+
+  #root(folderId: number | string): number | string {
+    const folder = this.folders.get(String(folderId));
+    return folder ? this.path(folder)[0]! : folderId;
+  }
+
   #parent(folder: EmulatorFolder): EmulatorFolder | undefined {
     return folder.parentId === undefined
       ? undefined
@@ -225,7 +251,12 @@ export function sessionInfo(session: UploadSession): SessionInfo {
     created: new Date(session.created).toISOString(),
     expired: new Date(session.expired).toISOString(),
     chunkNumbers: [...session.chunks.keys()].sort((a, b) => a - b),
-    sequentialBytes: session.sequentialBytes,
+    sequentialBytes: session.thirdParty
+      ? session.bytesTransferred
+      : [...session.chunks.values()].reduce((n, c) => n + c.length, 0),
+    ...(session.saved && session.fileId !== undefined
+      ? { fileId: session.fileId }
+      : {}),
   };
 }
 
