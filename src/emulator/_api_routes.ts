@@ -131,6 +131,7 @@ function createInFolder(
 /** Adds the /api/2.0 routes: settings, authentication, create_session, session, upload/check, edit_session. */
 export function addApiRoutes(app: Hono, core: EmulatorCore): void {
   const { options, state } = core;
+  // products/ASC.Files/Server/Api/SettingsController.cs; the sizes from web/ASC.Web.Core/SetupInfo.cs
   app.get("/api/2.0/files/settings", (c) =>
     envelope(c, {
       storeOriginalFiles: true,
@@ -145,6 +146,7 @@ export function addApiRoutes(app: Hono, core: EmulatorCore): void {
       openEditorInSameTab: false,
       displayFileExtension: true,
     }));
+  // web/ASC.Web.Api/Api/AuthenticationController.cs: userName and password for a token
   const authentication = (c: Context): Response => {
     const fields = new Map<string, unknown>();
     try {
@@ -187,7 +189,8 @@ export function addApiRoutes(app: Hono, core: EmulatorCore): void {
       (c) => createInFolder(core, c, false),
     );
   }
-  // The web client's check before uploading: which of these titles already exist in the folder.
+  // The web client's check before uploading: which of these titles already exist in the folder
+  // (UploadController.cs, CheckUploadAsync).
   app.post("/api/2.0/files/:folderId/upload/check", (c) => {
     const context = contextOf(core, c.req.raw);
     if (context.user === undefined) {
@@ -218,6 +221,7 @@ export function addApiRoutes(app: Hono, core: EmulatorCore): void {
     );
     return envelope(c, titles.filter((t) => existing.has(t)));
   });
+  // UploadController.cs (CreateEditSession) and FileUploader.VerifyChunkedUploadForEditing
   app.post("/api/2.0/files/file/:fileId/edit_session", (c) => {
     const user = contextOf(core, c.req.raw).user;
     if (user === undefined) return envelopeError(c, 401, "Unauthorized");

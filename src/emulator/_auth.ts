@@ -24,7 +24,10 @@ function cookieToken(cookie: string | null): string | undefined {
   return undefined;
 }
 
-/** The user a request's credentials name; the `asc_auth_key` cookie wins over `Authorization`. */
+/**
+ * The user a request's credentials name; the `asc_auth_key` cookie wins over `Authorization`
+ * (common/ASC.Api.Core/Auth/: CookieAuthHandler, BasicAuthHandler, ApiKeyBearerAuthHandler, JwtBearerAuthHandler).
+ */
 export function authenticate(
   headers: Headers,
   users: EmulatorUser[],

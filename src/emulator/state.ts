@@ -87,7 +87,10 @@ export interface UploadSession {
   bytesTransferred: number;
 }
 
-/** The sliding session lifetime, and each chunk's lifetime. */
+/**
+ * The sliding session lifetime, and each chunk's lifetime (products/ASC.Files/Core/Utils/
+ * ChunkedUploadSessionHolder.cs SlidingExpiration; the chunk cache entries of CommonChunkedUploadSessionHolder.cs).
+ */
 export const SESSION_LIFETIME = 12 * 60 * 60 * 1000;
 
 function splitTitle(title: string): [string, string] {
