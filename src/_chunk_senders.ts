@@ -1,45 +1,21 @@
-// The three ways chunks go to `location`: one request for a small file, numbered chunks in parallel with
-// retries then finalize, or sequential chunks strictly one at a time and never re-sent.
+// Two of the three ways chunks go to a session (a small file's is in _small_file.ts): numbered chunks in
+// parallel with retries then finalize, or sequential chunks strictly one at a time and never re-sent.
 import type { Chunk } from "./_chunk_source.ts";
 import { type RetryContext, withRetry } from "./_retry.ts";
 import type { UploadTracker } from "./_upload_progress.ts";
 import { DocSpaceError } from "./errors.ts";
-import type { SessionClient, UploadedFile } from "./session_client.ts";
+import type { UploadedFile, UploadSession } from "./_session_types.ts";
+import type { SessionClient } from "./session_client.ts";
 
 /** What every sender needs. */
 export interface SendContext {
   client: SessionClient;
   retry: RetryContext;
-  location: string;
+  session: Pick<UploadSession, "id" | "location" | "folderId" | "routes">;
   signal: AbortSignal;
   /** The next chunk, or undefined at the end. */
   next: () => Promise<Chunk | undefined>;
   tracker: UploadTracker;
-}
-
-/** A file smaller than one chunk: its only request stores it (201), with no finalize. */
-export async function sendSmall(
-  { client, retry, location, signal, next, tracker }: SendContext,
-  numbered: boolean,
-): Promise<UploadedFile> {
-  const chunk = (await next())!;
-  tracker.markSent(chunk);
-  const file = await completing(retry, "chunk 1", async () => {
-    const result = await client.uploadChunk(location, chunk.bytes, {
-      chunkNumber: 1,
-      numbered,
-      signal,
-    });
-    if (!result.done) {
-      throw new DocSpaceError(
-        "the server did not complete a file smaller than one chunk in one request",
-        { step: "chunk 1", status: 200 },
-      );
-    }
-    return result.file;
-  });
-  tracker.markConfirmed(chunk);
-  return file;
 }
 
 /**
@@ -51,7 +27,7 @@ export async function sendNumbered(
   concurrency: number,
   fail: (reason: unknown) => void,
 ): Promise<UploadedFile> {
-  const { client, retry, location, signal, next, tracker } = context;
+  const { client, retry, session, signal, next, tracker } = context;
   const worker = async () => {
     for (
       let chunk = await next();
@@ -63,7 +39,7 @@ export async function sendNumbered(
       await withRetry(
         retry,
         () =>
-          client.uploadChunk(location, current.bytes, {
+          client.uploadChunk(session, current.bytes, {
             chunkNumber: current.number,
             signal,
           }),
@@ -86,13 +62,13 @@ export async function sendNumbered(
   return await completing(
     retry,
     "finalize",
-    () => client.finalize(location, signal),
+    () => client.finalize(session, signal),
   );
 }
 
 /** Sequential chunks in order; the server completes the file on the last one (201). */
 export async function sendSequential(
-  { client, location, signal, next, tracker }: SendContext,
+  { client, session, signal, next, tracker }: SendContext,
   totalChunks: number,
 ): Promise<UploadedFile> {
   let file: UploadedFile | undefined;
@@ -100,7 +76,7 @@ export async function sendSequential(
     tracker.markSent(chunk);
     let result;
     try {
-      result = await client.uploadChunk(location, chunk.bytes, {
+      result = await client.uploadChunk(session, chunk.bytes, {
         chunkNumber: chunk.number,
         numbered: false,
         signal,
@@ -138,10 +114,10 @@ export async function sendSequential(
 }
 
 /**
- * Retries a request that completes the file (finalize, or a small file's only request). If an earlier
- * attempt's reply was lost and the session is now gone, the file was most likely created: say so.
+ * Retries a finalize. If an earlier attempt's reply was lost and the session is now gone, the file was
+ * most likely created: say so.
  */
-async function completing(
+export async function completing(
   retry: RetryContext,
   step: string,
   send: () => Promise<UploadedFile>,

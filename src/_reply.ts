@@ -1,5 +1,6 @@
 // Turns DocSpace replies (the /api/2.0 envelope and the ChunkedUploader's own shape) into values or DocSpaceErrors.
 import { DocSpaceError } from "./errors.ts";
+import { SESSION_GONE } from "./_server_messages.ts";
 
 /** HTTP statuses that a retry may get past: timeouts, rate limits, proxy and server hiccups. */
 const TRANSIENT = new Set([408, 429, 500, 502, 503, 504]);
@@ -61,7 +62,8 @@ export function failure(
   serverMessage: string | undefined,
 ): DocSpaceError {
   const status = response.status;
-  const transient = TRANSIENT.has(status);
+  // The REST routes answer an unknown session with 500: sending it again cannot help.
+  const transient = TRANSIENT.has(status) && serverMessage !== SESSION_GONE;
   const hint = HINTS[status];
   let detail: string;
   if (serverMessage !== undefined) {
@@ -91,8 +93,11 @@ function field(value: unknown, key: string): unknown {
     : undefined;
 }
 
-/** Reads the `response` of a /api/2.0 envelope, or throws the envelope's error. */
-export function envelope(step: string, reply: Reply): unknown {
+/**
+ * Reads the `response` of a /api/2.0 envelope, or throws the envelope's error. `empty`: a success
+ * without `response` is fine (a REST abort answers so).
+ */
+export function envelope(step: string, reply: Reply, empty = false): unknown {
   const error = field(reply.json, "error");
   const message = field(error, "message");
   if (!reply.response.ok || error !== undefined) {
@@ -102,7 +107,10 @@ export function envelope(step: string, reply: Reply): unknown {
       typeof message === "string" ? message : undefined,
     );
   }
-  if (field(reply.json, "response") === undefined) {
+  if (
+    field(reply.json, "response") === undefined &&
+    !(empty && (reply.json === undefined || typeof reply.json === "object"))
+  ) {
     throw failure(step, reply, undefined);
   }
   return field(reply.json, "response");

@@ -103,14 +103,27 @@ export async function withRetry<T>(
         throw error;
       }
       previous = error;
-      const backoff = Math.min(
-        policy.maxDelay,
-        policy.minDelay * 2 ** (attempt - 1),
-      );
-      const asked = parseRetryAfter(error.retryAfter, context.now());
-      const wait = asked ?? Math.round(backoff * (0.5 + context.random() / 2));
-      context.onRetry?.(error, attempt, wait);
-      await delay(wait, { signal });
+      await pause(context, error, attempt);
     }
   }
+}
+
+/**
+ * Waits before attempt `attempt + 1`: the server's Retry-After, else exponential backoff with jitter.
+ * Reports the wait to `onRetry` first.
+ */
+export async function pause(
+  context: RetryContext,
+  error: DocSpaceError,
+  attempt: number,
+): Promise<void> {
+  const { policy } = context;
+  const backoff = Math.min(
+    policy.maxDelay,
+    policy.minDelay * 2 ** (attempt - 1),
+  );
+  const asked = parseRetryAfter(error.retryAfter, context.now());
+  const wait = asked ?? Math.round(backoff * (0.5 + context.random() / 2));
+  context.onRetry?.(error, attempt, wait);
+  await delay(wait, { signal: context.signal });
 }

@@ -1,6 +1,6 @@
 // The bookkeeping of one upload: which chunks were sent and confirmed, as progress and as resumable state.
 import type { Chunk } from "./_chunk_source.ts";
-import type { UploadProgress, UploadState } from "./upload_file.ts";
+import type { UploadProgress, UploadState } from "./_upload_types.ts";
 
 /** Tracks chunks sent and confirmed; reports progress and, for resumable uploads, state. */
 export class UploadTracker {

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { SESSION_GONE } from "./_server_messages.ts";
 
 /** Options for {@linkcode DocSpaceError}. */
 export interface DocSpaceErrorOptions {
@@ -19,9 +20,6 @@ export interface DocSpaceErrorOptions {
   /** What went wrong underneath, such as a network `TypeError`. */
   cause?: unknown;
 }
-
-/** What the server answers for a session it no longer knows: expired, finalized, aborted or never opened. */
-const SESSION_GONE = "Object reference not set to an instance of an object.";
 
 const STEP_LABELS: Record<string, string> = {
   settings: "Reading the upload settings",

@@ -5,101 +5,37 @@
  * @module
  */
 import { DocSpaceError } from "./errors.ts";
-import { envelope, send, uploaderReply } from "./_reply.ts";
-import { type ChunkBody, createChunkBody } from "./chunk_body.ts";
+import { checkTitles, type Portal, portalOf, readSettings } from "./_portal.ts";
+import {
+  abortOn,
+  createOn,
+  finalizeOn,
+  sendChunk,
+} from "./_session_requests.ts";
+import type {
+  ChunkResult,
+  CreateSessionOptions,
+  SessionRoutes,
+  SessionTarget,
+  UploadChunkOptions,
+  UploadedFile,
+  UploadSession,
+  UploadSettings,
+} from "./_session_types.ts";
+import type { ChunkBody } from "./chunk_body.ts";
 
-/** The server's upload settings, from `GET /api/2.0/files/settings`. */
-export interface UploadSettings {
-  /** The size every chunk but the last must have, in bytes. */
-  chunkUploadSize: number;
-  /** The most chunk requests the server lets one user run at once. */
-  maxUploadThreadCount: number;
-}
-
-/** What the server needs to open an upload session. */
-export interface CreateSessionOptions {
-  /** The file's title in DocSpace. */
-  fileName: string;
-  /** The file's exact size in bytes. */
-  fileSize: number;
-  /**
-   * `false`: an existing file of that name gets a new version; `true`: the server picks a free name.
-   *
-   * @default {false}
-   */
-  createNewIfExist?: boolean;
-  /** Subfolders to create under the folder, like `"a/b"`. */
-  relativePath?: string;
-  /** The file's creation date, as an ISO string. */
-  createOn?: string;
-}
-
-/** An open upload session. */
-export interface UploadSession {
-  /** The session id (32 hex digits). */
-  id: string;
-  /** Where chunks go: `…/ChunkedUploader.ashx?uid=<id>`. */
-  location: string;
-  /** The file size the server expects, in bytes. */
-  bytesTotal: number;
-  /** When the session was created (ISO). */
-  created: string;
-  /** When the session expires unless a chunk renews it (ISO). */
-  expired: string;
-}
-
-/** A file as DocSpace describes it. */
-export interface DocSpaceFile {
-  /** The file id. */
-  id: number;
-  /** The file's title. */
-  title: string;
-  /** The folder that holds it. */
-  folderId: number | string;
-  /** The file's version. */
-  version: number;
-  /** Any other field the server sends (`pureContentLength`, `created`, …). */
-  [key: string]: unknown;
-}
-
-/** The server's answer to a completed upload. */
-export interface UploadedFile {
-  /** The file id. */
-  id: number;
-  /** The folder that holds it. */
-  folderId: number | string;
-  /** The file's version: 1 for a new file, more for a new version of an existing one. */
-  version: number;
-  /** The file's title, which may differ from the name asked for (`name (1).ext`). */
-  title: string;
-  /** Always `true` for a completed upload. */
-  uploaded: boolean;
-  /** The full file object. */
-  file: DocSpaceFile;
-}
-
-/** The answer to one chunk request: the session goes on, or the file is complete (HTTP 201). */
-export type ChunkResult =
-  | { done: false }
-  | { done: true; file: UploadedFile };
-
-/** How a chunk is sent to `location`. */
-export interface UploadChunkOptions {
-  /**
-   * The chunk's number from 1. With `numbered: true` it is sent as `chunkNumber`; in sequential mode it
-   * only names the chunk in errors.
-   */
-  chunkNumber: number;
-  /**
-   * Numbered (parallel) mode: `&upload=true&chunkNumber=N`. Otherwise sequential mode, where the server
-   * counts chunks in arrival order.
-   *
-   * @default {true}
-   */
-  numbered?: boolean;
-  /** Aborts the request. */
-  signal?: AbortSignal | undefined;
-}
+export { authorizationHeader } from "./_portal.ts";
+export type {
+  ChunkResult,
+  CreateSessionOptions,
+  DocSpaceFile,
+  SessionRoutes,
+  SessionTarget,
+  UploadChunkOptions,
+  UploadedFile,
+  UploadSession,
+  UploadSettings,
+} from "./_session_types.ts";
 
 /** Options for {@linkcode SessionClient}. */
 export interface SessionClientOptions {
@@ -115,32 +51,17 @@ export interface SessionClientOptions {
   fetch?: typeof fetch;
   /** Extra headers for every request. */
   headers?: HeadersInit;
-}
-
-/**
- * Builds the `Authorization` header value for a token: as given when it names a scheme (`Bearer …`,
- * `Basic …`), else `Bearer <token>`.
- *
- * @param token The token.
- * @returns The header value.
- *
- * @example Both forms
- * ```ts
- * import { authorizationHeader } from "@docspace-tools/upload";
- * import { assertEquals } from "@std/assert";
- *
- * assertEquals(authorizationHeader("sk-123"), "Bearer sk-123");
- * assertEquals(authorizationHeader("Basic dTpw"), "Basic dTpw");
- * ```
- */
-export function authorizationHeader(token: string): string {
-  return /^(Bearer|Basic)\s+\S/i.test(token) ? token : `Bearer ${token}`;
-}
-
-function record(value: unknown): Record<string, unknown> {
-  return typeof value === "object" && value !== null
-    ? value as Record<string, unknown>
-    : {};
+  /**
+   * Which upload routes new sessions use: `"rest"`, the REST session routes of DocSpace 3.7.1 and later;
+   * `"legacy"`, the session's `location` (`ChunkedUploader.ashx`), which every version has; `"auto"`, the
+   * REST routes where the server has them, else the legacy ones. `"auto"` opens the session with
+   * `POST …/{folderId}/session`; a server without that route answers 404 and opens no session, and then
+   * `POST …/{folderId}/upload/create_session` opens it. What it found is kept for this client's later
+   * sessions.
+   *
+   * @default {"auto"}
+   */
+  routes?: "auto" | SessionRoutes;
 }
 
 /**
@@ -148,7 +69,10 @@ function record(value: unknown): Record<string, unknown> {
  * `success:false` replies, proxy pages, network failures) become {@linkcode DocSpaceError}s; no method
  * retries. Credentials go only to the portal's origin: a `location` anywhere else is refused.
  *
- * @example Upload a small file by hand
+ * `createSession` picks the session's routes (option `routes`, see {@linkcode SessionRoutes}); every
+ * later request for that session follows them.
+ *
+ * @example Upload a small file by hand: its only chunk, then finalize
  * ```ts
  * import { SessionClient } from "@docspace-tools/upload";
  * import { startEmulator } from "@docspace-tools/upload/testing";
@@ -159,52 +83,38 @@ function record(value: unknown): Record<string, unknown> {
  * const { chunkUploadSize } = await client.settings();
  * assertEquals(chunkUploadSize, 10485760);
  * const session = await client.createSession(1, { fileName: "hi.txt", fileSize: 2 });
- * const result = await client.uploadChunk(session.location, new Blob(["hi"]), { chunkNumber: 1 });
- * assertEquals(result.done && result.file.title, "hi.txt");
+ * assertEquals(session.routes, "rest");
+ * const result = await client.uploadChunk(session, new Blob(["hi"]), { chunkNumber: 1 });
+ * assertEquals(result.done, false);
+ * const file = await client.finalize(session);
+ * assertEquals([file.title, file.version], ["hi.txt", 1]);
  * ```
  */
 export class SessionClient {
   /** The portal's URL, without a trailing slash. */
   readonly url: string;
-  #origin: string;
-  #fetch: typeof fetch;
-  #headers: Headers;
+  #portal: Portal;
+  #routes: "auto" | SessionRoutes;
+  #detected: SessionRoutes | undefined;
 
   /**
    * Creates a client.
    *
-   * @param options The portal URL, the token, and optionally `fetch` and extra headers.
-   * @throws {TypeError} If the URL is not an http(s) URL or the token is empty.
+   * @param options The portal URL, the token, and optionally `fetch`, extra headers and the routes.
+   * @throws {TypeError} If the URL is not an http(s) URL, the token is empty or `routes` is unknown.
    */
   constructor(options: SessionClientOptions) {
-    let parsed: URL;
-    try {
-      parsed = new URL(options.url);
-    } catch {
+    this.#portal = portalOf(options);
+    this.url = this.#portal.url;
+    const routes = options.routes ?? "auto";
+    if (routes !== "auto" && routes !== "rest" && routes !== "legacy") {
       throw new TypeError(
-        `Cannot create SessionClient: url must be the portal's http(s) URL, received ${
-          JSON.stringify(options.url)
+        `Cannot create SessionClient: routes must be "auto", "rest" or "legacy", received ${
+          JSON.stringify(routes)
         }`,
       );
     }
-    if (parsed.protocol !== "https:" && parsed.protocol !== "http:") {
-      throw new TypeError(
-        `Cannot create SessionClient: url must be the portal's http(s) URL, received ${
-          JSON.stringify(options.url)
-        }`,
-      );
-    }
-    if (typeof options.token !== "string" || options.token.trim() === "") {
-      throw new TypeError(
-        "Cannot create SessionClient: token is empty; pass the portal's API key or authentication token",
-      );
-    }
-    this.url = (parsed.origin + parsed.pathname).replace(/\/+$/, "");
-    this.#origin = parsed.origin;
-    this.#fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
-    this.#headers = new Headers(options.headers);
-    this.#headers.set("authorization", authorizationHeader(options.token));
-    this.#headers.set("accept", "application/json");
+    this.#routes = routes;
   }
 
   /**
@@ -215,24 +125,14 @@ export class SessionClient {
    * @throws {DocSpaceError} If the request fails.
    */
   async settings(signal?: AbortSignal): Promise<UploadSettings> {
-    const reply = await send(
-      "settings",
-      this.#fetch,
-      `${this.url}/api/2.0/files/settings`,
-      {
-        headers: this.#headers,
-        signal: signal ?? null,
-      },
-    );
-    const settings = record(envelope("settings", reply));
-    const chunkUploadSize = settings.chunkUploadSize;
-    const maxUploadThreadCount = settings.maxUploadThreadCount;
+    const { settings, status } = await readSettings(this.#portal, signal);
+    const { chunkUploadSize, maxUploadThreadCount } = settings;
     if (typeof chunkUploadSize !== "number" || !(chunkUploadSize > 0)) {
       throw new DocSpaceError(
         `the server's settings have no valid chunkUploadSize (received ${
           JSON.stringify(chunkUploadSize)
         })`,
-        { step: "settings", status: reply.response.status },
+        { step: "settings", status },
       );
     }
     return {
@@ -245,60 +145,53 @@ export class SessionClient {
   }
 
   /**
-   * Opens an upload session in a folder.
+   * Opens an upload session in a folder, on the routes the client's `routes` option picks. With
+   * `"auto"`, a 404 from `…/{folderId}/session` (a server older than 3.7.1, where it opens no session)
+   * is followed by `…/{folderId}/upload/create_session`.
    *
    * @param folderId The folder's id: a number, or a string for third-party storage folders.
    * @param options The file's name and size, and how to treat an existing file of that name.
    * @param signal Aborts the request.
-   * @returns The session, with its `location`.
-   * @throws {DocSpaceError} If the server refuses (401, 402, 403, 404, 415…) or returns a location on
-   * another origin.
+   * @returns The session: its id, folder, routes and `location`.
+   * @throws {DocSpaceError} If the server refuses (401, 402, 403, 404, 415…) or returns a legacy
+   * location on another origin.
    */
   async createSession(
     folderId: number | string,
     options: CreateSessionOptions,
     signal?: AbortSignal,
   ): Promise<UploadSession> {
-    const body: Record<string, unknown> = {
-      fileName: options.fileName,
-      fileSize: options.fileSize,
-      createNewIfExist: options.createNewIfExist ?? false,
-    };
-    if (options.relativePath !== undefined) {
-      body.relativePath = options.relativePath;
+    const create = (routes: SessionRoutes) =>
+      createOn(this.#portal, routes, folderId, options, signal);
+    const routes = this.#detected ?? this.#routes;
+    if (routes === "legacy") return await create("legacy");
+    try {
+      const session = await create("rest");
+      this.#detected = "rest";
+      return session;
+    } catch (error) {
+      if (
+        !(error instanceof DocSpaceError) || error.status !== 404 ||
+        this.#detected === "rest"
+      ) {
+        throw error;
+      }
+      if (routes === "rest") {
+        throw new DocSpaceError(
+          `${error.detail}; if the folder exists, the server predates the REST session routes (DocSpace 3.7.1): use routes "auto" or "legacy"`,
+          {
+            step: error.step,
+            status: error.status,
+            serverMessage: error.serverMessage,
+            cause: error,
+          },
+        );
+      }
     }
-    if (options.createOn !== undefined) body.createOn = options.createOn;
-    const headers = new Headers(this.#headers);
-    headers.set("content-type", "application/json");
-    const reply = await send(
-      "create",
-      this.#fetch,
-      `${this.url}/api/2.0/files/${
-        encodeURIComponent(String(folderId))
-      }/upload/create_session`,
-      {
-        method: "POST",
-        headers,
-        body: JSON.stringify(body),
-        signal: signal ?? null,
-      },
-    );
-    const response = record(envelope("create", reply));
-    const data = record(response.data ?? response);
-    if (typeof data.location !== "string" || typeof data.id !== "string") {
-      throw new DocSpaceError(
-        "the server's reply has no session id and location",
-        { step: "create", status: reply.response.status },
-      );
-    }
-    this.#locationUrl(data.location, "", "create");
-    return {
-      id: data.id,
-      location: data.location,
-      bytesTotal: Number(data.bytes_total ?? options.fileSize),
-      created: String(data.created ?? ""),
-      expired: String(data.expired ?? ""),
-    };
+    // An absent folder is 404 on both routes, so only a legacy session proves the server's generation.
+    const session = await create("legacy");
+    this.#detected = "legacy";
+    return session;
   }
 
   /**
@@ -311,153 +204,60 @@ export class SessionClient {
    * @returns The titles that exist in the folder.
    * @throws {DocSpaceError} If the request fails.
    */
-  async existingTitles(
+  existingTitles(
     folderId: number | string,
     titles: string[],
     signal?: AbortSignal,
   ): Promise<string[]> {
-    const headers = new Headers(this.#headers);
-    headers.set("content-type", "application/json");
-    const reply = await send(
-      "check",
-      this.#fetch,
-      `${this.url}/api/2.0/files/${
-        encodeURIComponent(String(folderId))
-      }/upload/check`,
-      {
-        method: "POST",
-        headers,
-        body: JSON.stringify({ folderId, filesTitle: titles }),
-        signal: signal ?? null,
-      },
-    );
-    const response = envelope("check", reply);
-    return Array.isArray(response)
-      ? response.filter((t) => typeof t === "string")
-      : [];
+    return checkTitles(this.#portal, folderId, titles, signal);
   }
 
   /**
-   * Sends one chunk to the session's `location`, framed byte-exactly (see {@linkcode createChunkBody}).
+   * Sends one chunk, framed byte-exactly (see {@linkcode createChunkBody}): on the REST routes to
+   * `…/session/{id}/upload?chunkNumber=N` (numbered) or `…/session/{id}` (sequential), on the legacy
+   * routes to `location`.
    *
-   * @param location The session's location.
+   * @param session The session (or a legacy `location`).
    * @param chunk The chunk's bytes (a Blob or a Uint8Array), or a body already framed by
    * {@linkcode createChunkBody}.
    * @param options The chunk's number, the mode and an abort signal.
-   * @returns `{ done: false }` while the session goes on; `{ done: true, file }` when the server completed
-   * the file (the last sequential chunk, or the only request of a small file).
+   * @returns `{ done: false }` while the session goes on: always for a numbered chunk, a small file's
+   * too (it needs {@linkcode SessionClient.finalize}); `{ done: true, file }` when the server completed
+   * the file (HTTP 201: the last sequential chunk, or a small file's sequential chunk).
    * @throws {DocSpaceError} If the server refuses the chunk or no answer arrives.
    */
-  async uploadChunk(
-    location: string,
+  uploadChunk(
+    session: SessionTarget,
     chunk: Blob | Uint8Array | ChunkBody,
     options: UploadChunkOptions,
   ): Promise<ChunkResult> {
-    const step = `chunk ${options.chunkNumber}`;
-    const numbered = options.numbered ?? true;
-    const url = this.#locationUrl(
-      location,
-      numbered ? `upload=true&chunkNumber=${options.chunkNumber}` : "",
-      step,
-    );
-    const { body, contentType } =
-      chunk instanceof Blob || chunk instanceof Uint8Array
-        ? createChunkBody(chunk)
-        : chunk;
-    const headers = new Headers(this.#headers);
-    headers.set("content-type", contentType);
-    const reply = await send(step, this.#fetch, url, {
-      method: "POST",
-      headers,
-      body,
-      signal: options.signal ?? null,
-    });
-    const { status, data } = uploaderReply(step, reply);
-    return status === 201
-      ? { done: true, file: uploadedFile(data, step) }
-      : { done: false };
+    return sendChunk(this.#portal, session, chunk, options);
   }
 
   /**
-   * Completes a numbered-mode upload once every chunk is accepted.
+   * Completes a numbered upload once every chunk is accepted. A small file's session (smaller than one
+   * chunk) answers the stored file, again on every repeat.
    *
-   * @param location The session's location.
+   * @param session The session (or a legacy `location`).
    * @param signal Aborts the request.
    * @returns The uploaded file.
    * @throws {DocSpaceError} If chunks are missing ("uploadSize != bytesTotal") or the request fails.
    */
-  async finalize(
-    location: string,
+  finalize(
+    session: SessionTarget,
     signal?: AbortSignal,
   ): Promise<UploadedFile> {
-    const reply = await send(
-      "finalize",
-      this.#fetch,
-      this.#locationUrl(location, "finalize=true", "finalize"),
-      { method: "POST", headers: this.#headers, signal: signal ?? null },
-    );
-    const { status, data } = uploaderReply("finalize", reply);
-    if (status !== 201) {
-      throw new DocSpaceError(
-        `expected HTTP 201 with the file, received HTTP ${status}`,
-        { step: "finalize", status },
-      );
-    }
-    return uploadedFile(data, "finalize");
+    return finalizeOn(this.#portal, session, signal);
   }
 
   /**
    * Drops the session and its chunks on the server.
    *
-   * @param location The session's location.
+   * @param session The session (or a legacy `location`).
    * @param signal Aborts the request.
    * @throws {DocSpaceError} If the server refuses or no answer arrives.
    */
-  async abort(location: string, signal?: AbortSignal): Promise<void> {
-    const reply = await send(
-      "abort",
-      this.#fetch,
-      this.#locationUrl(location, "abort=true", "abort"),
-      { method: "POST", headers: this.#headers, signal: signal ?? null },
-    );
-    uploaderReply("abort", reply);
+  abort(session: SessionTarget, signal?: AbortSignal): Promise<void> {
+    return abortOn(this.#portal, session, signal);
   }
-
-  #locationUrl(location: string, params: string, step: string): string {
-    let parsed: URL | undefined;
-    try {
-      parsed = new URL(location);
-    } catch {
-      parsed = undefined;
-    }
-    if (parsed?.origin !== this.#origin) {
-      throw new DocSpaceError(
-        `the session location ${
-          JSON.stringify(location)
-        } is not on the portal's origin ${this.#origin}; credentials are only sent there`,
-        { step },
-      );
-    }
-    if (params === "") return location;
-    return location + (location.includes("?") ? "&" : "?") + params;
-  }
-}
-
-function uploadedFile(data: unknown, step: string): UploadedFile {
-  const value = record(data);
-  if (typeof value.id !== "number") {
-    throw new DocSpaceError("the server's reply has no file", {
-      step,
-      status: 201,
-    });
-  }
-  const file = record(value.file);
-  return {
-    id: value.id,
-    folderId: value.folderId as number | string,
-    version: Number(value.version ?? file.version ?? 1),
-    title: String(value.title ?? file.title ?? ""),
-    uploaded: value.uploaded !== false,
-    file: { ...file, id: value.id } as DocSpaceFile,
-  };
 }

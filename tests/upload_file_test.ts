@@ -7,44 +7,70 @@ const CHUNK = 64 * 1024;
 const SIZES = [0, 1, 511, CHUNK - 1, CHUNK, CHUNK + 1, 3 * CHUNK + 123];
 const FAST_RETRY = { minDelay: 1, maxDelay: 5 };
 
-for (const folderId of [1, "sbox-1"] as const) {
-  const mode = typeof folderId === "number" ? "numbered" : "sequential";
-  for (const from of ["Blob", "stream", "byte stream"] as const) {
-    Deno.test(`uploadFile delivers byte-exact files from a ${from}, ${mode} mode, sizes ${SIZES}`, async () => {
-      await using portal = await startEmulator({ chunkUploadSize: CHUNK });
-      for (const size of SIZES) {
-        const bytes = randomBytes(size);
-        const file = await uploadFile(
-          from === "Blob"
-            ? new Blob([bytes])
-            : from === "stream"
-            ? streamOf(bytes)
-            : byteStreamOf(bytes),
-          {
-            url: portal.url,
-            token: portal.token,
-            folderId,
-            fileName: `file-${size}.bin`,
-            fileSize: size,
-          },
+for (const serverVersion of ["3.7", "3.6"] as const) {
+  for (const folderId of [1, "sbox-1"] as const) {
+    const mode = typeof folderId === "number" ? "numbered" : "sequential";
+    for (const from of ["Blob", "stream", "byte stream"] as const) {
+      Deno.test(`uploadFile delivers byte-exact files from a ${from}, ${mode} mode, server ${serverVersion}, sizes ${SIZES}`, async () => {
+        await using portal = await startEmulator({
+          chunkUploadSize: CHUNK,
+          serverVersion,
+        });
+        for (const size of SIZES) {
+          const bytes = randomBytes(size);
+          const file = await uploadFile(
+            from === "Blob"
+              ? new Blob([bytes])
+              : from === "stream"
+              ? streamOf(bytes)
+              : byteStreamOf(bytes),
+            {
+              url: portal.url,
+              token: portal.token,
+              folderId,
+              fileName: `file-${size}.bin`,
+              fileSize: size,
+            },
+          );
+          assertEquals(file.title, `file-${size}.bin`);
+          assertEquals(file.folderId, folderId);
+          assertEquals(typeof file.id, typeof folderId);
+          assertEquals(file.version, 1);
+          const stored = portal.emulator.file(file.id);
+          assertEquals(stored?.bytes.length, size);
+          assertEquals(await sha256(stored!.bytes), await sha256(bytes));
+        }
+        // The server keeps a small file's session after finalize (until it expires); no other stays.
+        assertEquals(
+          portal.emulator.sessions().map((s) => [s.small, s.bytesTotal]),
+          [[true, 0], [true, 1], [true, 511], [true, CHUNK - 1]],
         );
-        assertEquals(file.title, `file-${size}.bin`);
-        assertEquals(file.folderId, folderId);
-        const stored = portal.emulator.file(file.id);
-        assertEquals(stored?.bytes.length, size);
-        assertEquals(await sha256(stored!.bytes), await sha256(bytes));
-      }
-      assertEquals(portal.emulator.sessions(), []);
-      // Chunk sizes follow the server's settings: every chunk but the last is exactly CHUNK bytes.
-      const chunks = portal.emulator.log.filter((e) => e.mode === mode);
-      const last = chunks.at(-1)!;
-      assertEquals(last.computedLength, (3 * CHUNK + 123) % CHUNK);
-      assertEquals(chunks.at(-2)?.computedLength, CHUNK);
-    });
+        assertEquals(portal.emulator.files().length, SIZES.length);
+        // Chunk sizes follow the server's settings: every chunk but the last is exactly CHUNK bytes.
+        const chunks = portal.emulator.log.filter((e) => e.mode === mode);
+        const last = chunks.at(-1)!;
+        assertEquals(last.computedLength, (3 * CHUNK + 123) % CHUNK);
+        assertEquals(chunks.at(-2)?.computedLength, CHUNK);
+        assertEquals(
+          portal.emulator.log.every((e) =>
+            (e.path.includes("/session/") ||
+                e.path.endsWith("ChunkedUploader.ashx")) === (
+                  e.mode !== "settings" && e.mode !== "create" &&
+                  e.mode !== "session"
+                ) &&
+            e.path.endsWith("ChunkedUploader.ashx") === (
+                serverVersion === "3.6" && e.mode !== "settings" &&
+                e.mode !== "create" && e.mode !== "session"
+              )
+          ),
+          true,
+        );
+      });
+    }
   }
 }
 
-Deno.test("uploadFile sends the exact request sequence for a numbered upload", async () => {
+Deno.test("uploadFile sends the exact request sequence for a numbered upload on the REST routes", async () => {
   await using portal = await startEmulator({ chunkUploadSize: CHUNK });
   const bytes = randomBytes(2 * CHUNK + 5);
   await uploadFile(new Blob([bytes]), {
@@ -54,22 +80,108 @@ Deno.test("uploadFile sends the exact request sequence for a numbered upload", a
     fileName: "seq.bin",
     concurrency: 1,
   });
+  const uid = portal.emulator.log[2]!.uid;
+  const base = `/api/2.0/files/1/session/${uid}`;
   assertEquals(
-    portal.emulator.log.map((
-      e,
-    ) => [e.method, e.mode, e.chunkNumber, e.computedLength, e.status]),
+    portal.emulator.log.map((e) => [
+      e.method,
+      e.path + e.search,
+      e.mode,
+      e.chunkNumber,
+      e.computedLength,
+      e.status,
+    ]),
     [
-      ["GET", "settings", undefined, undefined, 200],
-      ["POST", "create", undefined, undefined, 200],
-      ["POST", "numbered", 1, CHUNK, 200],
-      ["POST", "numbered", 2, CHUNK, 200],
-      ["POST", "numbered", 3, 5, 200],
-      ["POST", "finalize", undefined, undefined, 201],
+      ["GET", "/api/2.0/files/settings", "settings", undefined, undefined, 200],
+      [
+        "POST",
+        "/api/2.0/files/1/session",
+        "session",
+        undefined,
+        undefined,
+        200,
+      ],
+      ["POST", `${base}/upload?chunkNumber=1`, "numbered", 1, CHUNK, 200],
+      ["POST", `${base}/upload?chunkNumber=2`, "numbered", 2, CHUNK, 200],
+      ["POST", `${base}/upload?chunkNumber=3`, "numbered", 3, 5, 200],
+      ["PUT", `${base}/finalize`, "finalize", undefined, undefined, 201],
     ],
   );
 });
 
-Deno.test("uploadFile sends a file smaller than one chunk in one request, without finalize", async () => {
+Deno.test("uploadFile sends the exact request sequence for a numbered upload on a 3.6 server", async () => {
+  await using portal = await startEmulator({
+    chunkUploadSize: CHUNK,
+    serverVersion: "3.6",
+  });
+  const bytes = randomBytes(2 * CHUNK + 5);
+  await uploadFile(new Blob([bytes]), {
+    url: portal.url,
+    token: portal.token,
+    folderId: 1,
+    fileName: "seq.bin",
+    concurrency: 1,
+  });
+  const uid = portal.emulator.log[3]!.uid;
+  const location = `/ChunkedUploader.ashx?uid=${uid}`;
+  assertEquals(
+    portal.emulator.log.map((e) => [
+      e.method,
+      e.path + e.search,
+      e.mode,
+      e.chunkNumber,
+      e.computedLength,
+      e.status,
+    ]),
+    [
+      ["GET", "/api/2.0/files/settings", "settings", undefined, undefined, 200],
+      [
+        "POST",
+        "/api/2.0/files/1/session",
+        "session",
+        undefined,
+        undefined,
+        404,
+      ],
+      [
+        "POST",
+        "/api/2.0/files/1/upload/create_session",
+        "create",
+        undefined,
+        undefined,
+        200,
+      ],
+      [
+        "POST",
+        `${location}&upload=true&chunkNumber=1`,
+        "numbered",
+        1,
+        CHUNK,
+        200,
+      ],
+      [
+        "POST",
+        `${location}&upload=true&chunkNumber=2`,
+        "numbered",
+        2,
+        CHUNK,
+        200,
+      ],
+      ["POST", `${location}&upload=true&chunkNumber=3`, "numbered", 3, 5, 200],
+      [
+        "POST",
+        `${location}&finalize=true`,
+        "finalize",
+        undefined,
+        undefined,
+        201,
+      ],
+    ],
+  );
+  assertEquals(portal.emulator.sessions(), []);
+});
+
+Deno.test("uploadFile sends a file smaller than one chunk as one chunk, then finalize", async () => {
   await using portal = await startEmulator({ chunkUploadSize: CHUNK });
   const bytes = randomBytes(1000);
   const file = await uploadFile(new File([bytes], "small.txt"), {
@@ -77,12 +189,16 @@ Deno.test("uploadFile sends a file smaller than one chunk in one request, withou
     token: portal.token,
     folderId: 1,
   });
-  assertEquals(file.title, "small.txt");
-  assertEquals(portal.emulator.log.map((e) => e.mode), [
-    "settings",
-    "create",
-    "small",
-  ]);
+  assertEquals([file.title, file.version], ["small.txt", 1]);
+  assertEquals(
+    portal.emulator.log.map((e) => [e.method, e.mode, e.chunkNumber, e.status]),
+    [
+      ["GET", "settings", undefined, 200],
+      ["POST", "session", undefined, 200],
+      ["POST", "small", 1, 200],
+      ["PUT", "finalize", undefined, 201],
+    ],
+  );
   assertEquals(
     await sha256(portal.emulator.file(file.id)!.bytes),
     await sha256(bytes),
@@ -147,7 +263,7 @@ Deno.test("uploadFile re-sends chunks after 503s and lost responses and still de
   portal.emulator.injectFault({
     kind: "status",
     status: 502,
-    match: { mode: "create" },
+    match: { mode: "session" },
   });
   const retries: string[] = [];
   const file = await uploadFile(streamOf(bytes), {
@@ -282,31 +398,31 @@ Deno.test("uploadFile reports the server's refusals with step, status and messag
       fileName,
       retry: FAST_RETRY,
     });
-  const cases: [Promise<unknown>, number, string][] = [
-    [upload("bad", 1), 401, "Creating the upload session failed: "],
+  const cases: [() => Promise<unknown>, number, string][] = [
+    [() => upload("bad", 1), 401, "Creating the upload session failed: "],
     [
-      upload("good", 404),
+      () => upload("good", 404),
       404,
       "The required folder was not found (HTTP 404: check the folder id and the portal URL)",
     ],
     [
-      upload("guest", 2),
+      () => upload("guest", 2),
       403,
       "Access denied (HTTP 403: the token's user may not upload into this folder)",
     ],
     [
-      upload("good", 1, "huge.bin", 11 * CHUNK),
+      () => upload("good", 1, "huge.bin", 11 * CHUNK),
       402,
       "The maximum file size is exceeded",
     ],
     [
-      upload("good", 1, "virus.exe"),
+      () => upload("good", 1, "virus.exe"),
       415,
       "Sorry, this file format isn't supported (HTTP 415)",
     ],
   ];
   for (const [promise, status, message] of cases) {
-    const error = await assertRejects(() => promise, DocSpaceError, message);
+    const error = await assertRejects(promise, DocSpaceError, message);
     assertEquals([error.step, error.status, error.transient], [
       "create",
       status,
@@ -614,27 +730,69 @@ Deno.test("uploadFile checks its options before any request", async () => {
   assertEquals(portal.emulator.log.map((e) => e.mode), ["settings"]);
 });
 
-Deno.test("uploadFile sends a smaller chunk size in sequential mode when asked", async () => {
+Deno.test("uploadFile refuses a chunk size other than the server's in sequential mode for a numeric folder", async () => {
   await using portal = await startEmulator({ chunkUploadSize: CHUNK });
-  const bytes = randomBytes(2 * CHUNK + 1);
-  const file = await uploadFile(new Blob([bytes]), {
+  const base = {
     url: portal.url,
     token: portal.token,
-    folderId: 1,
     fileName: "small-chunks.bin",
     mode: "sequential",
-    chunkSize: CHUNK / 4,
-  });
-  assertEquals(typeof file.id, "number");
-  assertEquals(
-    portal.emulator.log.filter((e) => e.mode === "sequential").length,
-    9,
+  } as const;
+  const blob = new Blob([randomBytes(2 * CHUNK + 1)]);
+  for (const folderId of [1, "1"]) {
+    await assertRejects(
+      () => uploadFile(blob, { ...base, folderId, chunkSize: CHUNK / 4 }),
+      RangeError,
+      `Cannot upload "small-chunks.bin": chunkSize ${
+        CHUNK / 4
+      } differs from the server's chunkUploadSize ${CHUNK}; folders with numeric ids need the server's size in both modes (other sizes work only in third-party folders), so leave chunkSize out`,
+    );
+  }
+  // The server refuses chunks larger than its own size everywhere.
+  await assertRejects(
+    () =>
+      uploadFile(blob, { ...base, folderId: "sbox-1", chunkSize: 2 * CHUNK }),
+    RangeError,
+    `Cannot upload "small-chunks.bin": chunkSize ${
+      2 * CHUNK
+    } is larger than the server's chunkUploadSize ${CHUNK}, and the server refuses larger chunks`,
   );
-  assertEquals(
-    await sha256(portal.emulator.file(file.id)!.bytes),
-    await sha256(bytes),
-  );
+  assertEquals(portal.emulator.log.map((e) => e.mode), [
+    "settings",
+    "settings",
+    "settings",
+  ]);
+  assertEquals(portal.emulator.sessions(), []);
 });
+
+for (const serverVersion of ["3.7", "3.6"] as const) {
+  Deno.test(`uploadFile sends a smaller chunk size into a third-party folder when asked (server ${serverVersion})`, async () => {
+    await using portal = await startEmulator({
+      chunkUploadSize: CHUNK,
+      serverVersion,
+    });
+    const bytes = randomBytes(2 * CHUNK + 1);
+    const file = await uploadFile(new Blob([bytes]), {
+      url: portal.url,
+      token: portal.token,
+      folderId: "sbox-1",
+      fileName: "small-chunks.bin",
+      chunkSize: CHUNK / 4,
+    });
+    assertEquals(typeof file.id, "string");
+    assertEquals(file.id, file.file.id);
+    const sent = portal.emulator.log.filter((e) => e.mode === "sequential");
+    assertEquals(sent.map((e) => e.computedLength), [
+      ...Array(8).fill(CHUNK / 4),
+      1,
+    ]);
+    assertEquals(sent.map((e) => e.status), [...Array(8).fill(200), 201]);
+    assertEquals(
+      await sha256(portal.emulator.file(file.id)!.bytes),
+      await sha256(bytes),
+    );
+  });
+}
 
 Deno.test("uploadFile reads a file's byte stream straight into its buffers, byte-exact", async () => {
   await using portal = await startEmulator({ chunkUploadSize: CHUNK });
@@ -678,9 +836,54 @@ Deno.test("uploadFile reports a small file's progress in full even with a smalle
     chunksConfirmed: 1,
     totalChunks: 1,
   });
-  assertEquals(portal.emulator.log.map((e) => e.mode), [
-    "settings",
-    "create",
-    "small",
-  ]);
+  // A sequential chunk completes a small file at once (201): no finalize.
+  assertEquals(
+    portal.emulator.log.map((e) => [e.method, e.mode, e.status]),
+    [
+      ["GET", "settings", 200],
+      ["POST", "session", 200],
+      ["POST", "small", 201],
+    ],
+  );
 });
+
+for (const serverVersion of ["3.7", "3.6"] as const) {
+  Deno.test(`uploadFile sends sequential chunks of the server's size into a numeric folder (server ${serverVersion})`, async () => {
+    await using portal = await startEmulator({
+      chunkUploadSize: CHUNK,
+      serverVersion,
+    });
+    const bytes = randomBytes(2 * CHUNK + 7);
+    const file = await uploadFile(streamOf(bytes), {
+      url: portal.url,
+      token: portal.token,
+      folderId: 1,
+      fileName: "seq-native.bin",
+      fileSize: bytes.length,
+      mode: "sequential",
+    });
+    assertEquals([typeof file.id, file.version], ["number", 1]);
+    // The server numbers them by arrival and counts chunkUploadSize pieces; the last completes the file.
+    const sent = portal.emulator.log.filter((e) => e.mode === "sequential");
+    assertEquals(sent.map((e) => [e.method, e.computedLength, e.status]), [
+      ["POST", CHUNK, 200],
+      ["POST", CHUNK, 200],
+      ["POST", 7, 201],
+    ]);
+    assertEquals(
+      sent.every((e) =>
+        serverVersion === "3.7"
+          ? e.path.endsWith(`/api/2.0/files/1/session/${e.uid}`) &&
+            e.search === ""
+          : e.search === `?uid=${e.uid}`
+      ),
+      true,
+    );
+    assertEquals(portal.emulator.log.some((e) => e.mode === "finalize"), false);
+    assertEquals(
+      await sha256(portal.emulator.file(file.id)!.bytes),
+      await sha256(bytes),
+    );
+    assertEquals(portal.emulator.sessions(), []);
+  });
+}

@@ -146,7 +146,8 @@ export function finalizeSession(
 /**
  * The file a completed request answers with. A small session's file is whatever its chunk requests saved;
  * with none saved, the handlers still answer 201 with the session's unsaved file (FileDao never saved it):
- * id 0 (or the file a new version was meant for), the announced size.
+ * id 0 (or the file a new version was meant for), version 1 (the File constructor's default, File.cs), the
+ * announced size.
  */
 export function completedFile(
   core: EmulatorCore,
@@ -160,7 +161,7 @@ export function completedFile(
     id: session.fileId ?? 0,
     folderId: session.folderId,
     title: session.title,
-    version: (saved?.version ?? 0) + 1,
+    version: 1,
     bytes: new Uint8Array(0),
     contentLength: session.bytesTotal,
     created: new Date(session.created).toISOString(),

@@ -1,0 +1,174 @@
+// Checks uploadFile's options before any request, and the chunk size against the server's settings.
+import type { UploadSession, UploadSettings } from "./_session_types.ts";
+import { validateChunkSize } from "./rechunk_stream.ts";
+import type { UploadOptions } from "./_upload_types.ts";
+
+/** What the options and the source say about the upload. */
+export interface Plan {
+  fileName: string;
+  fileSize: number;
+  concurrency: number;
+  /** The file name, quoted, for messages. */
+  describe: string;
+  /** Whether chunks go numbered (parallel, then finalize) or sequential. */
+  numbered: boolean;
+  /** Whether the folder is DocSpace's own (a numeric id), where chunks are counted in chunkUploadSize pieces. */
+  native: boolean;
+  /** The session to continue, from `resume`. */
+  resumed?: Pick<UploadSession, "id" | "location" | "folderId" | "routes">;
+}
+
+/** A folder id of digits is DocSpace's own; any other string names third-party storage. */
+export function isNativeFolder(folderId: number | string): boolean {
+  return typeof folderId === "number" || /^\d+$/.test(folderId);
+}
+
+/** Checks the source and the options; throws TypeError or RangeError before any request. */
+export function plan(
+  source: Blob | ReadableStream<Uint8Array>,
+  options: UploadOptions,
+): Plan {
+  const isBlob = source instanceof Blob;
+  if (!isBlob && !(source instanceof ReadableStream)) {
+    throw new TypeError(
+      "Cannot upload: source must be a Blob, a File or a ReadableStream<Uint8Array>",
+    );
+  }
+  const fileName = options.fileName ??
+    (source instanceof File ? source.name : undefined);
+  if (fileName === undefined || fileName.trim() === "") {
+    throw new TypeError(
+      "Cannot upload: fileName is required (a File's name is used by default, but this source has none)",
+    );
+  }
+  const describe = JSON.stringify(fileName);
+  const fileSize = options.fileSize ?? (isBlob ? source.size : undefined);
+  if (fileSize === undefined) {
+    throw new TypeError(
+      `Cannot upload ${describe}: fileSize is required for a stream`,
+    );
+  }
+  if (!Number.isSafeInteger(fileSize) || fileSize < 0) {
+    throw new RangeError(
+      `Cannot upload ${describe}: fileSize must be a non-negative integer, received ${fileSize}`,
+    );
+  }
+  if (isBlob && fileSize !== source.size) {
+    throw new RangeError(
+      `Cannot upload ${describe}: fileSize is ${fileSize} but the Blob has ${source.size} bytes`,
+    );
+  }
+  const folderId = options.folderId;
+  if (
+    !(typeof folderId === "number" && Number.isSafeInteger(folderId) &&
+      folderId > 0) &&
+    !(typeof folderId === "string" && folderId.trim() !== "")
+  ) {
+    throw new TypeError(
+      `Cannot upload ${describe}: folderId must be a positive integer or a non-empty string, received ${
+        JSON.stringify(folderId)
+      }`,
+    );
+  }
+  const native = isNativeFolder(folderId);
+  const mode = options.mode ?? (native ? "numbered" : "sequential");
+  if (mode !== "numbered" && mode !== "sequential") {
+    throw new TypeError(
+      `Cannot upload ${describe}: mode must be "numbered" or "sequential", received ${
+        JSON.stringify(mode)
+      }`,
+    );
+  }
+  if (mode === "numbered" && !native) {
+    throw new TypeError(
+      `Cannot upload ${describe}: folder ${
+        JSON.stringify(folderId)
+      } is in third-party storage, which takes only sequential chunks; leave mode out or set it to "sequential"`,
+    );
+  }
+  if (options.chunkSize !== undefined) {
+    validateChunkSize(options.chunkSize, `Cannot upload ${describe}`);
+  }
+  const concurrency = options.concurrency ?? 3;
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new RangeError(
+      `Cannot upload ${describe}: concurrency must be a positive integer, received ${concurrency}`,
+    );
+  }
+  const result: Plan = {
+    fileName,
+    fileSize,
+    concurrency,
+    describe,
+    numbered: mode === "numbered",
+    native,
+  };
+  const resume = options.resume;
+  if (resume !== undefined) {
+    if (mode !== "numbered") {
+      throw new TypeError(
+        `Cannot resume ${describe}: only numbered uploads can be resumed`,
+      );
+    }
+    validateChunkSize(resume.chunkSize, `Cannot resume ${describe}`);
+    if (resume.fileSize !== fileSize) {
+      throw new RangeError(
+        `Cannot resume ${describe}: the saved session is for ${resume.fileSize} bytes but the file has ${fileSize}`,
+      );
+    }
+    if (String(resume.folderId) !== String(folderId)) {
+      throw new RangeError(
+        `Cannot resume ${describe}: the saved session is for folder ${resume.folderId}, not ${folderId}`,
+      );
+    }
+    // States saved before the REST routes existed have no `routes`: they are legacy sessions.
+    const routes = resume.routes ?? "legacy";
+    if (
+      (routes !== "rest" && routes !== "legacy") ||
+      (routes === "rest" && typeof resume.sessionId !== "string")
+    ) {
+      throw new TypeError(
+        `Cannot resume ${describe}: the saved state names no session the client can address (routes ${
+          JSON.stringify(routes)
+        })`,
+      );
+    }
+    if ((options.routes ?? "auto") !== "auto" && options.routes !== routes) {
+      throw new RangeError(
+        `Cannot resume ${describe}: the saved session uses the ${routes} routes, but routes is "${options.routes}"`,
+      );
+    }
+    result.resumed = {
+      id: resume.sessionId ?? "",
+      location: resume.location,
+      folderId: resume.sessionFolderId ?? folderId,
+      routes,
+    };
+  }
+  return result;
+}
+
+/**
+ * The chunk size to cut the file with. In DocSpace's own folders the server counts chunks in
+ * chunkUploadSize pieces in both modes (sequential chunks are numbered by arrival), so only that size
+ * completes a file; third-party folders append chunks of any size up to it.
+ */
+export function chunkSizeFor(
+  { describe, native }: Plan,
+  options: UploadOptions,
+  { chunkUploadSize }: UploadSettings,
+): number {
+  if (options.resume) return options.resume.chunkSize;
+  const chunkSize = options.chunkSize ?? chunkUploadSize;
+  if (native && chunkSize !== chunkUploadSize) {
+    throw new RangeError(
+      `Cannot upload ${describe}: chunkSize ${chunkSize} differs from the server's chunkUploadSize ${chunkUploadSize}; folders with numeric ids need the server's size in both modes (other sizes work only in third-party folders), so leave chunkSize out`,
+    );
+  }
+  if (chunkSize > chunkUploadSize) {
+    throw new RangeError(
+      `Cannot upload ${describe}: chunkSize ${chunkSize} is larger than the server's chunkUploadSize ${chunkUploadSize}, and the server refuses larger chunks`,
+    );
+  }
+  return chunkSize;
+}

@@ -1,0 +1,137 @@
+// The options, progress and resumable state of uploadFile; re-exported by upload_file.ts, their public home.
+import type { DocSpaceError } from "./errors.ts";
+import type { RetryOptions } from "./_retry.ts";
+import type { SessionRoutes } from "./_session_types.ts";
+
+/** Byte-level progress of an upload. Every field only grows; at the end the confirmed counts equal the totals. */
+export interface UploadProgress {
+  /** Bytes of the chunks sent so far (a chunk counts once, when its first request starts). */
+  bytesSent: number;
+  /** Bytes of the chunks the server has accepted. */
+  bytesConfirmed: number;
+  /** The file's size in bytes. */
+  totalBytes: number;
+  /** Chunks the server has accepted. */
+  chunksConfirmed: number;
+  /** The file's number of chunks (a 0-byte file has one, empty). */
+  totalChunks: number;
+}
+
+/**
+ * What it takes to continue a numbered upload after a crash or an interruption, within the server's
+ * 12-hour window. Plain JSON: store it, then pass it back as `resume`.
+ */
+export interface UploadState {
+  /** The session's location (where its chunks go on the legacy routes). */
+  location: string;
+  /**
+   * The routes the session was opened on, which a resumed upload keeps. Always set in the states
+   * `onState` hands out; absent only in states saved by earlier versions, which are legacy sessions.
+   *
+   * @default {"legacy"}
+   */
+  routes?: SessionRoutes;
+  /** The session's id; required with `routes: "rest"`. */
+  sessionId?: string;
+  /**
+   * The folder the session puts the file in (a subfolder when `relativePath` made one); the REST routes
+   * name it.
+   *
+   * @default {folderId}
+   */
+  sessionFolderId?: number | string;
+  /** The folder the file goes to. */
+  folderId: number | string;
+  /** The file's title. */
+  fileName: string;
+  /** The file's size in bytes. */
+  fileSize: number;
+  /** The chunk size the session was started with. */
+  chunkSize: number;
+  /** The numbers of the chunks the server has accepted, ascending. */
+  confirmedChunks: number[];
+}
+
+/** Options for {@linkcode uploadFile}. */
+export interface UploadOptions {
+  /** The portal's URL, like `https://example.onlyoffice.com`. */
+  url: string;
+  /** An API key, OAuth2 or authentication token, sent as `Bearer <token>` unless it names its scheme. */
+  token: string;
+  /**
+   * The target folder: a number for DocSpace's own folders, a string for third-party storage folders
+   * (uploaded sequentially). A string of digits is one of DocSpace's own.
+   */
+  folderId: number | string;
+  /** The file's title in DocSpace. Required unless the source is a `File`, whose name is the default. */
+  fileName?: string;
+  /** The file's size in bytes. Required for a stream; for a Blob it must equal `size` if given. */
+  fileSize?: number;
+  /**
+   * `false`: an existing file of that name gets a new version; `true`: the server picks a free name.
+   *
+   * @default {false}
+   */
+  createNewIfExist?: boolean;
+  /** Subfolders to create under the folder, like `"a/b"`. */
+  relativePath?: string;
+  /** The file's creation date, as an ISO string. */
+  createOn?: string;
+  /**
+   * The chunk size: a multiple of 512, at most 10 MiB. In DocSpace's own folders (numeric ids) it must
+   * be the server's `chunkUploadSize`, in both modes; third-party folders (string ids) take any size up
+   * to it.
+   *
+   * @default {the server's chunkUploadSize}
+   */
+  chunkSize?: number;
+  /**
+   * How many chunk requests run at once in numbered mode, capped at the server's `maxUploadThreadCount`.
+   *
+   * @default {3}
+   */
+  concurrency?: number;
+  /**
+   * `"numbered"`: parallel numbered chunks, then finalize. `"sequential"`: one chunk after another, the
+   * only mode third-party storage folders (string ids) take.
+   *
+   * @default {"numbered" for a numeric folderId, "sequential" for a third-party one}
+   */
+  mode?: "numbered" | "sequential";
+  /**
+   * Which upload routes to use: `"rest"`, the REST session routes of DocSpace 3.7.1 and later;
+   * `"legacy"`, the session's `location` (`ChunkedUploader.ashx`), which every version has; `"auto"`,
+   * the REST routes where the server has them, else the legacy ones, found out when the session opens
+   * (no extra session, no failure). A resumed upload keeps its session's routes.
+   *
+   * @default {"auto"}
+   */
+  routes?: "auto" | SessionRoutes;
+  /** How transient failures are retried (numbered chunks, settings, session creation, finalize). */
+  retry?: RetryOptions;
+  /**
+   * Whether a failed or aborted upload also aborts the server session. Set `false` to keep it for `resume`;
+   * a session for a stream of the wrong length is always aborted.
+   *
+   * @default {true}
+   */
+  abortSessionOnFailure?: boolean;
+  /** Cancels the upload: requests in flight are aborted, and so is the session. */
+  signal?: AbortSignal;
+  /** Called whenever progress changes. */
+  onProgress?: (progress: UploadProgress) => void;
+  /** Called with the resumable state when the session opens and after every accepted chunk (numbered mode). */
+  onState?: (state: UploadState) => void;
+  /** Called before a request is retried, with the error that caused it and the wait in milliseconds. */
+  onRetry?: (error: DocSpaceError, attempt: number, wait: number) => void;
+  /** Continue this earlier numbered upload instead of opening a session: only missing chunks are sent. */
+  resume?: UploadState;
+  /**
+   * The `fetch` to use.
+   *
+   * @default {globalThis.fetch}
+   */
+  fetch?: typeof fetch;
+  /** Extra headers for every request. */
+  headers?: HeadersInit;
+}
