@@ -22,7 +22,7 @@ export function addCors(app: Hono, origins: readonly string[]): void {
         status: 204,
         headers: {
           "access-control-allow-origin": origin,
-          "access-control-allow-methods": "GET, POST, OPTIONS",
+          "access-control-allow-methods": "GET, POST, PUT, DELETE, OPTIONS",
           "access-control-allow-headers":
             "authorization, content-type, x-file-name",
           "access-control-max-age": "600",

@@ -1,13 +1,16 @@
 // Route 2: DocSpace's own upload API (settings, create_session, session, ChunkedUploader.ashx), with the
-// caller's credential swapped for the DocSpace token and every location bound to its caller.
+// caller's credential swapped for the DocSpace token and every session bound to its caller. The REST session
+// routes of DocSpace 3.7.1+ are in _gateway_rest_session_routes.ts.
 import type { Context, Hono } from "hono";
-import { contentLength, permitFolder, permitSize } from "./_gateway_access.ts";
+import { permitFolder, permitSize } from "./_gateway_access.ts";
+import { chunkInit, chunkNumberOf } from "./_gateway_chunk_request.ts";
 import {
-  bindLocation,
   openLocation,
+  showSession,
   UPLOADER_PATH,
 } from "./_gateway_location.ts";
 import { GatewayError, json } from "./_gateway_reply.ts";
+import { bindSession } from "./_gateway_session_binding.ts";
 import { readSessionRequest } from "./_gateway_session_request.ts";
 import {
   baseOf,
@@ -18,11 +21,10 @@ import {
   record,
   send,
 } from "./_gateway_upstream.ts";
-import { MAX_CHUNK_SIZE } from "./rechunk_stream.ts";
 
 const API_SETTINGS = "/api/2.0/files/settings";
 
-/** Adds the DocSpace-compatible routes. */
+/** Adds the DocSpace-compatible routes: settings, both create-session routes and the legacy chunk endpoint. */
 export function addDocSpaceRoutes(app: Hono, gateway: Gateway): void {
   const { config, signer } = gateway;
   app.get(API_SETTINGS, async (c) => {
@@ -50,20 +52,22 @@ export function addDocSpaceRoutes(app: Hono, gateway: Gateway): void {
         headers: { "content-type": "application/json" },
         body: JSON.stringify(request),
       }),
+      wrapped ? {} : { since: "3.7.1 (use upload/create_session instead)" },
     );
     const response = record(body.response);
     const session = wrapped ? record(response?.data) : response;
     if (session === undefined) {
       throw new GatewayError(502, "DocSpace's reply has no session");
     }
-    session.location = await bindLocation(
+    const bound = await bindSession(
       signer,
       caller.id,
-      session.location,
+      session,
+      folderId,
       request.fileSize,
       config.docspaceOrigin,
-      baseOf(c, "/api/2.0/files/"),
     );
+    showSession(session, baseOf(c, "/api/2.0/files/"), bound);
     return json({ ...body, links: undefined });
   };
   app.post(
@@ -75,33 +79,23 @@ export function addDocSpaceRoutes(app: Hono, gateway: Gateway): void {
   const chunk = async (c: Context) => {
     const caller = await callerOf(c, gateway);
     const url = new URL(c.req.url);
-    const session = await openLocation(signer, caller.id, url);
+    const bound = await openLocation(signer, caller.id, url);
+    const { session } = bound;
+    permitFolder(caller, session.folderId, config);
     const params = new URLSearchParams();
-    for (const name of ["upload", "chunkNumber", "finalize", "abort"]) {
+    for (const name of ["upload", "finalize", "abort"]) {
       const value = url.searchParams.get(name);
       if (value !== null) params.set(name, value);
     }
+    const chunkNumber = chunkNumberOf(
+      url.searchParams.get("chunkNumber") ?? undefined,
+    );
+    if (chunkNumber !== undefined) params.set("chunkNumber", chunkNumber);
     const hasBody = params.get("finalize") !== "true" &&
       params.get("abort") !== "true";
-    const init: RequestInit & { duplex: "half" } = {
-      method: "POST",
-      duplex: "half",
-    };
-    if (hasBody) {
-      const length = contentLength(c.req.header("content-length"));
-      // The framing of one part adds a few hundred bytes; a chunk never exceeds the file or 10 MiB.
-      if (length > Math.min(session.bytesTotal, MAX_CHUNK_SIZE) + 16384) {
-        throw new GatewayError(
-          413,
-          `The chunk request has ${length} bytes, more than this session's file or chunk size allows`,
-        );
-      }
-      init.headers = {
-        "content-type": c.req.header("content-type") ?? "",
-        "content-length": String(length),
-      };
-      init.body = length > 0 ? c.req.raw.body : null;
-    }
+    const init = hasBody
+      ? chunkInit(c, session)
+      : { method: "POST", duplex: "half" as const };
     const query = params.size === 0
       ? ""
       : `${session.upstream.includes("?") ? "&" : "?"}${params}`;
@@ -114,12 +108,11 @@ export function addDocSpaceRoutes(app: Hono, gateway: Gateway): void {
     if (body === undefined || typeof body.success !== "boolean") {
       throw notDocSpace(reply);
     }
+    // A session object (a chunk's reply) is shown as at creation; a file object (a finished upload) as it is.
     const data = record(body.data);
-    if (typeof data?.location === "string") {
-      url.search = "";
-      url.searchParams.set("uid", c.req.query("uid") ?? "");
-      url.searchParams.set("gw", c.req.query("gw") ?? "");
-      data.location = url.href;
+    if (data !== undefined && typeof data.location === "string") {
+      const base = url.pathname.slice(0, -UPLOADER_PATH.length);
+      showSession(data, url.origin + base, bound);
     }
     if (typeof body.message === "string") {
       body.message = gateway.redact(body.message);

@@ -8,18 +8,26 @@ import { authorizationHeader } from "./session_client.ts";
 
 /** The gateway's resolved settings and services. */
 export interface Gateway {
+  /** The settings. */
   config: GatewayConfig;
+  /** MACs keyed by the upload secret. */
   signer: Signer;
+  /** The fetch that reaches DocSpace, and only DocSpace's origin. */
   fetch: typeof fetch;
+  /** How many chunks a direct upload sends at once. */
   concurrency: number;
+  /** The clock, in milliseconds since the epoch. */
   now: () => number;
+  /** Removes the token and the secret from a text. */
   redact: (text: string) => string;
+  /** Writes a line about a failure, redacted. */
   log: (line: string) => void;
 }
 
 /** A reply from DocSpace, with its body parsed when it is JSON. */
 export type Upstream = { response: Response; json: unknown };
 
+/** The value as a plain object, or undefined when it is not one. */
 export function record(value: unknown): Record<string, unknown> | undefined {
   return typeof value === "object" && value !== null && !Array.isArray(value)
     ? value as Record<string, unknown>
@@ -44,6 +52,10 @@ export function guardedFetch(
   };
 }
 
+/**
+ * Sends a request to DocSpace with the DocSpace token, and reads the whole reply (replies are small; chunk
+ * bodies only go the other way). 502 when DocSpace cannot be reached.
+ */
 export async function send(
   gateway: Gateway,
   url: string,
@@ -86,17 +98,38 @@ export function notDocSpace(reply: Upstream): GatewayError {
   );
 }
 
-/** An /api/2.0 envelope reply: its `response`, or the upstream error with its status (401 becomes 502). */
+/** How {@linkcode envelopeOf} reads a reply. */
+export interface EnvelopeOptions {
+  /** A success without `response` is a success (DocSpace's abort answers none). */
+  emptyResponse?: boolean;
+  /** The route is new in this DocSpace version: a 404 without DocSpace JSON is an older server, passed as 404. */
+  since?: string;
+}
+
+/**
+ * An /api/2.0 envelope reply: the envelope, or the upstream error with its status (a refused DocSpace token,
+ * 401, becomes 502: the caller's own credential was fine).
+ */
 export function envelopeOf(
   gateway: Gateway,
   reply: Upstream,
+  options: EnvelopeOptions = {},
 ): Record<string, unknown> {
   const body = record(reply.json);
-  if (body === undefined) throw notDocSpace(reply);
-  const error = record(body.error);
   const status = reply.response.status;
+  if (body === undefined) {
+    if (status === 404 && options.since !== undefined) {
+      throw new GatewayError(
+        404,
+        `DocSpace does not have this route: it is older than ${options.since}`,
+      );
+    }
+    throw notDocSpace(reply);
+  }
+  const error = record(body.error);
   if (
-    error !== undefined || !reply.response.ok || body.response === undefined
+    error !== undefined || !reply.response.ok ||
+    (body.response === undefined && !options.emptyResponse)
   ) {
     const message = typeof error?.message === "string"
       ? gateway.redact(error.message)
@@ -112,6 +145,7 @@ export function envelopeOf(
   return body;
 }
 
+/** Authenticates the request's caller (401 otherwise). */
 export function callerOf(c: Context, gateway: Gateway): Promise<Caller> {
   return authenticate(
     c.req.header("authorization"),

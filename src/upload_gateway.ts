@@ -11,6 +11,7 @@ import { addDirectUpload } from "./_gateway_direct_upload.ts";
 import { addDocSpaceRoutes } from "./_gateway_docspace_routes.ts";
 import { Signer } from "./_gateway_hmac.ts";
 import { UPLOADER_PATH } from "./_gateway_location.ts";
+import { addRestSessionRoutes } from "./_gateway_rest_session_routes.ts";
 import { PAGE_SCRIPT_PATH, pageHtml } from "./_gateway_page.ts";
 import { PAGE_SCRIPT } from "./_gateway_page_script.ts";
 import { errorResponse, GatewayError, json } from "./_gateway_reply.ts";
@@ -94,9 +95,12 @@ function addPageRoutes(app: Hono): void {
  *   into numbered chunks in flat memory; 201 with the file. For
  *   files up to the platform's body limit (`MAX_BODY_SIZE`, 100 MB on Cloudflare Free and Pro).
  * - `GET /api/2.0/files/settings`, `POST /api/2.0/files/:folderId/upload/create_session` (and `/session`),
- *   `POST /ChunkedUploader.ashx?…`: DocSpace's own upload API, so {@linkcode uploadFile} pointed at the
- *   gateway's URL with the caller's credential as `token` uploads files of any size, one request per chunk.
- *   Locations are rewritten to the gateway and bound to the caller that opened the session.
+ *   `POST /ChunkedUploader.ashx?…`, and DocSpace 3.7.1's REST session routes
+ *   (`POST /api/2.0/files/:folderId/session/:sessionId/upload?chunkNumber=N`, `PUT …/finalize`,
+ *   `POST /api/2.0/files/:folderId/session/:sessionId`, `DELETE` it): DocSpace's own upload API, so
+ *   {@linkcode uploadFile} pointed at the gateway's URL with the caller's credential as `token` uploads files
+ *   of any size, one request per chunk. A session's `id` and `location` are rewritten to the gateway's and
+ *   bound to the caller that opened the session; an older DocSpace's 404 on the REST routes is passed on.
  * - `GET /health`, and `GET /`: an upload page that uploads with a ticket from `#ticket=…`.
  *
  * The DocSpace token is only ever sent to `DOCSPACE_URL`'s origin, and never appears in a response or a
@@ -189,5 +193,6 @@ export function createUploadGateway(
   addPageRoutes(app);
   addDirectUpload(app, gateway);
   addDocSpaceRoutes(app, gateway);
+  addRestSessionRoutes(app, gateway);
   return app;
 }

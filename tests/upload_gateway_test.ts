@@ -9,6 +9,7 @@ import {
 import { Hono } from "hono";
 import { createUploadTicket, uploadFile } from "../mod.ts";
 import { createUploadGateway } from "../gateway.ts";
+import type { EmulatorOptions } from "../testing.ts";
 import { randomBytes, sha256, streamOf } from "./_helpers.ts";
 import {
   bearer,
@@ -397,33 +398,53 @@ Deno.test("POST /upload/:folderId maps DocSpace's refusals, and a refused token 
   assertFalse(wrongToken.logs.join("\n").includes("sk-wrong-token-value"));
 });
 
-Deno.test("uploadFile through the gateway uploads with a ticket, one upstream request per chunk", async () => {
-  const h = harness();
-  const bytes = randomBytes(5 * CHUNK + 999);
-  const file = await uploadFile(new Blob([bytes]), {
-    url: WORKER,
-    token: await ticket(1, bytes.length),
-    folderId: 1,
-    fileName: "big.bin",
-    fetch: h.fetch,
-  });
-  assertEquals(file.title, "big.bin");
-  assertEquals(
-    await sha256(h.emulator.file(file.id)!.bytes),
-    await sha256(bytes),
-  );
-  const chunks = h.sent.filter((s) => s.url.includes("upload=true"));
-  assertEquals(chunks.length, 6);
-  for (const chunk of chunks) {
-    assertMatch(
-      chunk.url,
-      /^http:\/\/portal\.test\/ChunkedUploader\.ashx\?uid=[0-9a-f]{32}&upload=true&chunkNumber=\d$/,
+Deno.test("uploadFile through the gateway uploads with a ticket, one upstream request per chunk, on either generation of routes", async () => {
+  const rest =
+    /^http:\/\/portal\.test\/api\/2\.0\/files\/1\/session\/[0-9a-f]{32}\/(upload\?chunkNumber=(\d)|finalize)$/;
+  const legacy =
+    /^http:\/\/portal\.test\/ChunkedUploader\.ashx\?uid=[0-9a-f]{32}&(upload=true&chunkNumber=(\d)|finalize=true)$/;
+  const cases: [string, EmulatorOptions, "legacy" | undefined, RegExp][] = [
+    ["REST routes on 3.7", {}, undefined, rest],
+    ["legacy routes on 3.7", {}, "legacy", legacy],
+    [
+      "3.6: the REST routes' 404 falls back to location",
+      {
+        serverVersion: "3.6",
+      },
+      undefined,
+      legacy,
+    ],
+  ];
+  for (const [label, emulatorOptions, routes, expected] of cases) {
+    const h = harness({}, emulatorOptions);
+    const bytes = randomBytes(5 * CHUNK + 999);
+    const file = await uploadFile(new Blob([bytes]), {
+      url: WORKER,
+      token: await ticket(1, bytes.length),
+      folderId: 1,
+      fileName: "big.bin",
+      fetch: h.fetch,
+      ...(routes ? { routes } : {}),
+    });
+    assertEquals(file.title, "big.bin", label);
+    assertEquals(
+      await sha256(h.emulator.file(file.id)!.bytes),
+      await sha256(bytes),
+      label,
     );
-    assertEquals(chunk.authorization, `Bearer ${TOKEN}`);
-    assert(Number(chunk.contentLength) > CHUNK || chunk.url.endsWith("=6"));
+    const sent = h.sent.filter((s) => expected.test(s.url));
+    const chunks = sent.filter((s) => expected.exec(s.url)![2] !== undefined);
+    assertEquals(chunks.length, 6, label);
+    assertEquals(sent.length, 7, label);
+    for (const chunk of chunks) {
+      assert(
+        Number(chunk.contentLength) > CHUNK || chunk.url.endsWith("=6"),
+        label,
+      );
+    }
+    assert(h.sent.every((s) => s.authorization === `Bearer ${TOKEN}`), label);
+    assert(h.emulator.log.every((e) => e.user === "admin"), label);
   }
-  assertEquals(h.sent.filter((s) => s.url.includes("finalize=true")).length, 1);
-  assert(h.emulator.log.every((e) => e.user === "admin"));
 });
 
 Deno.test("uploadFile through the gateway works for small files, third-party folders and the secret", async () => {
@@ -472,7 +493,15 @@ Deno.test("create_session and session answer a location on the gateway's own ori
       session.location,
       /^http:\/\/worker\.test\/ChunkedUploader\.ashx\?uid=[0-9a-f]{32}&gw=[\w-]+\.[\w-]{43}$/,
     );
-    assertEquals(new URL(session.location).searchParams.get("uid"), session.id);
+    // The id is the gateway's binding of DocSpace's id (the location's uid), the same token as its gw.
+    assertMatch(session.id, /^[\w-]+\.[\w-]{43}$/);
+    assertEquals(new URL(session.location).searchParams.get("gw"), session.id);
+    assertEquals(
+      h.emulator.sessions().some((s) =>
+        s.id === new URL(session.location).searchParams.get("uid")
+      ),
+      true,
+    );
     assertEquals(body.links, undefined);
     assertFalse(JSON.stringify(body).includes(PORTAL));
   }
@@ -528,8 +557,14 @@ Deno.test("a session location works only for the caller that opened it", async (
   }
   assertEquals(h.sent.filter((s) => s.url.includes("ChunkedUploader")), []);
   const accepted = await chunk(owner);
-  assertEquals(accepted.status, 201);
-  assertEquals((await accepted.json()).data.title, "a.bin");
+  assertEquals(accepted.status, 200);
+  assertEquals((await accepted.json()).data.location, location);
+  const finalized = await h.fetch(`${location}&finalize=true`, {
+    method: "POST",
+    headers: bearer(owner),
+  });
+  assertEquals(finalized.status, 201);
+  assertEquals((await finalized.json()).data.title, "a.bin");
 });
 
 Deno.test("the chunk endpoint rewrites locations in replies, passes finalize and abort, and keeps DocSpace's errors", async () => {
@@ -726,33 +761,51 @@ Deno.test("GET /api/2.0/files/settings needs a credential and answers DocSpace's
 });
 
 Deno.test("a location on another origin is refused before any credential is sent there", async () => {
+  // An upstream whose sessions point elsewhere; as a 3.6 server (no `…/session` route) on `legacy`.
+  let legacy = false;
   const h = harness({}, {}, (request) => {
     const url = new URL(request.url);
+    const session = {
+      id: "f".repeat(32),
+      location: `http://evil.test/ChunkedUploader.ashx?uid=${"f".repeat(32)}`,
+    };
+    // Both create routes: upload/create_session wraps the session, session (3.7.1+) does not.
     if (url.pathname.endsWith("/create_session")) {
       return Response.json({
-        response: {
-          success: true,
-          data: {
-            id: "f".repeat(32),
-            location: `http://evil.test/ChunkedUploader.ashx?uid=${
-              "f".repeat(32)
-            }`,
-          },
-        },
+        response: { success: true, data: session },
         status: 0,
         statusCode: 200,
       });
     }
+    if (url.pathname.endsWith("/session")) {
+      return legacy
+        ? Response.json({
+          error: { message: "The requested resource was not found" },
+          status: 1,
+          statusCode: 404,
+        }, { status: 404 })
+        : Response.json({ response: session, status: 0, statusCode: 200 });
+    }
     return undefined;
   });
-  const response = await createSession(h, SECRET, {
-    fileName: "a.bin",
-    fileSize: 3,
-  });
-  assertStringIncludes(
-    await errorOf(response, 502),
-    "not on DOCSPACE_URL's origin",
-  );
+  for (const route of ["upload/create_session", "session"]) {
+    const response = await createSession(
+      h,
+      SECRET,
+      {
+        fileName: "a.bin",
+        fileSize: 3,
+      },
+      1,
+      route,
+    );
+    assertStringIncludes(
+      await errorOf(response, 502),
+      "not on DOCSPACE_URL's origin",
+    );
+  }
+  // The direct route's client uses `location` only on a server without the REST routes, and refuses it there.
+  legacy = true;
   const direct_ = await direct(h, "/upload/1?name=a.bin", "abc", {
     ...bearer(SECRET),
     "content-length": "3",
