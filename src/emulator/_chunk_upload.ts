@@ -58,28 +58,28 @@ export function readNumberedChunk(
 }
 
 /**
- * ASP.NET form parsing (`ReadFormAsync().Files[0]`, or an `IFormFile` parameter): the first file part and
- * its real length. Undefined when the body has no file part.
+ * ASP.NET form parsing (`ReadFormAsync().Files[0]`, or an `IFormFile` parameter): the first file part (one
+ * whose Content-Disposition names a `filename`) and its real length. Undefined when there is none. Read
+ * in place, without copying the body.
  */
-export async function readFormFile(
+export function readFormFile(
   core: EmulatorCore,
   c: Context,
-): Promise<Omit<IncomingChunk, "number"> | undefined> {
+): Omit<IncomingChunk, "number"> | undefined {
   const { entry, body } = contextOf(core, c.req.raw);
-  let file: File | undefined;
-  try {
-    const form = await new Response(body as Uint8Array<ArrayBuffer>, {
-      headers: { "content-type": c.req.header("content-type") ?? "" },
-    }).formData();
-    for (const [, value] of form) {
-      if (value instanceof File) {
-        file = value;
-        break;
-      }
+  const boundary = boundaryOf(c.req.header("content-type") ?? null);
+  if (boundary === undefined) return undefined;
+  for (let at = 0;;) {
+    const part = readFirstPart(body, boundary, at);
+    if (part === undefined || part.dataEnd < 0) return undefined;
+    const disposition = part.headers.find(([name]) =>
+      name.toLowerCase() === "content-disposition"
+    )?.[1] ?? "";
+    if (/(^|;)\s*filename\*?\s*=/i.test(disposition)) {
+      const bytes = body.subarray(part.dataStart, part.dataEnd);
+      entry.computedLength = bytes.length;
+      return { bytes, length: bytes.length };
     }
-  } catch { /* not a multipart body: no files */ }
-  if (file === undefined) return undefined;
-  const bytes = new Uint8Array(await file.arrayBuffer());
-  entry.computedLength = bytes.length;
-  return { bytes, length: bytes.length };
+    at = part.dataEnd + 2; // the next part starts at this part's closing "--boundary"
+  }
 }

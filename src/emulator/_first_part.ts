@@ -46,13 +46,16 @@ export function boundaryOf(contentType: string | null): string | undefined {
 export function readFirstPart(
   body: Uint8Array,
   boundary: string,
+  from = 0,
 ): FirstPart | undefined {
   const delimiter = new TextEncoder().encode("--" + boundary);
-  let at = 0;
+  let at = from;
   for (;;) {
     at = indexOf(body, delimiter, at);
     if (at < 0) return undefined;
-    if (at === 0 || (body[at - 2] === CRLF[0] && body[at - 1] === CRLF[1])) {
+    if (
+      at === from || (body[at - 2] === CRLF[0] && body[at - 1] === CRLF[1])
+    ) {
       break;
     }
     at += 1;
