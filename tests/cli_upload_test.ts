@@ -408,3 +408,51 @@ Deno.test("cli takes the URL from --url and the token from --token", async () =>
   assertEquals(run.code, 0, run.stderr);
   assertEquals(portal.emulator.files().length, 1);
 });
+
+Deno.test("cli uploads empty and small files (one chunk, then finalize) on both server generations", async () => {
+  for (const serverVersion of ["3.7", "3.6"] as const) {
+    await using portal = await startEmulator({
+      chunkUploadSize: CHUNK,
+      serverVersion,
+    });
+    await using dir = await tempDir();
+    const sizes = [0, 1000, CHUNK - 1];
+    const sent = new Map<string, Uint8Array>();
+    for (const size of sizes) {
+      const name = `f${size}.bin`;
+      sent.set(name, await writeRandom(`${dir.path}/${name}`, size));
+    }
+    const run = await runCli(
+      [...sizes.map((size) => `${dir.path}/f${size}.bin`), "--folder", "1"],
+      {
+        env: {
+          DOCSPACE_URL: portal.url,
+          DOCSPACE_TOKEN: portal.token,
+          DOCSPACE_STATE_DIR: dir.state,
+        },
+      },
+    );
+    assertEquals(run.code, 0, run.stderr);
+    const files = portal.emulator.files();
+    assertEquals(files.length, 3, serverVersion);
+    for (const file of files) {
+      assertEquals(file.version, 1);
+      assertEquals(
+        await sha256(file.bytes),
+        await sha256(sent.get(file.title)!),
+      );
+    }
+    // Each file: one chunk request (small mode), then one finalize.
+    assertEquals(
+      portal.emulator.log.filter((e) => e.mode === "small").length,
+      3,
+    );
+    assertEquals(
+      portal.emulator.log.filter((e) =>
+        e.mode === "finalize" && e.status === 201
+      )
+        .length,
+      3,
+    );
+  }
+});

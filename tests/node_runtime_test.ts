@@ -10,31 +10,33 @@ const SCRIPT =
 import { uploadFile } from "./mod.mjs";
 import { nodeFetch } from "./node_fetch.mjs";
 
-const [url, token, size] = process.argv.slice(2);
-const bytes = new Uint8Array(Number(size));
-for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7 + 3) % 251;
+const [url, token, sizes] = process.argv.slice(2);
 const options = { url, token, folderId: 1 };
-const blob = await uploadFile(new Blob([bytes]), {
-  ...options,
-  fileName: "from-node-blob.bin",
-});
-let offset = 0;
-const stream = new ReadableStream({
-  pull(controller) {
-    if (offset >= bytes.length) return controller.close();
-    controller.enqueue(bytes.slice(offset, offset + 50_000));
-    offset += 50_000;
-  },
-});
-const streamed = await uploadFile(stream, {
-  ...options,
-  fileName: "from-node-stream.bin",
-  fileSize: bytes.length,
-  fetch: nodeFetch,
-});
-console.log(
-  JSON.stringify({ node: process.version, ids: [blob.id, streamed.id] }),
-);
+const ids = [];
+for (const size of sizes.split(",").map(Number)) {
+  const bytes = new Uint8Array(size);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7 + 3) % 251;
+  const blob = await uploadFile(new Blob([bytes]), {
+    ...options,
+    fileName: \`from-node-blob-\${size}.bin\`,
+  });
+  let offset = 0;
+  const stream = new ReadableStream({
+    pull(controller) {
+      if (offset >= bytes.length) return controller.close();
+      controller.enqueue(bytes.slice(offset, offset + 50_000));
+      offset += 50_000;
+    },
+  });
+  const streamed = await uploadFile(stream, {
+    ...options,
+    fileName: \`from-node-stream-\${size}.bin\`,
+    fileSize: bytes.length,
+    fetch: nodeFetch,
+  });
+  ids.push([size, blob.id, streamed.id]);
+}
+console.log(JSON.stringify({ node: process.version, ids }));
 `;
 
 const node =
@@ -67,13 +69,14 @@ Deno.test({
       }
       await Deno.writeTextFile(`${dir}/node_upload.mjs`, SCRIPT);
       await using portal = await startEmulator({ chunkUploadSize: 64 * 1024 });
-      const size = 5 * 64 * 1024 + 99;
+      // Several chunks, one small chunk (then finalize), and an empty file.
+      const sizes = [5 * 64 * 1024 + 99, 1000, 0];
       const run = await new Deno.Command("node", {
         args: [
           `${dir}/node_upload.mjs`,
           portal.url,
           portal.token,
-          String(size),
+          sizes.join(","),
         ],
       }).output();
       const stderr = new TextDecoder().decode(run.stderr);
@@ -82,17 +85,22 @@ Deno.test({
         new TextDecoder().decode(run.stdout),
       );
       assertMatch(version, /^v\d+\./);
-      const expected = new Uint8Array(size).map((_, i) => (i * 7 + 3) % 251);
-      for (const id of ids) {
-        assertEquals(
-          await sha256(portal.emulator.file(id)!.bytes),
-          await sha256(expected),
-        );
+      for (const [size, ...fileIds] of ids as number[][]) {
+        const expected = new Uint8Array(size!).map((_, i) => (i * 7 + 3) % 251);
+        for (const id of fileIds) {
+          assertEquals(
+            await sha256(portal.emulator.file(id!)!.bytes),
+            await sha256(expected),
+          );
+        }
       }
-      assertEquals(portal.emulator.files().map((f) => f.title), [
-        "from-node-blob.bin",
-        "from-node-stream.bin",
-      ]);
+      assertEquals(
+        portal.emulator.files().map((f) => f.title),
+        sizes.flatMap((size) => [
+          `from-node-blob-${size}.bin`,
+          `from-node-stream-${size}.bin`,
+        ]),
+      );
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

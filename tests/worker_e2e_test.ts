@@ -286,7 +286,7 @@ Deno.test({
     await exercise(t, worker, docspace);
     await t.step({
       name:
-        "a 25 MiB file through the upload page in headless Chromium, to 100 %",
+        "a 25 MiB, a 1000-byte and an empty file through the upload page in headless Chromium, to 100 %",
       ignore: skip("the upload page in Chromium", "chromium", "playwright"),
       fn: () => uploadThroughPage(worker, docspace),
     });
@@ -298,44 +298,52 @@ async function uploadThroughPage(
   docspace: RunningEmulator,
 ): Promise<void> {
   requireTools("chromium", "playwright");
-  const bytes = randomBytes(25 * MiB);
   const dir = await Deno.makeTempDir({ prefix: "upload-page-" });
-  const path = `${dir}/quarterly report.bin`;
-  await Deno.writeFile(path, bytes);
   const browser = await playwright().chromium.launch({
     executablePath: CHROMIUM,
     args: CHROMIUM_ARGS,
   });
   try {
-    const page = await browser.newPage();
-    const errors: string[] = [];
-    page.on("pageerror", (error: Error) => errors.push(error.message));
-    await page.goto(`${worker.url}/#ticket=${await ticket(1, 25 * MiB)}`);
-    assertEquals(await page.inputValue("#folder"), "1");
-    assertFalse(page.url().includes("ticket"));
-    // Record every percentage the page shows (page scripts are strings: this file has no DOM types).
-    await page.evaluate(`
-      globalThis.seen = [];
-      const percent = document.getElementById("percent");
-      new MutationObserver(() => globalThis.seen.push(percent.textContent))
-        .observe(percent, { childList: true, characterData: true, subtree: true });
-    `);
-    await page.setInputFiles("#file", path);
-    await page.click("#upload");
-    await page.locator("#percent", { hasText: "100 %" }).waitFor({
-      timeout: 90_000,
-    });
-    assertStringIncludes(await page.textContent("#status"), "Uploaded");
-    const result = JSON.parse(await page.textContent("#result"));
-    assertEquals(result.title, "quarterly report.bin");
-    assertEquals(
-      await sha256(docspace.emulator.file(result.id)!.bytes),
-      await sha256(bytes),
-    );
-    const seen: string[] = await page.evaluate("globalThis.seen");
-    const values = seen.map((s) => parseInt(s));
-    assert(values.some((v) => v > 0 && v < 100), `progress: ${seen}`);
-    assertEquals(errors, []);
+    // A large file, a small one (one chunk, then finalize) and an empty one, each on a fresh page.
+    for (const size of [25 * MiB, 1000, 0]) {
+      const bytes = randomBytes(size);
+      const path = `${dir}/quarterly report ${size}.bin`;
+      await Deno.writeFile(path, bytes);
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on("pageerror", (error: Error) => errors.push(error.message));
+      await page.goto(`${worker.url}/#ticket=${await ticket(1, 25 * MiB)}`);
+      assertEquals(await page.inputValue("#folder"), "1");
+      assertFalse(page.url().includes("ticket"));
+      // Record every percentage the page shows (page scripts are strings: this file has no DOM types).
+      await page.evaluate(`
+        globalThis.seen = [];
+        const percent = document.getElementById("percent");
+        new MutationObserver(() => globalThis.seen.push(percent.textContent))
+          .observe(percent, { childList: true, characterData: true, subtree: true });
+      `);
+      await page.setInputFiles("#file", path);
+      await page.click("#upload");
+      await page.locator("#status", { hasText: "Uploaded" }).waitFor({
+        timeout: 90_000,
+      });
+      assertEquals(await page.textContent("#percent"), "100 %");
+      const result = JSON.parse(await page.textContent("#result"));
+      assertEquals(result.title, `quarterly report ${size}.bin`);
+      assertEquals(
+        await sha256(docspace.emulator.file(result.id)!.bytes),
+        await sha256(bytes),
+      );
+      if (size > 0) {
+        const seen: string[] = await page.evaluate("globalThis.seen");
+        const values = seen.map((s) => parseInt(s));
+        if (size > MiB) {
+          assert(values.some((v) => v > 0 && v < 100), `progress: ${seen}`);
+        }
+      }
+      assertEquals(errors, []);
+      await page.close();
+    }
   } finally {
     await browser.close();
     await Deno.remove(dir, { recursive: true });
