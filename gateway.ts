@@ -5,4 +5,4 @@
  *
  * @module
  */
-export * from "./src/upload_gateway.ts";
+export * from "./src/gateway/upload_gateway.ts";

@@ -3,9 +3,9 @@
  *
  * @module
  */
-export * from "./src/chunk_body.ts";
-export * from "./src/rechunk_stream.ts";
-export * from "./src/errors.ts";
-export * from "./src/session_client.ts";
-export * from "./src/upload_file.ts";
-export * from "./src/upload_ticket.ts";
+export * from "./src/client/chunk_body.ts";
+export * from "./src/client/rechunk_stream.ts";
+export * from "./src/client/errors.ts";
+export * from "./src/client/session_client.ts";
+export * from "./src/client/upload_file.ts";
+export * from "./src/client/upload_ticket.ts";

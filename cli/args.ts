@@ -4,7 +4,7 @@
  * @module
  */
 import { parseArgs } from "@std/cli/parse-args";
-import { validateChunkSize } from "../src/rechunk_stream.ts";
+import { validateChunkSize } from "../src/client/rechunk_stream.ts";
 import { UsageError } from "./usage_error.ts";
 
 /** What to do when a file of the same name exists in the folder. */

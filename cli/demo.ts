@@ -9,7 +9,7 @@
  */
 import { encodeHex } from "@std/encoding/hex";
 import { startEmulator } from "../testing.ts";
-import { humanBytes } from "../src/progress_bar.ts";
+import { humanBytes } from "./progress_bar.ts";
 
 const size = Number(Deno.args[0] ?? 100) * 1024 * 1024;
 const dir = await Deno.makeTempDir({ prefix: "docspace-demo-" });

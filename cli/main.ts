@@ -6,9 +6,9 @@
  */
 import denoJson from "../deno.json" with { type: "json" };
 import { nodeFetch } from "../node_fetch.ts";
-import { DocSpaceError } from "../src/errors.ts";
-import { humanBytes, humanDuration } from "../src/progress_bar.ts";
-import { SessionClient } from "../src/session_client.ts";
+import { DocSpaceError } from "../src/client/errors.ts";
+import { humanBytes, humanDuration } from "./progress_bar.ts";
+import { SessionClient } from "../src/client/session_client.ts";
 import { type CliArgs, HELP, parseCliArgs } from "./args.ts";
 import { resolveCredentials } from "./credentials.ts";
 import { collectFiles } from "./files.ts";

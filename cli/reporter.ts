@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { humanBytes, ProgressBar } from "../src/progress_bar.ts";
+import { humanBytes, ProgressBar } from "./progress_bar.ts";
 
 /** How progress is shown: redrawn bars, plain lines, or nothing. */
 export type ProgressMode = "bar" | "plain" | "quiet";

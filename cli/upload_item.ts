@@ -5,10 +5,10 @@
  * @module
  */
 import { nodeFetch } from "../node_fetch.ts";
-import { DocSpaceError } from "../src/errors.ts";
-import type { UploadedFile } from "../src/session_client.ts";
-import { uploadFile, type UploadState } from "../src/upload_file.ts";
-import { humanBytes } from "../src/progress_bar.ts";
+import { DocSpaceError } from "../src/client/errors.ts";
+import type { UploadedFile } from "../src/client/session_client.ts";
+import { uploadFile, type UploadState } from "../src/client/upload_file.ts";
+import { humanBytes } from "./progress_bar.ts";
 import type { LocalFile } from "./files.ts";
 import type { Reporter } from "./reporter.ts";
 import type { SavedUpload, StateStore } from "./state_file.ts";

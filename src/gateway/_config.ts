@@ -1,0 +1,139 @@
+// Reads the upload gateway's settings from the platform's environment or bindings, once, and lists every
+// problem by the setting's name (never its value, for the secrets).
+import { MIN_SECRET_LENGTH } from "./_hmac.ts";
+
+/** Cloudflare's request body limit on Free and Pro plans: 100 MB. */
+export const DEFAULT_MAX_BODY_SIZE = 100_000_000;
+
+/** The gateway's settings, checked. */
+export interface GatewayConfig {
+  /** `DOCSPACE_URL` without a trailing slash. */
+  docspaceUrl: string;
+  /** Its origin: the only place the token is sent. */
+  docspaceOrigin: string;
+  /** `DOCSPACE_TOKEN`. */
+  token: string;
+  /** `UPLOAD_SECRET`. */
+  secret: string;
+  /** `ALLOWED_FOLDERS`, or undefined for any folder. */
+  allowedFolders: ReadonlySet<string> | undefined;
+  /** `MAX_FILE_SIZE` in bytes, or undefined for no limit of the gateway's own. */
+  maxFileSize: number | undefined;
+  /** `MAX_BODY_SIZE`: the platform's request body limit, which caps direct uploads. */
+  maxBodySize: number;
+  /** `CORS_ORIGINS`: origins allowed to call from a browser; `*` for any. */
+  corsOrigins: readonly string[];
+}
+
+/** The settings, or what is wrong with them. */
+export type ConfigResult =
+  | { ok: true; config: GatewayConfig }
+  | { ok: false; problems: string[] };
+
+function text(env: Record<string, unknown>, name: string): string | undefined {
+  const value = env[name];
+  return typeof value === "string" && value.trim() !== ""
+    ? value.trim()
+    : undefined;
+}
+
+function list(value: string | undefined): string[] {
+  return (value ?? "").split(",").map((item) => item.trim()).filter((item) =>
+    item !== ""
+  );
+}
+
+function bytes(
+  env: Record<string, unknown>,
+  name: string,
+  problems: string[],
+): number | undefined {
+  const value = text(env, name);
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(number) || number === 0) {
+    problems.push(
+      `${name} must be a positive whole number of bytes, like 104857600, received ${
+        JSON.stringify(value)
+      }`,
+    );
+    return undefined;
+  }
+  return number;
+}
+
+/** Reads and checks the settings; names every missing or invalid one. */
+export function readConfig(env: Record<string, unknown>): ConfigResult {
+  const problems: string[] = [];
+  const url = text(env, "DOCSPACE_URL");
+  const token = text(env, "DOCSPACE_TOKEN");
+  const secret = text(env, "UPLOAD_SECRET");
+  let docspaceUrl = "";
+  let docspaceOrigin = "";
+  if (url === undefined) {
+    problems.push("DOCSPACE_URL is not set (the portal's URL)");
+  } else {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(url);
+    } catch {
+      parsed = undefined;
+    }
+    if (parsed?.protocol !== "https:" && parsed?.protocol !== "http:") {
+      problems.push(
+        `DOCSPACE_URL must be the portal's http(s) URL, received ${
+          JSON.stringify(url)
+        }`,
+      );
+    } else {
+      docspaceUrl = (parsed.origin + parsed.pathname).replace(/\/+$/, "");
+      docspaceOrigin = parsed.origin;
+    }
+  }
+  if (token === undefined) {
+    problems.push("DOCSPACE_TOKEN is not set (the portal's API key, a secret)");
+  }
+  if (secret === undefined) {
+    problems.push(
+      "UPLOAD_SECRET is not set (the credential callers present, and the key for upload tickets)",
+    );
+  } else if (secret.length < MIN_SECRET_LENGTH) {
+    problems.push(
+      `UPLOAD_SECRET must be at least ${MIN_SECRET_LENGTH} characters long`,
+    );
+  }
+  const folders = list(text(env, "ALLOWED_FOLDERS"));
+  const maxFileSize = bytes(env, "MAX_FILE_SIZE", problems);
+  const maxBodySize = bytes(env, "MAX_BODY_SIZE", problems) ??
+    DEFAULT_MAX_BODY_SIZE;
+  const corsOrigins = list(text(env, "CORS_ORIGINS"));
+  for (const origin of corsOrigins) {
+    let normalized: string | undefined;
+    try {
+      normalized = new URL(origin).origin;
+    } catch {
+      normalized = undefined;
+    }
+    if (origin !== "*" && normalized !== origin) {
+      problems.push(
+        `CORS_ORIGINS must list origins like https://app.example.com (no path, no trailing slash) or *, received ${
+          JSON.stringify(origin)
+        }`,
+      );
+    }
+  }
+  if (problems.length > 0) return { ok: false, problems };
+  return {
+    ok: true,
+    config: {
+      docspaceUrl,
+      docspaceOrigin,
+      token: token!,
+      secret: secret!,
+      allowedFolders: folders.length > 0 ? new Set(folders) : undefined,
+      maxFileSize,
+      maxBodySize,
+      corsOrigins,
+    },
+  };
+}

@@ -1,0 +1,40 @@
+// CORS for the configured origins only.
+import type { Hono } from "hono";
+import { GatewayError } from "./_reply.ts";
+
+/** CORS for the configured origins only: preflights from others are refused. */
+export function addCors(app: Hono, origins: readonly string[]): void {
+  const allowed = (origin: string | undefined): origin is string =>
+    origin !== undefined && (origins.includes("*") || origins.includes(origin));
+  app.use("*", async (c, next) => {
+    const origin = c.req.header("origin");
+    if (
+      c.req.method === "OPTIONS" &&
+      c.req.header("access-control-request-method") !== undefined
+    ) {
+      if (!allowed(origin)) {
+        throw new GatewayError(
+          403,
+          "This origin may not call the gateway (CORS_ORIGINS)",
+        );
+      }
+      return new Response(null, {
+        status: 204,
+        headers: {
+          "access-control-allow-origin": origin,
+          "access-control-allow-methods": "GET, POST, PUT, DELETE, OPTIONS",
+          "access-control-allow-headers":
+            "authorization, content-type, x-file-name",
+          "access-control-max-age": "600",
+          vary: "Origin",
+        },
+      });
+    }
+    await next();
+    if (allowed(origin)) {
+      c.res.headers.set("access-control-allow-origin", origin);
+      c.res.headers.set("access-control-expose-headers", "retry-after");
+      c.res.headers.append("vary", "Origin");
+    }
+  });
+}

@@ -1,0 +1,121 @@
+// Session binding without state (isolates share no memory). The gateway hands each caller a token in place of
+// DocSpace's session id: DocSpace's id and location, the folder and the file size, MACed together with the
+// caller's identity. The server does not check a session's owner on its REST session routes, and every caller
+// reaches it with the same token, so this MAC is the only thing that keeps one caller out of another's session.
+import { decodeBase64Url, encodeBase64Url } from "@std/encoding/base64url";
+import type { Signer } from "./_hmac.ts";
+import { GatewayError } from "./_reply.ts";
+import { record } from "./_upstream.ts";
+
+/** The MAC label of session bindings: a MAC made for a ticket or anything else never verifies as one. */
+const LABEL = "session";
+
+/** A DocSpace upload session as the gateway bound it to one caller. */
+export interface BoundSession {
+  /** DocSpace's own session id. */
+  id: string;
+  /** The folder id the session was created in, as the caller named it (and was permitted) then. */
+  folderId: string;
+  /** The file size in bytes the session was permitted for. */
+  bytesTotal: number;
+  /** DocSpace's location: path and query on the DocSpace origin, like `/ChunkedUploader.ashx?uid=…`. */
+  upstream: string;
+}
+
+/** A binding and the token that stands for it: `<payload>.<mac>`, URL- and path-safe. */
+export interface SessionToken {
+  /** What the token binds. */
+  session: BoundSession;
+  /** The token the caller uses as the session's id (REST routes) and as `gw` (its location). */
+  token: string;
+}
+
+function message(callerId: string, payload: string): string {
+  return `${callerId}\0${payload}`;
+}
+
+/**
+ * Binds a session from DocSpace's reply to a caller. DocSpace's `id` must be a string and its `location` on
+ * `docspaceOrigin` (502 otherwise: the gateway sends credentials nowhere else).
+ */
+export async function bindSession(
+  signer: Signer,
+  callerId: string,
+  reply: Record<string, unknown>,
+  folderId: string,
+  bytesTotal: number,
+  docspaceOrigin: string,
+): Promise<SessionToken> {
+  const { id, location } = reply;
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(String(location));
+  } catch {
+    parsed = undefined;
+  }
+  if (typeof location !== "string" || parsed?.origin !== docspaceOrigin) {
+    throw new GatewayError(
+      502,
+      `DocSpace returned a session location that is not on DOCSPACE_URL's origin (${docspaceOrigin}); the worker sends credentials nowhere else`,
+    );
+  }
+  if (typeof id !== "string" || id === "") {
+    throw new GatewayError(502, "DocSpace's reply has no session id");
+  }
+  const session: BoundSession = {
+    id,
+    folderId,
+    bytesTotal,
+    upstream: parsed.pathname + parsed.search,
+  };
+  const payload = encodeBase64Url(JSON.stringify({
+    i: session.id,
+    f: session.folderId,
+    s: session.bytesTotal,
+    u: session.upstream,
+  }));
+  const mac = await signer.sign(LABEL, message(callerId, payload));
+  return { session, token: `${payload}.${mac}` };
+}
+
+function readPayload(payload: string): BoundSession | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder().decode(decodeBase64Url(payload)));
+  } catch {
+    return undefined;
+  }
+  const { i, f, s, u } = record(value) ?? {};
+  if (
+    typeof i !== "string" || typeof f !== "string" ||
+    !Number.isSafeInteger(s) || (s as number) < 0 || typeof u !== "string"
+  ) {
+    return undefined;
+  }
+  return { id: i, folderId: f, bytesTotal: s as number, upstream: u };
+}
+
+/**
+ * Opens a token the gateway handed out, for the caller presenting it: 403 when it was bound to another
+ * caller, altered, forged, or is DocSpace's raw session id.
+ */
+export async function openSession(
+  signer: Signer,
+  callerId: string,
+  token: string,
+  what = "id",
+): Promise<SessionToken> {
+  const parts = token.split(".");
+  const [payload = "", mac = ""] = parts;
+  const session = parts.length === 2 && payload.length <= 4096 &&
+      await signer.verify(LABEL, message(callerId, payload), mac)
+    ? readPayload(payload)
+    : undefined;
+  if (session === undefined) {
+    throw new GatewayError(
+      403,
+      `This upload session belongs to another caller (or its ${what} was altered): use the session ${what} the gateway returned when the session was created`,
+    );
+  }
+  return { session, token };
+}

@@ -1,0 +1,277 @@
+// Usage errors exit 2 with a message that names the flag or the path; --help and --version exit 0.
+import { assertEquals, assertMatch, assertStringIncludes } from "@std/assert";
+import { startEmulator } from "../../testing.ts";
+import { type CliRun, runCli, tempDir, writeRandom } from "./_run.ts";
+
+const ENV = {
+  DOCSPACE_URL: "http://127.0.0.1:9",
+  DOCSPACE_TOKEN: "t",
+  DOCSPACE_STATE_DIR: "/nonexistent/state",
+};
+
+function assertUsage(run: CliRun, message: string | RegExp): void {
+  assertEquals(run.code, 2, `stdout: ${run.stdout}\nstderr: ${run.stderr}`);
+  assertEquals(run.stdout, "");
+  if (typeof message === "string") assertStringIncludes(run.stderr, message);
+  else assertMatch(run.stderr, message);
+  assertStringIncludes(run.stderr, "Run with --help for usage.");
+}
+
+Deno.test("cli --help prints usage and exits 0", async () => {
+  const run = await runCli(["--help"], { env: {} });
+  assertEquals(run.code, 0);
+  assertEquals(run.stderr, "");
+  assertStringIncludes(run.stdout, "Usage:");
+  assertStringIncludes(run.stdout, "--folder <id>");
+  assertStringIncludes(run.stdout, "DOCSPACE_TOKEN");
+  assertStringIncludes(run.stdout, "a --token value shows in the process list");
+  assertStringIncludes(run.stdout, "130 interrupted");
+});
+
+Deno.test("cli --version prints the version", async () => {
+  const run = await runCli(["--version"], { env: {} });
+  assertEquals(run, { code: 0, stdout: "docspace-upload 0.1.0\n", stderr: "" });
+});
+
+Deno.test("cli refuses unknown flags", async () => {
+  assertUsage(
+    await runCli(["a.bin", "--folder", "1", "--bogus", "-z"], { env: ENV }),
+    "error: unknown options --bogus, -z",
+  );
+});
+
+Deno.test("cli needs something to upload", async () => {
+  assertUsage(
+    await runCli(["--folder", "1"], { env: ENV }),
+    "nothing to upload",
+  );
+});
+
+Deno.test("cli needs --folder", async () => {
+  await using dir = await tempDir();
+  await writeRandom(`${dir.path}/a.bin`, 1);
+  assertUsage(
+    await runCli([`${dir.path}/a.bin`], { env: ENV }),
+    "--folder is required",
+  );
+  assertUsage(
+    await runCli([`${dir.path}/a.bin`, "--folder", " "], { env: ENV }),
+    "--folder needs a value",
+  );
+});
+
+Deno.test("cli without a URL names DOCSPACE_URL", async () => {
+  await using dir = await tempDir();
+  await writeRandom(`${dir.path}/a.bin`, 1);
+  assertUsage(
+    await runCli([`${dir.path}/a.bin`, "--folder", "1"], {
+      env: { DOCSPACE_TOKEN: "t" },
+    }),
+    "no portal URL: pass --url https://your-portal or set DOCSPACE_URL",
+  );
+  assertUsage(
+    await runCli([`${dir.path}/a.bin`, "--folder", "1", "--url", "ftp://x"], {
+      env: { DOCSPACE_TOKEN: "t" },
+    }),
+    'the portal URL must be an http(s) URL like https://example.onlyoffice.com, received "ftp://x"',
+  );
+});
+
+Deno.test("cli without a token, not on a terminal, names DOCSPACE_TOKEN", async () => {
+  await using dir = await tempDir();
+  await writeRandom(`${dir.path}/a.bin`, 1);
+  assertUsage(
+    await runCli([`${dir.path}/a.bin`, "--folder", "1"], {
+      env: { DOCSPACE_URL: "http://127.0.0.1:9" },
+    }),
+    "no token: set DOCSPACE_TOKEN",
+  );
+});
+
+Deno.test("cli names a path that does not exist, and uploads nothing", async () => {
+  await using portal = await startEmulator();
+  await using dir = await tempDir();
+  await writeRandom(`${dir.path}/there.bin`, 1);
+  const run = await runCli(
+    [`${dir.path}/there.bin`, `${dir.path}/missing.bin`, "--folder", "1"],
+    { env: { ...ENV, DOCSPACE_URL: portal.url, DOCSPACE_TOKEN: portal.token } },
+  );
+  assertUsage(
+    run,
+    `error: cannot read "${dir.path}/missing.bin": no such file or directory`,
+  );
+  assertEquals(portal.emulator.log, []);
+});
+
+Deno.test("cli names a path that is neither a file nor a directory", async () => {
+  await using dir = await tempDir();
+  const socket = `${dir.path}/sock`;
+  using _listener = Deno.listen({ transport: "unix", path: socket });
+  assertUsage(
+    await runCli([socket, "--folder", "1"], { env: ENV }),
+    `cannot upload "${socket}": it is not a regular file or a directory`,
+  );
+});
+
+Deno.test({
+  name: "cli names a file it cannot read",
+  ignore: Deno.uid() === 0,
+  async fn() {
+    await using dir = await tempDir();
+    await writeRandom(`${dir.path}/secret.bin`, 1);
+    await Deno.chmod(`${dir.path}/secret.bin`, 0o000);
+    assertUsage(
+      await runCli([`${dir.path}/secret.bin`, "--folder", "1"], { env: ENV }),
+      `cannot read "${dir.path}/secret.bin": permission denied`,
+    );
+  },
+});
+
+Deno.test("cli refuses an empty directory", async () => {
+  await using dir = await tempDir();
+  await Deno.mkdir(`${dir.path}/empty`);
+  assertUsage(
+    await runCli([`${dir.path}/empty`, "--folder", "1"], { env: ENV }),
+    `nothing to upload: no files in "${dir.path}/empty"`,
+  );
+});
+
+Deno.test("cli stdin needs --size and --name, alone, without --resume", async () => {
+  assertUsage(
+    await runCli(["-", "--name", "x", "--folder", "1"], { env: ENV }),
+    "--size is required with - (stdin)",
+  );
+  assertUsage(
+    await runCli(["-", "--size", "10", "--folder", "1"], { env: ENV }),
+    "--name is required with - (stdin)",
+  );
+  assertUsage(
+    await runCli(
+      ["-", "a.bin", "--size", "1", "--name", "x", "--folder", "1"],
+      {
+        env: ENV,
+      },
+    ),
+    "- (stdin) cannot be combined with other paths",
+  );
+  assertUsage(
+    await runCli([
+      "-",
+      "--size",
+      "1",
+      "--name",
+      "x",
+      "--folder",
+      "1",
+      "--resume",
+    ], {
+      env: ENV,
+    }),
+    "--resume cannot be used with - (stdin)",
+  );
+  assertUsage(
+    await runCli(["-", "--size", "ten", "--name", "x", "--folder", "1"], {
+      env: ENV,
+    }),
+    '--size must be a whole number of bytes like 1048576 or 10MiB, received "ten"',
+  );
+});
+
+Deno.test("cli refuses --size for files and --name for several files or a directory", async () => {
+  await using dir = await tempDir();
+  await writeRandom(`${dir.path}/d/a.bin`, 1);
+  await writeRandom(`${dir.path}/b.bin`, 1);
+  assertUsage(
+    await runCli([`${dir.path}/b.bin`, "--size", "1", "--folder", "1"], {
+      env: ENV,
+    }),
+    "--size is only for - (stdin)",
+  );
+  assertUsage(
+    await runCli([
+      `${dir.path}/b.bin`,
+      `${dir.path}/d/a.bin`,
+      "--name",
+      "x",
+      "--folder",
+      "1",
+    ], {
+      env: ENV,
+    }),
+    "--name applies to a single file; it cannot name several",
+  );
+  assertUsage(
+    await runCli([`${dir.path}/d`, "--name", "x", "--folder", "1"], {
+      env: ENV,
+    }),
+    `--name applies to a single file, but "${dir.path}/d" is a directory`,
+  );
+});
+
+Deno.test("cli checks --concurrency, --chunk-size and --on-conflict", async () => {
+  assertUsage(
+    await runCli(["a.bin", "--folder", "1", "--concurrency", "0"], {
+      env: ENV,
+    }),
+    '--concurrency must be a positive integer, received "0"',
+  );
+  assertUsage(
+    await runCli(["a.bin", "--folder", "1", "--chunk-size", "1000"], {
+      env: ENV,
+    }),
+    '--chunk-size must be a positive multiple of 512 no greater than 10MiB (10485760), received "1000"',
+  );
+  assertUsage(
+    await runCli(["a.bin", "--folder", "1", "--chunk-size", "20MiB"], {
+      env: ENV,
+    }),
+    "--chunk-size must be a positive multiple of 512",
+  );
+  assertUsage(
+    await runCli(["a.bin", "--folder", "1", "--on-conflict", "overwrite"], {
+      env: ENV,
+    }),
+    '--on-conflict must be version, copy or skip, received "overwrite"',
+  );
+});
+
+Deno.test("cli --on-conflict skip refuses directories", async () => {
+  await using dir = await tempDir();
+  await writeRandom(`${dir.path}/d/a.bin`, 1);
+  assertUsage(
+    await runCli([`${dir.path}/d`, "--folder", "1", "--on-conflict", "skip"], {
+      env: ENV,
+    }),
+    `--on-conflict skip cannot check "${dir.path}/d/a.bin"`,
+  );
+});
+
+Deno.test("cli --chunk-size must match the server's for a numeric folder", async () => {
+  await using portal = await startEmulator({ chunkUploadSize: 65536 });
+  await using dir = await tempDir();
+  await writeRandom(`${dir.path}/a.bin`, 200_000);
+  const env = {
+    DOCSPACE_URL: portal.url,
+    DOCSPACE_TOKEN: portal.token,
+    DOCSPACE_STATE_DIR: dir.state,
+  };
+  assertUsage(
+    await runCli([
+      `${dir.path}/a.bin`,
+      "--folder",
+      "1",
+      "--chunk-size",
+      "128KiB",
+    ], { env }),
+    "--chunk-size 131072 differs from the server's chunkUploadSize 65536",
+  );
+  assertEquals(portal.emulator.log.filter((e) => e.mode === "create"), []);
+  const same = await runCli([
+    `${dir.path}/a.bin`,
+    "--folder",
+    "1",
+    "--chunk-size",
+    "64KiB",
+  ], { env });
+  assertEquals(same.code, 0, same.stderr);
+});
