@@ -1,5 +1,5 @@
 // One way for a test suite to skip itself when a tool it needs is missing: it says why, and
-// `deno task test` (_tools/test.ts) lists every skipped suite with its reason after the counts.
+// `deno task test` (_tools/run_tests.ts) lists every skipped suite with its reason after the counts.
 // With REQUIRE_E2E=1 (CI) nothing skips: the suite runs and fails on the missing tool.
 
 /** Whether CI asked for every end-to-end suite to run. */
