@@ -1,11 +1,77 @@
 /**
  * Stream any file or `ReadableStream` into ONLYOFFICE DocSpace's chunked upload sessions.
  *
+ * `uploadFile` does the whole job. Underneath, `RechunkStream` cuts streams into aligned chunks (the
+ * same core `uploadFile` reads streams with), `createChunkBody` frames a chunk as DocSpace reads it, and
+ * `SessionClient` sends one request per method. Upload tickets let a gateway accept uploads from
+ * browsers without handing them the DocSpace token.
+ *
+ * @example Upload a Blob to the emulator
+ * ```ts
+ * import { uploadFile } from "@docspace-tools/upload";
+ * import { startEmulator } from "@docspace-tools/upload/testing";
+ * import { assertEquals } from "@std/assert";
+ *
+ * await using portal = await startEmulator({ chunkUploadSize: 1024 });
+ * const bytes = crypto.getRandomValues(new Uint8Array(3000));
+ * const file = await uploadFile(new Blob([bytes]), {
+ *   url: portal.url,
+ *   token: portal.token,
+ *   folderId: 1,
+ *   fileName: "a.bin",
+ * });
+ * assertEquals(portal.emulator.file(file.id)?.bytes, bytes);
+ * ```
+ *
  * @module
  */
-export * from "./src/client/chunk_body.ts";
-export * from "./src/client/rechunk_stream.ts";
-export * from "./src/client/errors.ts";
-export * from "./src/client/session_client.ts";
-export * from "./src/client/upload_file.ts";
-export * from "./src/client/upload_ticket.ts";
+export { uploadFile } from "./src/client/upload_file.ts";
+export type {
+  RetryNotice,
+  RetryOptions,
+  UploadOptions,
+  UploadProgress,
+  UploadState,
+} from "./src/client/upload_types.ts";
+export {
+  type PooledChunk,
+  type PooledChunks,
+  type PooledChunksOptions,
+  RechunkStream,
+  type RechunkStreamOptions,
+} from "./src/client/rechunk_stream.ts";
+export {
+  type ChunkBody,
+  type ChunkBodyOptions,
+  createChunkBody,
+} from "./src/client/chunk_body.ts";
+export {
+  SessionClient,
+  type SessionClientOptions,
+} from "./src/client/session_client.ts";
+export type {
+  ChunkResult,
+  CreateSessionOptions,
+  DocSpaceFile,
+  SessionRoutes,
+  SessionTarget,
+  UploadChunkOptions,
+  UploadedFile,
+  UploadSession,
+  UploadSettings,
+} from "./src/client/session_types.ts";
+export {
+  DocSpaceError,
+  type DocSpaceErrorOptions,
+  StreamLengthError,
+  type StreamLengthErrorOptions,
+} from "./src/client/errors.ts";
+export {
+  createUploadTicket,
+  type UploadTicket,
+  UploadTicketError,
+  type UploadTicketFailure,
+  type UploadTicketOptions,
+  verifyUploadTicket,
+  type VerifyUploadTicketOptions,
+} from "./src/client/upload_ticket.ts";

@@ -1,10 +1,10 @@
 // Two of the three ways chunks go to a session (a small file's is in _small_file.ts): numbered chunks in
 // parallel with retries then finalize, or sequential chunks strictly one at a time and never re-sent.
-import type { Chunk } from "./_chunk_source.ts";
+import type { Chunk } from "./_upload_chunks.ts";
 import { type RetryContext, withRetry } from "./_retry.ts";
 import type { UploadTracker } from "./_upload_progress.ts";
 import { DocSpaceError } from "./errors.ts";
-import type { UploadedFile, UploadSession } from "./_session_types.ts";
+import type { UploadedFile, UploadSession } from "./session_types.ts";
 import type { SessionClient } from "./session_client.ts";
 
 /** What every sender needs. */
@@ -35,27 +35,32 @@ export async function sendNumbered(
       chunk = await next()
     ) {
       const current = chunk;
-      tracker.markSent(current);
-      await withRetry(
-        retry,
-        () =>
-          client.uploadChunk(session, current.bytes, {
-            chunkNumber: current.number,
-            signal,
-          }),
-      );
-      tracker.markConfirmed(current);
+      tracker.markSent(current.number);
+      try {
+        await withRetry(
+          retry,
+          () =>
+            client.uploadChunk(session, current.bytes, {
+              chunkNumber: current.number,
+              signal,
+            }),
+        );
+      } finally {
+        current.release();
+      }
+      tracker.markConfirmed(current.number);
     }
   };
-  const results = await Promise.allSettled(
+  // The first failure in time is the cause; the others follow from the abort it triggers.
+  let failed: { reason: unknown } | undefined;
+  await Promise.all(
     Array.from({ length: concurrency }, () =>
-      worker().catch((error) => {
-        fail(error);
-        throw error;
+      worker().catch((reason) => {
+        if (failed === undefined) {
+          failed = { reason };
+          fail(reason);
+        }
       })),
-  );
-  const failed = results.find((r): r is PromiseRejectedResult =>
-    r.status === "rejected"
   );
   if (failed) throw failed.reason;
   signal.throwIfAborted();
@@ -73,7 +78,7 @@ export async function sendSequential(
 ): Promise<UploadedFile> {
   let file: UploadedFile | undefined;
   for (let chunk = await next(); chunk; chunk = await next()) {
-    tracker.markSent(chunk);
+    tracker.markSent(chunk.number);
     let result;
     try {
       result = await client.uploadChunk(session, chunk.bytes, {
@@ -94,8 +99,10 @@ export async function sendSequential(
         );
       }
       throw error;
+    } finally {
+      chunk.release();
     }
-    tracker.markConfirmed(chunk);
+    tracker.markConfirmed(chunk.number);
     if (result.done && chunk.number < totalChunks) {
       throw new DocSpaceError(
         `the server completed the file after chunk ${chunk.number} of ${totalChunks}`,

@@ -1,7 +1,9 @@
 // The portal a client talks to (its URL, origin, fetch and the headers of every request), and the two
 // requests that belong to no session: settings and the title check.
+import { DocSpaceError } from "./errors.ts";
 import { envelope, send } from "./_reply.ts";
 import { record } from "./_session_replies.ts";
+import type { UploadSettings } from "./session_types.ts";
 
 /** The portal a client talks to: its URL, origin, `fetch` and the headers of every request. */
 export interface Portal {
@@ -11,22 +13,7 @@ export interface Portal {
   headers: Headers;
 }
 
-/**
- * Builds the `Authorization` header value for a token: as given when it names a scheme (`Bearer …`,
- * `Basic …`), else `Bearer <token>`.
- *
- * @param token The token.
- * @returns The header value.
- *
- * @example Both forms
- * ```ts
- * import { authorizationHeader } from "@docspace-tools/upload";
- * import { assertEquals } from "@std/assert";
- *
- * assertEquals(authorizationHeader("sk-123"), "Bearer sk-123");
- * assertEquals(authorizationHeader("Basic dTpw"), "Basic dTpw");
- * ```
- */
+/** The `Authorization` header for a token: as given when it names its scheme (`Bearer …`, `Basic …`), else `Bearer <token>`. */
 export function authorizationHeader(token: string): string {
   return /^(Bearer|Basic)\s+\S/i.test(token) ? token : `Bearer ${token}`;
 }
@@ -67,20 +54,34 @@ export function portalOf(options: {
   };
 }
 
-/** `GET /api/2.0/files/settings` as a record, with the reply's status. */
+/** `GET /api/2.0/files/settings`: the chunk size, and the thread limit (15 when the server names none). */
 export async function readSettings(
   portal: Portal,
   signal: AbortSignal | undefined,
-): Promise<{ settings: Record<string, unknown>; status: number }> {
+): Promise<UploadSettings> {
   const reply = await send(
     "settings",
     portal.fetch,
     `${portal.url}/api/2.0/files/settings`,
     { headers: portal.headers, signal: signal ?? null },
   );
+  const { chunkUploadSize, maxUploadThreadCount } = record(
+    envelope("settings", reply),
+  );
+  if (typeof chunkUploadSize !== "number" || !(chunkUploadSize > 0)) {
+    throw new DocSpaceError(
+      `the server's settings have no valid chunkUploadSize (received ${
+        JSON.stringify(chunkUploadSize)
+      })`,
+      { step: "settings", status: reply.response.status },
+    );
+  }
   return {
-    settings: record(envelope("settings", reply)),
-    status: reply.response.status,
+    chunkUploadSize,
+    maxUploadThreadCount:
+      typeof maxUploadThreadCount === "number" && maxUploadThreadCount > 0
+        ? maxUploadThreadCount
+        : 15,
   };
 }
 

@@ -1,6 +1,11 @@
-// Turns DocSpace replies (the /api/2.0 envelope and the ChunkedUploader's own shape) into values or DocSpaceErrors.
+// The one reply layer for DocSpace requests, shared by the client and the gateway: send a request and
+// read its whole reply; read an /api/2.0 envelope or a ChunkedUploader `{success, data, message}` reply
+// into plain facts; and, for the client, turn a failed one into a DocSpaceError.
 import { DocSpaceError } from "./errors.ts";
 import { SESSION_GONE } from "./_server_messages.ts";
+import { networkFailure } from "./_network_failure.ts";
+
+export { type NetworkFailure, networkFailure } from "./_network_failure.ts";
 
 /** HTTP statuses that a retry may get past: timeouts, rate limits, proxy and server hiccups. */
 const TRANSIENT = new Set([408, 429, 500, 502, 503, 504]);
@@ -20,9 +25,27 @@ export interface Reply {
   json: unknown;
 }
 
-/** Sends one request; a network failure or an unreadable body becomes a transient DocSpaceError. */
-export async function send(
-  step: string,
+/** What a DocSpace reply says, read without throwing. */
+export interface ReplyReading {
+  /** The HTTP status. */
+  status: number;
+  /** Whether the body has DocSpace's shape for its kind: an envelope object, or `{success: boolean, …}`. */
+  docSpace: boolean;
+  /** Whether it is a success of its kind. */
+  ok: boolean;
+  /** The server's own error message: the envelope's `error.message`, or a `success:false` reply's `message`. */
+  message: string | undefined;
+  /** The envelope's `response`, or the ChunkedUploader reply's `data`. */
+  value: unknown;
+  /** The body, when it is a JSON object (not an array). */
+  body: Record<string, unknown> | undefined;
+}
+
+/**
+ * Sends one request and reads its whole reply, parsing the body when it is JSON. Rejects with the
+ * signal's reason when aborted, else with the fetch's own error (see `networkFailure`).
+ */
+export async function fetchReply(
   fetcher: typeof fetch,
   url: string,
   init: RequestInit,
@@ -34,12 +57,7 @@ export async function send(
     text = await response.text();
   } catch (error) {
     if (init.signal?.aborted) throw init.signal.reason;
-    throw new DocSpaceError(
-      `network error (${
-        error instanceof Error ? error.message : String(error)
-      }); the request may or may not have reached the server`,
-      { step, transient: true, cause: error },
-    );
+    throw error;
   }
   let json: unknown = undefined;
   try {
@@ -48,6 +66,74 @@ export async function send(
     json = undefined;
   }
   return { response, json };
+}
+
+/**
+ * Sends one request. A network failure becomes a DocSpaceError: transient for a reset or a lost reply,
+ * permanent (and saying what to check) for a refused connection, an unknown host or a TLS failure.
+ */
+export async function send(
+  step: string,
+  fetcher: typeof fetch,
+  url: string,
+  init: RequestInit,
+): Promise<Reply> {
+  try {
+    return await fetchReply(fetcher, url, init);
+  } catch (error) {
+    if (init.signal?.aborted) throw init.signal.reason;
+    const { transient, detail } = networkFailure(error, url);
+    throw new DocSpaceError(detail, { step, transient, cause: error });
+  }
+}
+
+function objectOf(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === "object" && value !== null && !Array.isArray(value)
+    ? value as Record<string, unknown>
+    : undefined;
+}
+
+/**
+ * Reads an /api/2.0 envelope: `{response, …}` on success, `{error: {message}}` with the HTTP status on
+ * failure. `emptyResponse`: a success without `response` (or without a body) is a success, as a REST abort
+ * answers.
+ */
+export function readEnvelope(
+  { response, json }: Reply,
+  options: { emptyResponse?: boolean } = {},
+): ReplyReading {
+  const body = objectOf(json);
+  const error = body?.error;
+  const message = objectOf(error)?.message;
+  const value = body?.response;
+  return {
+    status: response.status,
+    docSpace: body !== undefined,
+    ok: response.ok && error === undefined &&
+      (value !== undefined ||
+        (options.emptyResponse === true &&
+          (json === undefined || typeof json === "object"))),
+    message: typeof message === "string" ? message : undefined,
+    value,
+    body,
+  };
+}
+
+/** Reads a ChunkedUploader reply `{success, data, message}` (the legacy `location`; errors come as HTTP 200). */
+export function readUploaderReply({ response, json }: Reply): ReplyReading {
+  const body = objectOf(json);
+  const success = body?.success;
+  const message = body?.message;
+  return {
+    status: response.status,
+    docSpace: typeof success === "boolean",
+    ok: response.ok && success === true,
+    message: success === false && typeof message === "string"
+      ? message
+      : undefined,
+    value: body?.data,
+    body,
+  };
 }
 
 function retryAfter(response: Response): string {
@@ -87,48 +173,23 @@ export function failure(
   });
 }
 
-function field(value: unknown, key: string): unknown {
-  return typeof value === "object" && value !== null
-    ? (value as Record<string, unknown>)[key]
-    : undefined;
+/** The `response` of an /api/2.0 envelope, or the envelope's error thrown as a DocSpaceError. */
+export function envelope(
+  step: string,
+  reply: Reply,
+  emptyResponse = false,
+): unknown {
+  const reading = readEnvelope(reply, { emptyResponse });
+  if (!reading.ok) throw failure(step, reply, reading.message);
+  return reading.value;
 }
 
-/**
- * Reads the `response` of a /api/2.0 envelope, or throws the envelope's error. `empty`: a success
- * without `response` is fine (a REST abort answers so).
- */
-export function envelope(step: string, reply: Reply, empty = false): unknown {
-  const error = field(reply.json, "error");
-  const message = field(error, "message");
-  if (!reply.response.ok || error !== undefined) {
-    throw failure(
-      step,
-      reply,
-      typeof message === "string" ? message : undefined,
-    );
-  }
-  if (
-    field(reply.json, "response") === undefined &&
-    !(empty && (reply.json === undefined || typeof reply.json === "object"))
-  ) {
-    throw failure(step, reply, undefined);
-  }
-  return field(reply.json, "response");
-}
-
-/** Reads a ChunkedUploader reply `{success, data, message}`; errors come as HTTP 200 with `success:false`. */
+/** The status and `data` of a `success:true` ChunkedUploader reply, or its error thrown as a DocSpaceError. */
 export function uploaderReply(
   step: string,
   reply: Reply,
 ): { status: number; data: unknown } {
-  const success = field(reply.json, "success");
-  const message = field(reply.json, "message");
-  if (reply.response.ok && success === true) {
-    return { status: reply.response.status, data: field(reply.json, "data") };
-  }
-  throw failure(
-    step,
-    reply,
-    success === false && typeof message === "string" ? message : undefined,
-  );
+  const reading = readUploaderReply(reply);
+  if (!reading.ok) throw failure(step, reply, reading.message);
+  return { status: reading.status, data: reading.value };
 }

@@ -1,29 +1,7 @@
 // Re-sends a request that failed transiently, with exponential backoff, jitter and Retry-After.
 import { delay } from "@std/async/delay";
 import { DocSpaceError } from "./errors.ts";
-
-/** How failed requests are retried. */
-export interface RetryOptions {
-  /**
-   * How many times a request is sent at most, the first time included; 1 turns retries off.
-   *
-   * @default {8}
-   */
-  attempts?: number;
-  /**
-   * The delay before the first retry, in milliseconds; each further one doubles it; each wait is
-   * drawn between half and all of that (jitter), so the defaults ride out an outage of about half a minute.
-   *
-   * @default {500}
-   */
-  minDelay?: number;
-  /**
-   * The longest delay between two attempts, in milliseconds, unless the server's `Retry-After` asks for more.
-   *
-   * @default {30000}
-   */
-  maxDelay?: number;
-}
+import type { RetryNotice, RetryOptions } from "./upload_types.ts";
 
 /** The longest `Retry-After` honoured, so a broken proxy cannot stall an upload for days. */
 const MAX_RETRY_AFTER = 10 * 60 * 1000;
@@ -77,8 +55,8 @@ export interface RetryContext {
   now: () => number;
   /** A random number in [0, 1), for jitter. */
   random: () => number;
-  /** Called before each retry, with the error that caused it. */
-  onRetry?: (error: DocSpaceError, attempt: number, wait: number) => void;
+  /** Called before each wait between two attempts. */
+  onRetry?: (notice: RetryNotice) => void;
 }
 
 /**
@@ -124,6 +102,6 @@ export async function pause(
   );
   const asked = parseRetryAfter(error.retryAfter, context.now());
   const wait = asked ?? Math.round(backoff * (0.5 + context.random() / 2));
-  context.onRetry?.(error, attempt, wait);
+  context.onRetry?.({ step: error.step, attempt, delay: wait, error });
   await delay(wait, { signal: context.signal });
 }

@@ -5,7 +5,7 @@ import type {
   SessionRoutes,
   UploadedFile,
   UploadSession,
-} from "./_session_types.ts";
+} from "./session_types.ts";
 
 /** The value as a record, or an empty one. */
 export function record(value: unknown): Record<string, unknown> {

@@ -1,8 +1,11 @@
-// The requests of one session on either route family: where each goes, with which method, and how its
-// reply reads. REST: `/api/2.0/files/{folderId}/session/{id}[/upload|/finalize]`; legacy: `location`.
+// The requests of one session, on the routes it was opened on (`_rest_routes.ts` or `_legacy_routes.ts`):
+// open it, send a chunk, finalize, abort.
 import { DocSpaceError } from "./errors.ts";
-import { envelope, type Reply, send, uploaderReply } from "./_reply.ts";
+import { envelope, send } from "./_reply.ts";
 import type { Portal } from "./_portal.ts";
+import { legacyRoutes } from "./_legacy_routes.ts";
+import { restRoutes } from "./_rest_routes.ts";
+import type { SessionRouteFamily, Target } from "./_routes.ts";
 import { sessionOf, uploadedFile } from "./_session_replies.ts";
 import type {
   ChunkResult,
@@ -12,61 +15,22 @@ import type {
   UploadChunkOptions,
   UploadedFile,
   UploadSession,
-} from "./_session_types.ts";
+} from "./session_types.ts";
 import { type ChunkBody, createChunkBody } from "./chunk_body.ts";
 
-/** The session a request is for, with its routes resolved. */
-type Target = Pick<UploadSession, "id" | "location" | "folderId" | "routes">;
+const ROUTES: Record<SessionRoutes, SessionRouteFamily> = {
+  rest: restRoutes,
+  legacy: legacyRoutes,
+};
 
+/** The session a request is for; a bare string is a legacy `location`. */
 function targetOf(session: SessionTarget): Target {
   return typeof session === "string"
     ? { id: "", location: session, folderId: "", routes: "legacy" }
     : session;
 }
 
-function restUrl(portal: Portal, target: Target, suffix: string): string {
-  return `${portal.url}/api/2.0/files/${
-    encodeURIComponent(String(target.folderId))
-  }/session/${encodeURIComponent(target.id)}${suffix}`;
-}
-
-/** `location` with query parameters added; refused unless it is on the portal's origin. */
-function locationUrl(
-  portal: Portal,
-  location: string,
-  params: string,
-  step: string,
-): string {
-  let parsed: URL | undefined;
-  try {
-    parsed = new URL(location);
-  } catch {
-    parsed = undefined;
-  }
-  if (parsed?.origin !== portal.origin) {
-    throw new DocSpaceError(
-      `the session location ${
-        JSON.stringify(location)
-      } is not on the portal's origin ${portal.origin}; credentials are only sent there`,
-      { step },
-    );
-  }
-  if (params === "") return location;
-  return location + (location.includes("?") ? "&" : "?") + params;
-}
-
-/** A chunk or finalize reply: the envelope's `response` on the REST routes, `data` on `location`. */
-function read(
-  target: Target,
-  step: string,
-  reply: Reply,
-): { status: number; data: unknown } {
-  return target.routes === "rest"
-    ? { status: reply.response.status, data: envelope(step, reply) }
-    : uploaderReply(step, reply);
-}
-
-/** `POST …/{folderId}/session` (REST) or `POST …/{folderId}/upload/create_session` (legacy). */
+/** Opens a session on `routes`; both generations answer it in an /api/2.0 envelope. */
 export async function createOn(
   portal: Portal,
   routes: SessionRoutes,
@@ -85,12 +49,11 @@ export async function createOn(
   if (options.createOn !== undefined) body.createOn = options.createOn;
   const headers = new Headers(portal.headers);
   headers.set("content-type", "application/json");
+  const family = ROUTES[routes];
   const reply = await send(
     "create",
     portal.fetch,
-    `${portal.url}/api/2.0/files/${encodeURIComponent(String(folderId))}/${
-      routes === "rest" ? "session" : "upload/create_session"
-    }`,
+    family.create(portal, folderId),
     {
       method: "POST",
       headers,
@@ -105,13 +68,11 @@ export async function createOn(
     options.fileSize,
     reply.response.status,
   );
-  if (routes === "legacy") {
-    locationUrl(portal, session.location, "", "create");
-  }
+  family.opened(portal, session);
   return session;
 }
 
-/** Sends one chunk: numbered (`…/upload?chunkNumber=N`, `&upload=true&chunkNumber=N`) or sequential. */
+/** Sends one chunk, numbered or sequential. */
 export async function sendChunk(
   portal: Portal,
   session: SessionTarget,
@@ -119,20 +80,14 @@ export async function sendChunk(
   options: UploadChunkOptions,
 ): Promise<ChunkResult> {
   const step = `chunk ${options.chunkNumber}`;
-  const numbered = options.numbered ?? true;
   const target = targetOf(session);
-  const url = target.routes === "rest"
-    ? restUrl(
-      portal,
-      target,
-      numbered ? `/upload?chunkNumber=${options.chunkNumber}` : "",
-    )
-    : locationUrl(
-      portal,
-      target.location,
-      numbered ? `upload=true&chunkNumber=${options.chunkNumber}` : "",
-      step,
-    );
+  const family = ROUTES[target.routes];
+  const url = family.chunk(
+    portal,
+    target,
+    (options.numbered ?? true) ? options.chunkNumber : undefined,
+    step,
+  );
   const { body, contentType } =
     chunk instanceof Blob || chunk instanceof Uint8Array
       ? createChunkBody(chunk)
@@ -145,33 +100,27 @@ export async function sendChunk(
     body,
     signal: options.signal ?? null,
   });
-  const { status, data } = read(target, step, reply);
+  const { status, data } = family.read(step, reply);
   return status === 201
     ? { done: true, file: uploadedFile(data, step) }
     : { done: false };
 }
 
-/** `PUT …/session/{id}/finalize` or `POST {location}&finalize=true`; only 201 with a file is a success. */
+/** Finalizes a session; only 201 with a file is a success. */
 export async function finalizeOn(
   portal: Portal,
   session: SessionTarget,
   signal: AbortSignal | undefined,
 ): Promise<UploadedFile> {
   const target = targetOf(session);
-  const rest = target.routes === "rest";
-  const reply = await send(
-    "finalize",
-    portal.fetch,
-    rest
-      ? restUrl(portal, target, "/finalize")
-      : locationUrl(portal, target.location, "finalize=true", "finalize"),
-    {
-      method: rest ? "PUT" : "POST",
-      headers: portal.headers,
-      signal: signal ?? null,
-    },
-  );
-  const { status, data } = read(target, "finalize", reply);
+  const family = ROUTES[target.routes];
+  const { url, method } = family.finalize(portal, target);
+  const reply = await send("finalize", portal.fetch, url, {
+    method,
+    headers: portal.headers,
+    signal: signal ?? null,
+  });
+  const { status, data } = family.read("finalize", reply);
   if (status !== 201) {
     throw new DocSpaceError(
       `expected HTTP 201 with the file, received HTTP ${status}`,
@@ -181,26 +130,19 @@ export async function finalizeOn(
   return uploadedFile(data, "finalize");
 }
 
-/** `DELETE …/session/{id}` or `POST {location}&abort=true`. */
+/** Aborts a session. */
 export async function abortOn(
   portal: Portal,
   session: SessionTarget,
   signal: AbortSignal | undefined,
 ): Promise<void> {
   const target = targetOf(session);
-  const rest = target.routes === "rest";
-  const reply = await send(
-    "abort",
-    portal.fetch,
-    rest
-      ? restUrl(portal, target, "")
-      : locationUrl(portal, target.location, "abort=true", "abort"),
-    {
-      method: rest ? "DELETE" : "POST",
-      headers: portal.headers,
-      signal: signal ?? null,
-    },
-  );
-  if (rest) envelope("abort", reply, true);
-  else uploaderReply("abort", reply);
+  const family = ROUTES[target.routes];
+  const { url, method } = family.abort(portal, target);
+  const reply = await send("abort", portal.fetch, url, {
+    method,
+    headers: portal.headers,
+    signal: signal ?? null,
+  });
+  family.readAbort(reply);
 }

@@ -3,23 +3,40 @@
 // Every repeat of that request stores the file again, as a new version, so a chunk whose reply was lost
 // is not re-sent until finalize shows that the file is not there.
 import { completing, type SendContext } from "./_chunk_senders.ts";
+import type { Chunk } from "./_upload_chunks.ts";
 import { pause, withRetry } from "./_retry.ts";
 import { DocSpaceError } from "./errors.ts";
-import type { ChunkResult, UploadedFile } from "./_session_types.ts";
+import type { ChunkResult, UploadedFile } from "./session_types.ts";
 
 /** Sends a small file's only chunk, then finalizes unless the chunk already completed the file. */
 export async function sendSmall(
   context: SendContext,
   numbered: boolean,
 ): Promise<UploadedFile> {
-  const { client, retry, session, signal, next, tracker } = context;
+  const { next, tracker } = context;
   const chunk = (await next())!;
-  tracker.markSent(chunk);
+  tracker.markSent(chunk.number);
+  try {
+    const file = await deliver(context, chunk.bytes, numbered);
+    tracker.markConfirmed(chunk.number);
+    return file;
+  } finally {
+    chunk.release();
+  }
+}
+
+/** Sends the chunk until the file is there; it is re-sent only when finalize shows it is not. */
+async function deliver(
+  context: SendContext,
+  bytes: Chunk["bytes"],
+  numbered: boolean,
+): Promise<UploadedFile> {
+  const { client, retry, session, signal } = context;
   for (let attempt = 1;; attempt++) {
     signal.throwIfAborted();
     let result: ChunkResult;
     try {
-      result = await client.uploadChunk(session, chunk.bytes, {
+      result = await client.uploadChunk(session, bytes, {
         chunkNumber: 1,
         numbered,
         signal,
@@ -31,20 +48,15 @@ export async function sendSmall(
         throw error;
       }
       const file = await storedFile(context);
-      if (file !== undefined) {
-        tracker.markConfirmed(chunk);
-        return file;
-      }
+      if (file !== undefined) return file;
       if (attempt >= retry.policy.attempts) throw error;
       await pause(retry, error, attempt);
       continue;
     }
-    const file = result.done
+    return result.done
       ? result.file
       : await completing(retry, "finalize", () =>
         client.finalize(session, signal));
-    tracker.markConfirmed(chunk);
-    return file;
   }
 }
 

@@ -1,7 +1,7 @@
 // Checks uploadFile's options before any request, and the chunk size against the server's settings.
-import type { UploadSession, UploadSettings } from "./_session_types.ts";
-import { validateChunkSize } from "./rechunk_stream.ts";
-import type { UploadOptions } from "./_upload_types.ts";
+import type { UploadSession, UploadSettings } from "./session_types.ts";
+import { validateChunkSize } from "./_chunk_size.ts";
+import type { UploadOptions } from "./upload_types.ts";
 
 /** What the options and the source say about the upload. */
 export interface Plan {

@@ -1,6 +1,5 @@
 // The bookkeeping of one upload: which chunks were sent and confirmed, as progress and as resumable state.
-import type { Chunk } from "./_chunk_source.ts";
-import type { UploadProgress, UploadState } from "./_upload_types.ts";
+import type { UploadProgress, UploadState } from "./upload_types.ts";
 
 /** Tracks chunks sent and confirmed; reports progress and, for resumable uploads, state. */
 export class UploadTracker {
@@ -40,11 +39,6 @@ export class UploadTracker {
     this.#report();
   }
 
-  /** The chunk numbers the server has accepted (the chunk source skips them). */
-  get confirmed(): ReadonlySet<number> {
-    return this.#confirmed;
-  }
-
   /** The resumable state now. */
   state(): UploadState {
     return {
@@ -54,16 +48,15 @@ export class UploadTracker {
   }
 
   /** A chunk's first request starts. */
-  markSent({ number }: Chunk): void {
+  markSent(number: number): void {
     if (this.#sent.has(number)) return;
     this.#sent.add(number);
     this.#progress.bytesSent += this.#sizeOf(number);
     this.#report();
   }
 
-  /** The server accepted a chunk: its buffer goes back and progress and state move on. */
-  markConfirmed({ number, release }: Chunk): void {
-    release();
+  /** The server accepted a chunk: progress and state move on. */
+  markConfirmed(number: number): void {
     this.#confirmed.add(number);
     this.#progress.bytesConfirmed += this.#sizeOf(number);
     this.#progress.chunksConfirmed++;

@@ -1,5 +1,6 @@
 /**
- * The one error class callers of this module need to catch.
+ * The errors callers of this module catch: {@linkcode DocSpaceError} for a failed request, and
+ * {@linkcode StreamLengthError} for a stream longer or shorter than declared.
  *
  * @module
  */
@@ -88,5 +89,63 @@ export class DocSpaceError extends Error {
   /** Whether the server no longer knows the session: it expired, was finalized or aborted, or never was. */
   get sessionGone(): boolean {
     return this.serverMessage === SESSION_GONE;
+  }
+}
+
+/** Options for {@linkcode StreamLengthError}. */
+export interface StreamLengthErrorOptions {
+  /** The declared length of the stream, in bytes. */
+  expected: number;
+  /** The bytes the stream yielded before it ended, or, for a longer one, at least `expected + 1`. */
+  received: number;
+  /** What went wrong underneath, when anything did. */
+  cause?: unknown;
+}
+
+/**
+ * A stream is longer or shorter than its declared size (`uploadFile`'s `fileSize`). No file is created
+ * from it: the upload's session is aborted before anything is finalized. This class, and no other
+ * `RangeError`, means "wrong length".
+ *
+ * @example Catch a stream shorter than its fileSize
+ * ```ts
+ * import { StreamLengthError, uploadFile } from "@docspace-tools/upload";
+ * import { startEmulator } from "@docspace-tools/upload/testing";
+ * import { assertEquals, assertRejects } from "@std/assert";
+ *
+ * await using portal = await startEmulator({ chunkUploadSize: 1024 });
+ * const error = await assertRejects(
+ *   () =>
+ *     uploadFile(ReadableStream.from([new Uint8Array(3000)]), {
+ *       url: portal.url,
+ *       token: portal.token,
+ *       folderId: 1,
+ *       fileName: "short.bin",
+ *       fileSize: 5000,
+ *     }),
+ *   StreamLengthError,
+ *   "the stream ended after 3000 bytes but fileSize is 5000",
+ * );
+ * assertEquals([error.expected, error.received], [5000, 3000]);
+ * assertEquals(portal.emulator.files(), []);
+ * ```
+ */
+export class StreamLengthError extends RangeError {
+  /** The declared length of the stream, in bytes. */
+  readonly expected: number;
+  /** The bytes seen: all of a shorter stream's, at least `expected + 1` of a longer one's. */
+  readonly received: number;
+
+  /**
+   * Creates the error.
+   *
+   * @param message What happened, for a person.
+   * @param options The declared and the received length.
+   */
+  constructor(message: string, options: StreamLengthErrorOptions) {
+    super(message, { cause: options.cause });
+    this.name = "StreamLengthError";
+    this.expected = options.expected;
+    this.received = options.received;
   }
 }

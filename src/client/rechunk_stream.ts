@@ -1,14 +1,11 @@
 /**
- * A `TransformStream` that cuts a byte stream into upload-sized `Blob` chunks.
+ * The rechunker: it cuts any byte stream into upload-sized chunks, as `Blob`s through a
+ * `TransformStream`, or into a fixed pool of reused buffers, the way `uploadFile` reads streams.
  *
  * @module
  */
-
-/** The largest chunk DocSpace accepts, and the default chunk size: 10 MiB. */
-export const MAX_CHUNK_SIZE = 10 * 1024 * 1024;
-
-/** The alignment DocSpace asks chunk sizes to keep. */
-export const CHUNK_ALIGNMENT = 512;
+import { MAX_CHUNK_SIZE, validateChunkSize } from "./_chunk_size.ts";
+import { Rechunker } from "./_rechunker.ts";
 
 /** Options for {@linkcode RechunkStream}. */
 export interface RechunkStreamOptions {
@@ -20,42 +17,51 @@ export interface RechunkStreamOptions {
   chunkSize?: number;
 }
 
-/**
- * Checks a chunk size against DocSpace's rules and returns it.
- *
- * @param chunkSize The size to check.
- * @param context Who is asking, for the error message ("Cannot create RechunkStream").
- * @returns The same size.
- * @throws {RangeError} If it is not a positive integer multiple of 512 no greater than 10 MiB.
- *
- * @example A valid and an invalid size
- * ```ts
- * import { validateChunkSize } from "@docspace-tools/upload";
- * import { assertEquals, assertThrows } from "@std/assert";
- *
- * assertEquals(validateChunkSize(1024 * 1024, "Cannot upload"), 1048576);
- * assertThrows(() => validateChunkSize(1000, "Cannot upload"), RangeError, "multiple of 512");
- * ```
- */
-export function validateChunkSize(chunkSize: number, context: string): number {
-  if (
-    !Number.isInteger(chunkSize) || chunkSize <= 0 ||
-    chunkSize % CHUNK_ALIGNMENT !== 0 || chunkSize > MAX_CHUNK_SIZE
-  ) {
-    throw new RangeError(
-      `${context}: chunkSize must be a positive multiple of ${CHUNK_ALIGNMENT} no greater than ${MAX_CHUNK_SIZE}, received ${chunkSize}`,
-    );
-  }
-  return chunkSize;
+/** Options for {@linkcode RechunkStream.pooled}. */
+export interface PooledChunksOptions extends RechunkStreamOptions {
+  /**
+   * How many chunks may be out at once (handed out and not yet released): the pool's size. `next`
+   * waits while every buffer is out.
+   *
+   * @default {1}
+   */
+  buffers?: number;
+  /**
+   * The stream's exact length in bytes. A longer or shorter stream rejects with a
+   * {@linkcode StreamLengthError}, and the last chunk is handed out only once the stream has ended.
+   */
+  size?: number;
+}
+
+/** A chunk in one of the pool's buffers. */
+export interface PooledChunk {
+  /** The chunk's number, from 1. */
+  readonly number: number;
+  /** The chunk's bytes, valid until {@linkcode PooledChunk.release}: the buffer is then reused. */
+  readonly bytes: Uint8Array<ArrayBuffer>;
+  /** Gives the chunk's buffer back to the pool, once the chunk is sent or no longer needed. */
+  release(): void;
+}
+
+/** The chunks of one stream, cut into a pool of reused buffers. */
+export interface PooledChunks extends AsyncIterable<PooledChunk> {
+  /**
+   * The next chunk, or `undefined` after the last; safe to call concurrently. After a failure every
+   * call rejects with it.
+   */
+  next(): Promise<PooledChunk | undefined>;
+  /** Cancels the stream; later calls to `next` resolve to `undefined`. */
+  cancel(reason?: unknown): Promise<void>;
 }
 
 /**
  * Cuts a stream of `Uint8Array` pieces, however they are sized, into `Blob` chunks of exactly `chunkSize`
  * bytes, the last one holding the remaining 1..chunkSize bytes. An empty input emits nothing.
  *
- * Pieces are held by reference until a chunk is complete, then copied once, into the `Blob`. At most one
- * chunk's worth of input is held, and a consumer that stops reading stops the producer (backpressure).
- * A piece larger than a chunk is cut without copying first.
+ * It is a thin layer over the cutting core that `uploadFile` reads streams with (see
+ * {@linkcode RechunkStream.pooled}): the core copies the pieces into one reused buffer, and each `Blob`
+ * is made from it. At most one chunk's worth of input is held, and a consumer that stops reading stops
+ * the producer (backpressure).
  *
  * @example Rechunk a stream into 512-byte blobs
  * ```ts
@@ -81,42 +87,88 @@ export class RechunkStream extends TransformStream<Uint8Array, Blob> {
       options.chunkSize ?? MAX_CHUNK_SIZE,
       "Cannot create RechunkStream",
     );
-    let parts: Uint8Array[] = [];
-    let held = 0;
-    super({
-      transform(piece, controller) {
-        if (!(piece instanceof Uint8Array)) {
-          throw new TypeError(
-            `Cannot rechunk: expected Uint8Array pieces, received ${
-              describe(piece)
-            }`,
-          );
-        }
-        let offset = 0;
-        while (piece.length - offset >= chunkSize - held) {
-          const take = chunkSize - held;
-          parts.push(piece.subarray(offset, offset + take));
-          controller.enqueue(new Blob(parts as BlobPart[]));
-          offset += take;
-          parts = [];
-          held = 0;
-        }
-        if (offset < piece.length) {
-          parts.push(offset === 0 ? piece : piece.subarray(offset));
-          held += piece.length - offset;
-        }
+    // An identity transform queues the pieces written to it; the core reads them from its readable side.
+    super();
+    const pieces = this.readable as unknown as ReadableStream<Uint8Array>;
+    const core = new Rechunker(pieces, { chunkSize, buffers: 1 });
+    const blobs = new ReadableStream<Blob>({
+      async pull(controller) {
+        const chunk = await core.next();
+        if (chunk === undefined) return controller.close();
+        controller.enqueue(new Blob([chunk.bytes]));
+        chunk.release();
       },
-      flush(controller) {
-        if (held > 0) controller.enqueue(new Blob(parts as BlobPart[]));
-        parts = [];
-        held = 0;
-      },
-    });
+      cancel: (reason) => core.cancel(reason),
+    }, { highWaterMark: 0 });
+    // The readable side is the core's Blobs (an own property shadows TransformStream's accessor).
+    Object.defineProperty(this, "readable", { value: blobs, enumerable: true });
   }
-}
 
-function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (typeof value !== "object") return typeof value;
-  return value.constructor?.name ?? "object";
+  /**
+   * Cuts a stream into chunks held in a fixed pool of reused buffers: the way `uploadFile` reads streams,
+   * in flat memory whatever the stream's length. A byte stream (`type: "bytes"`, as files and sockets
+   * are) is read with a BYOB reader straight into the buffers; any other stream's pieces are copied into
+   * them once. Give each chunk back with `release()` once it is used: with `buffers: 1` (the default), the
+   * next chunk waits for it.
+   *
+   * @param source The stream to cut.
+   * @param options The chunk size, the pool's size and, when known, the stream's exact size.
+   * @returns The chunks, by `next()` or `for await`.
+   * @throws {RangeError} If `chunkSize` is not a positive multiple of 512 no greater than 10 MiB, or
+   * `buffers` or `size` is not a valid count.
+   *
+   * @example Read a file's bytes in 512-byte chunks through one reused buffer
+   * ```ts
+   * import { RechunkStream } from "@docspace-tools/upload";
+   * import { assertEquals } from "@std/assert";
+   *
+   * const stream = ReadableStream.from([new Uint8Array(700), new Uint8Array(600)]);
+   * const sizes: number[] = [];
+   * for await (const chunk of RechunkStream.pooled(stream, { chunkSize: 512, size: 1300 })) {
+   *   sizes.push(chunk.bytes.length); // send it, then:
+   *   chunk.release();
+   * }
+   * assertEquals(sizes, [512, 512, 276]);
+   * ```
+   */
+  static pooled(
+    source: ReadableStream<Uint8Array>,
+    options: PooledChunksOptions = {},
+  ): PooledChunks {
+    const chunkSize = validateChunkSize(
+      options.chunkSize ?? MAX_CHUNK_SIZE,
+      "Cannot rechunk",
+    );
+    const { buffers = 1, size } = options;
+    if (!Number.isSafeInteger(buffers) || buffers < 1) {
+      throw new RangeError(
+        `Cannot rechunk: buffers must be a positive integer, received ${buffers}`,
+      );
+    }
+    if (size !== undefined && (!Number.isSafeInteger(size) || size < 0)) {
+      throw new RangeError(
+        `Cannot rechunk: size must be a non-negative integer, received ${size}`,
+      );
+    }
+    const core = new Rechunker(source, { chunkSize, buffers, size });
+    return {
+      next: () => core.next(),
+      cancel: (reason) => core.cancel(reason),
+      async *[Symbol.asyncIterator]() {
+        let ended = false;
+        try {
+          for (
+            let chunk = await core.next();
+            chunk;
+            chunk = await core.next()
+          ) {
+            yield chunk;
+          }
+          ended = true;
+        } finally {
+          if (!ended) await core.cancel();
+        }
+      },
+    };
+  }
 }

@@ -21,21 +21,8 @@ import type {
   UploadedFile,
   UploadSession,
   UploadSettings,
-} from "./_session_types.ts";
+} from "./session_types.ts";
 import type { ChunkBody } from "./chunk_body.ts";
-
-export { authorizationHeader } from "./_portal.ts";
-export type {
-  ChunkResult,
-  CreateSessionOptions,
-  DocSpaceFile,
-  SessionRoutes,
-  SessionTarget,
-  UploadChunkOptions,
-  UploadedFile,
-  UploadSession,
-  UploadSettings,
-} from "./_session_types.ts";
 
 /** Options for {@linkcode SessionClient}. */
 export interface SessionClientOptions {
@@ -124,24 +111,8 @@ export class SessionClient {
    * @returns The settings.
    * @throws {DocSpaceError} If the request fails.
    */
-  async settings(signal?: AbortSignal): Promise<UploadSettings> {
-    const { settings, status } = await readSettings(this.#portal, signal);
-    const { chunkUploadSize, maxUploadThreadCount } = settings;
-    if (typeof chunkUploadSize !== "number" || !(chunkUploadSize > 0)) {
-      throw new DocSpaceError(
-        `the server's settings have no valid chunkUploadSize (received ${
-          JSON.stringify(chunkUploadSize)
-        })`,
-        { step: "settings", status },
-      );
-    }
-    return {
-      chunkUploadSize,
-      maxUploadThreadCount:
-        typeof maxUploadThreadCount === "number" && maxUploadThreadCount > 0
-          ? maxUploadThreadCount
-          : 15,
-    };
+  settings(signal?: AbortSignal): Promise<UploadSettings> {
+    return readSettings(this.#portal, signal);
   }
 
   /**

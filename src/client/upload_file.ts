@@ -3,7 +3,8 @@
  *
  * @module
  */
-import { chunkCount, ChunkSource } from "./_chunk_source.ts";
+import { chunkCount } from "./_chunk_size.ts";
+import { type UploadChunks, uploadChunks } from "./_upload_chunks.ts";
 import {
   type SendContext,
   sendNumbered,
@@ -13,16 +14,11 @@ import { sendSmall } from "./_small_file.ts";
 import { UploadTracker } from "./_upload_progress.ts";
 import { chunkSizeFor, plan } from "./_upload_plan.ts";
 import { type RetryContext, retryPolicy, withRetry } from "./_retry.ts";
-import { SessionClient, type UploadedFile } from "./session_client.ts";
+import { SessionClient } from "./session_client.ts";
+import type { UploadedFile } from "./session_types.ts";
+import { StreamLengthError } from "./errors.ts";
 
-import type { UploadOptions } from "./_upload_types.ts";
-
-export type { RetryOptions } from "./_retry.ts";
-export type {
-  UploadOptions,
-  UploadProgress,
-  UploadState,
-} from "./_upload_types.ts";
+import type { UploadOptions } from "./upload_types.ts";
 
 /** How long the clean-up `abort` request may take. */
 const ABORT_TIMEOUT = 10_000;
@@ -35,8 +31,9 @@ const ABORT_TIMEOUT = 10_000;
  * retries, or sequential ones strictly in order), and finalizes. A file smaller than one chunk goes in a
  * single chunk request, then finalize; if that chunk's reply is lost it is not sent again until finalize
  * shows the file is not there (each repeat would store a new version). A Blob is cut with `slice`,
- * without copying; a stream is rechunked holding at most
- * `(concurrency + 1) × chunkSize` bytes. A stream longer or shorter than `fileSize` never becomes a file.
+ * without copying; a stream is cut by the rechunker (see `RechunkStream.pooled`) into one reused buffer
+ * per chunk in flight, so it holds at most `concurrency × chunkSize` bytes. A stream longer or shorter
+ * than `fileSize` never becomes a file: it rejects with a `StreamLengthError`.
  * On failure or abort, requests in flight are aborted and so is the server session.
  *
  * @param source The bytes to upload.
@@ -45,7 +42,8 @@ const ABORT_TIMEOUT = 10_000;
  * @throws {TypeError} If an option has the wrong type (no fileName, no fileSize for a stream, bad URL,
  * numbered mode for a third-party folder).
  * @throws {RangeError} If a size is invalid (a chunkSize other than the server's chunkUploadSize for a
- * folder with a numeric id, before any session opens), or the stream's length differs from `fileSize`.
+ * folder with a numeric id), before any session opens.
+ * @throws {StreamLengthError} If the stream is longer or shorter than `fileSize` (the session is aborted).
  * @throws {DocSpaceError} If the server refuses or cannot be reached, after retries where they are safe.
  *
  * @example Upload a Blob to the emulator and read it back
@@ -92,7 +90,7 @@ export async function uploadFile(
   };
   const resume = options.resume;
   let session: SendContext["session"] | undefined = resumed;
-  let chunks: ChunkSource | undefined;
+  let chunks: UploadChunks | undefined;
   let wrongLength = false;
   try {
     options.signal?.throwIfAborted();
@@ -143,15 +141,15 @@ export async function uploadFile(
       options.onProgress,
       resumable ? options.onState : undefined,
     );
-    const source_ = chunks = new ChunkSource(
-      source,
+    const source_ = chunks = uploadChunks(source, {
       fileSize,
-      cut,
-      tracker.confirmed,
-      // A worker releases its chunk's buffer before it takes the next, so one buffer per worker suffices.
-      resumable ? concurrency : 1,
+      chunkSize: cut,
+      // The chunks the server had when the upload started; none is read twice, so this never changes.
+      skip: new Set(tracker.state().confirmedChunks),
+      // A sender releases its chunk before it takes the next, so one buffer per sender suffices.
+      buffers: resumable ? concurrency : 1,
       describe,
-    );
+    });
     const context: SendContext = {
       client,
       retry,
@@ -162,7 +160,7 @@ export async function uploadFile(
         try {
           return await source_.next();
         } catch (error) {
-          if (error instanceof RangeError) wrongLength = true;
+          if (error instanceof StreamLengthError) wrongLength = true;
           throw error;
         }
       },

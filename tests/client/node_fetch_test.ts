@@ -49,7 +49,7 @@ Deno.test("nodeFetch turns a lost response into a retried network error", async 
     fileName: "lost.bin",
     fetch: nodeFetch,
     retry: { minDelay: 1, maxDelay: 5 },
-    onRetry: (error) => retried.push(error.message),
+    onRetry: ({ error }) => retried.push(error.message),
   });
   assertEquals(
     await sha256(portal.emulator.file(file.id)!.bytes),

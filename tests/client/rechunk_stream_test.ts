@@ -1,7 +1,13 @@
 import { assertEquals, assertRejects, assertThrows } from "@std/assert";
 import { toBytes } from "@std/streams/to-bytes";
 import fc from "fast-check";
-import { MAX_CHUNK_SIZE, RechunkStream } from "../../mod.ts";
+import {
+  type PooledChunk,
+  RechunkStream,
+  StreamLengthError,
+} from "../../mod.ts";
+import { MAX_CHUNK_SIZE } from "../../src/client/_chunk_size.ts";
+import { Rechunker } from "../../src/client/_rechunker.ts";
 
 async function rechunk(
   pieces: Uint8Array[],
@@ -147,4 +153,305 @@ Deno.test("RechunkStream honours backpressure: a stalled reader stalls the produ
     `producer ran ahead: ${pulled} pieces pulled`,
   );
   await reader.cancel();
+});
+
+/**
+ * A byte stream (`type: "bytes"`, as files and sockets are) of the bytes, answering each read with the
+ * next of `steps` bytes at most: into the BYOB request's view, or, with `enqueue`, as a new piece.
+ */
+function byteStream(
+  bytes: Uint8Array,
+  steps: number[],
+  enqueue = false,
+): ReadableStream<Uint8Array> {
+  let offset = 0;
+  let i = 0;
+  return new ReadableStream({
+    type: "bytes",
+    pull(controller) {
+      const request = controller.byobRequest;
+      if (offset >= bytes.length) {
+        controller.close();
+        request?.respond(0);
+        return;
+      }
+      const step = Math.max(
+        1,
+        steps.length ? steps[i++ % steps.length]! : 4096,
+      );
+      if (request?.view && !enqueue) {
+        const view = new Uint8Array(
+          request.view.buffer,
+          request.view.byteOffset,
+          request.view.byteLength,
+        );
+        const n = Math.min(view.length, step, bytes.length - offset);
+        view.set(bytes.subarray(offset, offset + n));
+        offset += n;
+        request.respond(n);
+      } else {
+        const n = Math.min(step, bytes.length - offset);
+        controller.enqueue(bytes.slice(offset, offset + n));
+        offset += n;
+      }
+    },
+  });
+}
+
+/** The three kinds of source the rechunker reads: pieces, a byte stream read by BYOB, one that enqueues. */
+const SOURCES = ["pieces", "byob", "byte pieces"] as const;
+
+function sourceOf(
+  kind: (typeof SOURCES)[number],
+  bytes: Uint8Array,
+  cuts: number[],
+  steps: number[],
+): ReadableStream<Uint8Array> {
+  return kind === "pieces"
+    ? ReadableStream.from(cut(bytes, cuts))
+    : byteStream(bytes, steps, kind === "byte pieces");
+}
+
+/** The bytes one after another. */
+function join(chunks: Uint8Array[]): Uint8Array {
+  const joined = new Uint8Array(chunks.reduce((sum, c) => sum + c.length, 0));
+  let at = 0;
+  for (const chunk of chunks) {
+    joined.set(chunk, at);
+    at += chunk.length;
+  }
+  return joined;
+}
+
+/** Waits a few turns of the event loop, as a request does. */
+async function turns(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) await new Promise((r) => setTimeout(r, 0));
+}
+
+Deno.test("Rechunker, as uploadFile uses it (pooled, framed, concurrent senders), cuts any source exactly in bounded memory", async () => {
+  const head = new TextEncoder().encode("--B\r\n\r\n");
+  const tail = new TextEncoder().encode("\r\n--B--\r\n");
+  await fc.assert(
+    fc.asyncProperty(
+      fc.constantFrom(...SOURCES),
+      fc.uint8Array({ maxLength: 5000 }),
+      fc.array(fc.nat(), { maxLength: 12 }),
+      fc.array(fc.integer({ min: 1, max: 1500 }), { maxLength: 6 }),
+      fc.integer({ min: 1, max: 4 }),
+      fc.integer({ min: 1, max: 4 }),
+      fc.array(fc.nat({ max: 2 }), { minLength: 1, maxLength: 8 }),
+      async (kind, bytes, cuts, steps, blocks, buffers, waits) => {
+        const chunkSize = blocks * 512;
+        const core = new Rechunker(sourceOf(kind, bytes, cuts, steps), {
+          chunkSize,
+          buffers,
+          size: bytes.length,
+          frame: { head, tail },
+        });
+        const received = new Map<number, Uint8Array>();
+        let out = 0;
+        let most = 0;
+        // `buffers` senders, each holding its chunk over a few turns, then releasing it, as uploadFile's do.
+        const sender = async (id: number) => {
+          for (
+            let chunk = await core.next();
+            chunk;
+            chunk = await core.next()
+          ) {
+            most = Math.max(most, ++out);
+            const framed = chunk.framed.slice();
+            await turns(waits[(chunk.number + id) % waits.length]!);
+            // The buffer is not reused while the chunk is out.
+            assertEquals(chunk.framed, framed);
+            received.set(chunk.number, chunk.bytes.slice());
+            assertEquals(framed.subarray(0, head.length), head);
+            assertEquals(framed.subarray(framed.length - tail.length), tail);
+            out--;
+            chunk.release();
+          }
+        };
+        await Promise.all(
+          Array.from({ length: buffers }, (_, id) => sender(id)),
+        );
+        const numbers = [...received.keys()].sort((a, b) => a - b);
+        const count = Math.ceil(bytes.length / chunkSize);
+        assertEquals(numbers, Array.from({ length: count }, (_, i) => i + 1));
+        const chunks = numbers.map((n) => received.get(n)!);
+        for (const chunk of chunks.slice(0, -1)) {
+          assertEquals(chunk.length, chunkSize);
+        }
+        assertEquals(join(chunks), bytes);
+        // The pool is bounded, and its buffers are reused.
+        assertEquals(most <= buffers, true);
+        assertEquals(
+          core.buffersMade <= Math.min(buffers, Math.max(count, 1)),
+          true,
+        );
+      },
+    ),
+    { numRuns: 200 },
+  );
+});
+
+Deno.test("RechunkStream.pooled cuts any source into exact chunks, without a size too", async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.constantFrom(...SOURCES),
+      fc.uint8Array({ maxLength: 6000 }),
+      fc.array(fc.nat(), { maxLength: 20 }),
+      fc.array(fc.integer({ min: 1, max: 3000 }), { maxLength: 6 }),
+      fc.integer({ min: 1, max: 8 }),
+      fc.boolean(),
+      async (kind, bytes, cuts, steps, blocks, sized) => {
+        const chunkSize = blocks * 512;
+        const chunks: Uint8Array[] = [];
+        const numbers: number[] = [];
+        for await (
+          const chunk of RechunkStream.pooled(
+            sourceOf(kind, bytes, cuts, steps),
+            sized ? { chunkSize, size: bytes.length } : { chunkSize },
+          )
+        ) {
+          chunks.push(chunk.bytes.slice());
+          numbers.push(chunk.number);
+          chunk.release();
+        }
+        const expected = Array.from(
+          { length: Math.ceil(bytes.length / chunkSize) },
+          (_, i) => Math.min(chunkSize, bytes.length - i * chunkSize),
+        );
+        assertEquals(chunks.map((c) => c.length), expected);
+        assertEquals(numbers, expected.map((_, i) => i + 1));
+        assertEquals(join(chunks), bytes);
+      },
+    ),
+    { numRuns: 300 },
+  );
+});
+
+Deno.test("RechunkStream.pooled refuses any stream longer or shorter than its size with StreamLengthError", async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.constantFrom(...SOURCES),
+      fc.uint8Array({ maxLength: 4000 }),
+      fc.array(fc.nat(), { maxLength: 10 }),
+      fc.array(fc.integer({ min: 1, max: 2000 }), { maxLength: 4 }),
+      fc.integer({ min: 1, max: 4 }),
+      fc.integer({ min: -3000, max: 3000 }).filter((d) => d !== 0),
+      async (kind, bytes, cuts, steps, blocks, difference) => {
+        const size = Math.max(0, bytes.length + difference);
+        if (size === bytes.length) return;
+        const chunks = RechunkStream.pooled(
+          sourceOf(kind, bytes, cuts, steps),
+          {
+            chunkSize: blocks * 512,
+            size,
+          },
+        );
+        let handed = 0;
+        const error = await assertRejects(async () => {
+          for (
+            let chunk = await chunks.next();
+            chunk;
+            chunk = await chunks.next()
+          ) {
+            handed += chunk.bytes.length;
+            chunk.release();
+          }
+        }, StreamLengthError);
+        assertEquals(error.expected, size);
+        if (bytes.length < size) {
+          assertEquals(error.received, bytes.length);
+          assertEquals(
+            error.message,
+            `Cannot rechunk: the stream ended after ${bytes.length} bytes but its size is ${size}`,
+          );
+        } else {
+          assertEquals(error.received > size, true);
+          assertEquals(
+            error.message,
+            `Cannot rechunk: the stream has more bytes than its size (${size})`,
+          );
+        }
+        // A longer stream never yields its last chunk: no one completes a file from it.
+        assertEquals(handed < size || size === 0, true);
+        // The failure sticks.
+        await assertRejects(() => chunks.next(), StreamLengthError);
+      },
+    ),
+    { numRuns: 300 },
+  );
+});
+
+Deno.test("RechunkStream.pooled waits for a buffer while all are out, and reuses them", async () => {
+  const bytes = crypto.getRandomValues(new Uint8Array(512 * 6));
+  const core = new Rechunker(byteStream(bytes, [700]), {
+    chunkSize: 512,
+    buffers: 2,
+  });
+  const first = (await core.next())!;
+  const second = (await core.next())!;
+  let third: PooledChunk | undefined;
+  const waiting = core.next().then((chunk) => third = chunk);
+  await turns(3);
+  assertEquals(third, undefined);
+  first.release();
+  await waiting;
+  assertEquals([first.number, second.number, third!.number], [1, 2, 3]);
+  second.release();
+  third!.release();
+  let rest = 0;
+  for (let chunk = await core.next(); chunk; chunk = await core.next()) {
+    rest++;
+    chunk.release();
+  }
+  assertEquals(rest, 3);
+  assertEquals(core.buffersMade, 2);
+});
+
+Deno.test("RechunkStream.pooled cancels its stream when a for-await loop stops early", async () => {
+  let cancelled: unknown;
+  const source = new ReadableStream<Uint8Array>({
+    pull: (controller) => controller.enqueue(new Uint8Array(512)),
+    cancel: (reason) => {
+      cancelled = reason ?? "cancelled";
+    },
+  });
+  for await (const chunk of RechunkStream.pooled(source, { chunkSize: 512 })) {
+    chunk.release();
+    break;
+  }
+  assertEquals(cancelled, "cancelled");
+});
+
+Deno.test("RechunkStream.pooled refuses bad options", () => {
+  const source = ReadableStream.from([new Uint8Array(1)]);
+  assertThrows(
+    () => RechunkStream.pooled(source, { chunkSize: 1000 }),
+    RangeError,
+    "Cannot rechunk: chunkSize must be a positive multiple of 512 no greater than 10485760, received 1000",
+  );
+  assertThrows(
+    () => RechunkStream.pooled(source, { buffers: 0 }),
+    RangeError,
+    "Cannot rechunk: buffers must be a positive integer, received 0",
+  );
+  assertThrows(
+    () => RechunkStream.pooled(source, { size: -1 }),
+    RangeError,
+    "Cannot rechunk: size must be a non-negative integer, received -1",
+  );
+});
+
+Deno.test("RechunkStream.pooled errors on non-Uint8Array pieces", async () => {
+  const input = ReadableStream.from<unknown>([
+    new Uint8Array(3),
+    "text",
+  ]) as ReadableStream<Uint8Array>;
+  const chunks = RechunkStream.pooled(input, { chunkSize: 512 });
+  await assertRejects(
+    () => chunks.next(),
+    TypeError,
+    "Cannot rechunk: expected Uint8Array pieces, received string",
+  );
 });

@@ -1,9 +1,6 @@
 import { assertEquals, assertRejects, assertThrows } from "@std/assert";
-import {
-  authorizationHeader,
-  DocSpaceError,
-  SessionClient,
-} from "../../mod.ts";
+import { DocSpaceError, SessionClient } from "../../mod.ts";
+import { authorizationHeader } from "../../src/client/_portal.ts";
 import { DocSpaceEmulator, startEmulator } from "../../testing.ts";
 import { sha256 } from "../_helpers.ts";
 
@@ -254,16 +251,16 @@ Deno.test("SessionClient rejects a bad URL or empty token", () => {
   );
 });
 
-Deno.test("SessionClient reports a network failure as transient", async () => {
+Deno.test("SessionClient reports a lost connection as transient", async () => {
   const client = new SessionClient({
     url: "http://portal.test",
     token: "t",
-    fetch: () => Promise.reject(new TypeError("connection refused")),
+    fetch: () => Promise.reject(new TypeError("connection reset by peer")),
   });
   const error = await assertRejects(
     () => client.settings(),
     DocSpaceError,
-    "Reading the upload settings failed: network error (connection refused); the request may or may not have reached the server",
+    "Reading the upload settings failed: network error (connection reset by peer); the request may or may not have reached the server",
   );
   assertEquals([error.transient, error.status], [true, undefined]);
 });

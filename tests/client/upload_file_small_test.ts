@@ -111,7 +111,7 @@ for (const serverVersion of ["3.7", "3.6"] as const) {
       folderId: 1,
       fileName: "lost.bin",
       retry: FAST_RETRY,
-      onRetry: (error) => retries.push(error.step),
+      onRetry: ({ step }) => retries.push(step),
     });
     // The chunk went once; the finalize's 201 showed the file was stored: one version, no re-send.
     assertEquals(file.version, 1);
@@ -146,7 +146,7 @@ for (const serverVersion of ["3.7", "3.6"] as const) {
       folderId: 1,
       fileName: "unsent.bin",
       retry: FAST_RETRY,
-      onRetry: (error) => retries.push(`${error.step} ${error.status}`),
+      onRetry: ({ step, error }) => retries.push(`${step} ${error.status}`),
     });
     assertEquals(file.version, 1);
     assertEquals(retries, ["chunk 1 503"]);

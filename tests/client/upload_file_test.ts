@@ -1,5 +1,10 @@
 import { assertEquals, assertRejects } from "@std/assert";
-import { DocSpaceError, uploadFile, type UploadProgress } from "../../mod.ts";
+import {
+  DocSpaceError,
+  StreamLengthError,
+  uploadFile,
+  type UploadProgress,
+} from "../../mod.ts";
 import { startEmulator } from "../../testing.ts";
 import { byteStreamOf, randomBytes, sha256, streamOf } from "../_helpers.ts";
 
@@ -273,7 +278,8 @@ Deno.test("uploadFile re-sends chunks after 503s and lost responses and still de
     fileName: "flaky.bin",
     fileSize: bytes.length,
     retry: FAST_RETRY,
-    onRetry: (error) => retries.push(`${error.step} ${error.status ?? "lost"}`),
+    onRetry: ({ step, error }) =>
+      retries.push(`${step} ${error.status ?? "lost"}`),
   });
   assertEquals(
     await sha256(portal.emulator.file(file.id)!.bytes),
@@ -307,7 +313,7 @@ Deno.test("uploadFile honours Retry-After", async () => {
     folderId: 1,
     fileName: "slow.bin",
     retry: FAST_RETRY,
-    onRetry: (_error, _attempt, wait) => waits.push(wait),
+    onRetry: ({ delay }) => waits.push(delay),
   });
   assertEquals(waits, [1000]);
 });
@@ -503,7 +509,7 @@ for (const kind of ["stream", "byte stream"] as const) {
       const message = label === "longer"
         ? `Cannot upload "w.bin": the stream has more bytes than fileSize (${declared}); nothing was finalized`
         : `Cannot upload "w.bin": the stream ended after ${bytes} bytes but fileSize is ${declared}; nothing was finalized`;
-      await assertRejects(
+      const error = await assertRejects(
         () =>
           uploadFile(
             (kind === "stream" ? streamOf : byteStreamOf)(randomBytes(bytes)),
@@ -516,9 +522,12 @@ for (const kind of ["stream", "byte stream"] as const) {
               abortSessionOnFailure: false,
             },
           ),
-        RangeError,
+        StreamLengthError,
         message,
       );
+      assertEquals(error.expected, declared);
+      if (label === "shorter") assertEquals(error.received, bytes);
+      else assertEquals(error.received > declared, true);
       assertEquals(portal.emulator.files(), []);
       assertEquals(portal.emulator.sessions(), []);
       assertEquals(

@@ -1,4 +1,8 @@
-// The values the session client sends and receives; re-exported by session_client.ts, their public home.
+/**
+ * The values the session client sends and receives: settings, sessions, chunks and files.
+ *
+ * @module
+ */
 
 /** The server's upload settings, from `GET /api/2.0/files/settings`. */
 export interface UploadSettings {

@@ -1,7 +1,45 @@
-// The options, progress and resumable state of uploadFile; re-exported by upload_file.ts, their public home.
+/**
+ * The options of `uploadFile`, with the progress, retry notices and resumable state it hands out.
+ *
+ * @module
+ */
 import type { DocSpaceError } from "./errors.ts";
-import type { RetryOptions } from "./_retry.ts";
-import type { SessionRoutes } from "./_session_types.ts";
+import type { SessionRoutes } from "./session_types.ts";
+
+/** How failed requests are retried. */
+export interface RetryOptions {
+  /**
+   * How many times a request is sent at most, the first time included; 1 turns retries off.
+   *
+   * @default {8}
+   */
+  attempts?: number;
+  /**
+   * The delay before the first retry, in milliseconds; each further one doubles it; each wait is
+   * drawn between half and all of that (jitter), so the defaults ride out an outage of about half a minute.
+   *
+   * @default {500}
+   */
+  minDelay?: number;
+  /**
+   * The longest delay between two attempts, in milliseconds, unless the server's `Retry-After` asks for more.
+   *
+   * @default {30000}
+   */
+  maxDelay?: number;
+}
+
+/** A request failed transiently and will be sent again: what `onRetry` receives before each wait. */
+export interface RetryNotice {
+  /** The step that failed: `settings`, `create`, `chunk 7`, `finalize`. */
+  step: string;
+  /** The number of the attempt that failed, from 1. */
+  attempt: number;
+  /** Milliseconds until the next attempt. */
+  delay: number;
+  /** The failure. */
+  error: DocSpaceError;
+}
 
 /** Byte-level progress of an upload. Every field only grows; at the end the confirmed counts equal the totals. */
 export interface UploadProgress {
@@ -122,8 +160,11 @@ export interface UploadOptions {
   onProgress?: (progress: UploadProgress) => void;
   /** Called with the resumable state when the session opens and after every accepted chunk (numbered mode). */
   onState?: (state: UploadState) => void;
-  /** Called before a request is retried, with the error that caused it and the wait in milliseconds. */
-  onRetry?: (error: DocSpaceError, attempt: number, wait: number) => void;
+  /**
+   * Called before every wait between two attempts of a request, for every step that is retried: what
+   * failed, which attempt it was, and how long until the next.
+   */
+  onRetry?: (notice: RetryNotice) => void;
   /** Continue this earlier numbered upload instead of opening a session: only missing chunks are sent. */
   resume?: UploadState;
   /**

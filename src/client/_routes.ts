@@ -1,0 +1,45 @@
+// What the two generations of session routes have in common: where a session's requests go, with
+// which method, and how their replies read. `_rest_routes.ts` and `_legacy_routes.ts` implement it.
+import type { Reply } from "./_reply.ts";
+import type { Portal } from "./_portal.ts";
+import type { UploadSession } from "./session_types.ts";
+
+/** The session a request is for: the fields of a session that name it. */
+export type Target = Pick<
+  UploadSession,
+  "id" | "location" | "folderId" | "routes"
+>;
+
+/** A request's address and method. */
+export interface Route {
+  url: string;
+  method: "POST" | "PUT" | "DELETE";
+}
+
+/** One generation of session routes. */
+export interface SessionRouteFamily {
+  /** Where a session is opened in a folder. */
+  create(portal: Portal, folderId: number | string): string;
+  /** Checks a new session's addresses (the legacy location must be on the portal's origin). */
+  opened(portal: Portal, session: UploadSession): void;
+  /** Where a chunk goes: numbered with its number, else sequential. */
+  chunk(
+    portal: Portal,
+    target: Target,
+    chunkNumber: number | undefined,
+    step: string,
+  ): string;
+  /** Where a finalize goes. */
+  finalize(portal: Portal, target: Target): Route;
+  /** Where an abort goes. */
+  abort(portal: Portal, target: Target): Route;
+  /** A chunk's or finalize's reply: its status and the server's data, or a DocSpaceError thrown. */
+  read(step: string, reply: Reply): { status: number; data: unknown };
+  /** An abort's reply: nothing, or a DocSpaceError thrown. */
+  readAbort(reply: Reply): void;
+}
+
+/** The folder id as a path segment. */
+export function folderPath(portal: Portal, folderId: number | string): string {
+  return `${portal.url}/api/2.0/files/${encodeURIComponent(String(folderId))}`;
+}
