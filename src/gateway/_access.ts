@@ -1,35 +1,20 @@
-// Who the caller is (the upload secret, or an upload ticket) and what it may do: which folder, how many bytes,
-// under which file name. Every refusal is a GatewayError with the status the gateway promises.
-import type { GatewayConfig } from "./_config.ts";
-import type { Signer } from "./_hmac.ts";
-import { GatewayError } from "./_reply.ts";
+// Who the caller is: `Authorization: Bearer <UPLOAD_SECRET or upload ticket>`, checked by the `access`
+// middleware before a route's handler runs. What the caller may do is in _permits.ts.
+import type { MiddlewareHandler } from "hono";
+import { routePath } from "hono/route";
 import {
-  type UploadTicket,
   UploadTicketError,
   verifyUploadTicket,
 } from "../client/upload_ticket.ts";
-
-/** An authenticated caller. `id` binds upload sessions to it. */
-export type Caller =
-  | { kind: "secret"; id: string }
-  | { kind: "ticket"; id: string; ticket: UploadTicket };
-
-// deno-lint-ignore no-control-regex
-const CONTROL = /[\x00-\x1f\x7f]/;
-
-/** Whether a text has control characters (C0 or DEL), which no name or id may hold. */
-export function hasControlCharacters(text: string): boolean {
-  return CONTROL.test(text);
-}
+import type { Caller, Gateway, GatewayEnv } from "./_context.ts";
+import { GatewayError } from "./_reply.ts";
 
 const CHALLENGE = { "www-authenticate": 'Bearer realm="docspace-upload"' };
 
 /** Authenticates `Authorization: Bearer <UPLOAD_SECRET or ticket>`; 401 otherwise. */
 export async function authenticate(
   authorization: string | undefined,
-  config: GatewayConfig,
-  signer: Signer,
-  now: () => number,
+  gateway: Gateway,
 ): Promise<Caller> {
   const match = authorization?.match(/^\s*Bearer\s+(\S+)\s*$/i);
   if (!match) {
@@ -40,13 +25,13 @@ export async function authenticate(
     );
   }
   const credential = match[1]!;
-  if (await signer.isSecret(credential)) {
+  if (await gateway.signer.isSecret(credential)) {
     return { kind: "secret", id: "secret" };
   }
   try {
     const ticket = await verifyUploadTicket(credential, {
-      secret: config.secret,
-      now,
+      secret: gateway.config.secret,
+      now: gateway.now,
     });
     return { kind: "ticket", id: `ticket:${ticket.id}`, ticket };
   } catch (error) {
@@ -61,97 +46,17 @@ export async function authenticate(
   }
 }
 
-/** Checks a folder id from the path: 400 when unusable, 403 outside the ticket or `ALLOWED_FOLDERS`. */
-export function permitFolder(
-  caller: Caller,
-  folderId: string,
-  config: GatewayConfig,
-): void {
-  if (
-    folderId === "" || folderId.length > 256 || hasControlCharacters(folderId)
-  ) {
-    throw new GatewayError(400, "Bad folder id");
-  }
-  if (caller.kind === "ticket" && caller.ticket.folderId !== folderId) {
-    throw new GatewayError(
-      403,
-      `The upload ticket does not allow folder ${JSON.stringify(folderId)}`,
-    );
-  }
-  if (config.allowedFolders && !config.allowedFolders.has(folderId)) {
-    throw new GatewayError(
-      403,
-      `Uploads into folder ${
-        JSON.stringify(folderId)
-      } are not allowed (ALLOWED_FOLDERS)`,
-    );
-  }
-}
-
-/** Checks a file size against the ticket, `MAX_FILE_SIZE` and, for a direct upload, the body limit; 413. */
-export function permitSize(
-  caller: Caller,
-  size: number,
-  config: GatewayConfig,
-  direct: boolean,
-): void {
-  if (caller.kind === "ticket" && size > caller.ticket.maxBytes) {
-    throw new GatewayError(
-      413,
-      `The file has ${size} bytes; the upload ticket allows at most ${caller.ticket.maxBytes}`,
-    );
-  }
-  if (config.maxFileSize !== undefined && size > config.maxFileSize) {
-    throw new GatewayError(
-      413,
-      `The file has ${size} bytes; this gateway accepts at most ${config.maxFileSize} (MAX_FILE_SIZE)`,
-    );
-  }
-  if (direct && size > config.maxBodySize) {
-    throw new GatewayError(
-      413,
-      `The file has ${size} bytes, more than the platform's request body limit of ${config.maxBodySize}; upload it in chunks through the DocSpace-compatible routes (uploadFile with this gateway's URL)`,
-    );
-  }
-}
-
-/** Checks a file name: 400 unless it is a plain name (no path, no control characters, 1-255 characters). */
-export function checkFileName(name: string | undefined): string {
-  if (name === undefined || name.trim() === "") {
-    throw new GatewayError(
-      400,
-      "The file name is missing: send X-File-Name (percent-encoded UTF-8) or ?name=",
-    );
-  }
-  if (hasControlCharacters(name)) {
-    throw new GatewayError(400, "Bad file name: it has control characters");
-  }
-  if (/[/\\]/.test(name) || name === "." || name === "..") {
-    throw new GatewayError(
-      400,
-      "Bad file name: it must be a name, not a path",
-    );
-  }
-  if (name.length > 255) {
-    throw new GatewayError(
-      400,
-      "Bad file name: it is longer than 255 characters",
-    );
-  }
-  return name;
-}
-
-/** Reads `Content-Length`: 411 when absent, 400 when not a number. */
-export function contentLength(header: string | undefined): number {
-  if (header === undefined) {
-    throw new GatewayError(
-      411,
-      "Content-Length is required: it is the file's size",
-    );
-  }
-  const length = Number(header);
-  if (!/^\d+$/.test(header.trim()) || !Number.isSafeInteger(length)) {
-    throw new GatewayError(400, "Bad Content-Length");
-  }
-  return length;
+/**
+ * The access middleware: authenticates the caller (401 otherwise) and sets `c.var.caller`. It also names the
+ * route in the request's log entry, so that refusals are logged by route, never by path.
+ */
+export function access(gateway: Gateway): MiddlewareHandler<GatewayEnv> {
+  return async (c, next) => {
+    const entry = c.get("entry");
+    entry.route = routePath(c);
+    const caller = await authenticate(c.req.header("authorization"), gateway);
+    entry.caller = caller;
+    c.set("caller", caller);
+    await next();
+  };
 }

@@ -1,60 +1,152 @@
-// A chunk on its way through the gateway, on the legacy endpoint and on the REST session routes alike: checked
-// against its session's size by Content-Length, then streamed upstream as it arrives, never held.
+// A chunk on its way through the gateway, on the legacy endpoint and on the REST session routes alike: held to
+// its session before anything goes upstream (its number, its size, and for chunks numbered by arrival what
+// already went), then streamed upstream as it arrives, never held, with an idle timeout.
 import type { Context } from "hono";
-import { contentLength } from "./_access.ts";
+import { leastPayload } from "./_chunk_ledger.ts";
+import type { Gateway } from "./_context.ts";
+import { type IdleBody, idleBody } from "./_idle_body.ts";
+import { contentLength } from "./_permits.ts";
 import { GatewayError } from "./_reply.ts";
-import type { BoundSession } from "./_session_binding.ts";
-import { MAX_CHUNK_SIZE } from "../client/rechunk_stream.ts";
+import { type BoundSession, lastChunk } from "./_session_binding.ts";
 
 /** What one part's multipart framing may add to a chunk's bytes. */
-const FRAMING_ALLOWANCE = 16384;
+export const FRAMING_ALLOWANCE = 16384;
 
 /** A request init with a streamed body (`duplex` is not in every runtime's `RequestInit` type). */
 export type StreamingInit = RequestInit & { duplex: "half" };
 
+/** A chunk ready to go upstream: the request, and its body's state for the answer when sending fails. */
+export interface ChunkRequest {
+  /** The upstream request: the caller's `Content-Type` and `Content-Length`, the body streamed through. */
+  init: StreamingInit;
+  /** The body being read. */
+  body: IdleBody;
+}
+
+/** Whether a folder is DocSpace's own (a numeric id), where the server counts chunks, not bytes. */
+function nativeFolder(session: BoundSession): boolean {
+  return /^\d+$/.test(session.folderId);
+}
+
+function pastTheFile(session: BoundSession, what: string): GatewayError {
+  return new GatewayError(
+    400,
+    `${what} is past the end of this session's file (${session.bytesTotal} bytes in ${
+      lastChunk(session)
+    } chunk(s) of at most ${session.chunkUploadSize})`,
+  );
+}
+
 /**
- * The upstream request for a chunk: the caller's `Content-Type` and `Content-Length`, and its body streamed
- * through. 411 without `Content-Length`, 400 when it is not a number, 413 when it is more than the session's
- * file (or the largest chunk) plus framing.
+ * Admits a chunk the server numbers by arrival, or refuses it (400) when it would go past the file: in a
+ * DocSpace folder the file's chunks all went already; in any folder, the bytes that went complete the file
+ * or this chunk's would pass it. Call it before the body is read (without `body`), and again with the body,
+ * once its first bytes are here, to count the chunk in.
  */
-export function chunkInit(
-  c: Context,
+function admitByArrival(
+  gateway: Gateway,
   session: BoundSession,
-  method = "POST",
-): StreamingInit {
-  const length = contentLength(c.req.header("content-length"));
+  length: number,
+  boundary: string,
+  body?: IdleBody,
+): void {
+  const tally = gateway.ledger.tally(session);
+  const least = body === undefined
+    ? Math.max(0, length - FRAMING_ALLOWANCE)
+    : leastPayload(length, body.first, boundary) ??
+      Math.max(0, length - FRAMING_ALLOWANCE);
   if (
-    length > Math.min(session.bytesTotal, MAX_CHUNK_SIZE) + FRAMING_ALLOWANCE
+    (nativeFolder(session) && tally.chunks >= lastChunk(session)) ||
+    (tally.chunks > 0 && tally.bytes >= session.bytesTotal) ||
+    tally.bytes + least > session.bytesTotal
   ) {
+    body?.stream.cancel().catch(() => {});
+    throw pastTheFile(session, `Chunk ${tally.chunks + 1} (by arrival)`);
+  }
+  if (body !== undefined) {
+    tally.chunks++;
+    tally.bytes += least;
+  }
+}
+
+/** The runtime's own request body, passed on untouched: no first bytes to look at, no idle timeout. */
+function rawBody(stream: ReadableStream<Uint8Array> | null): IdleBody {
+  return {
+    stream: stream ?? new ReadableStream({ start: (c) => c.close() }),
+    first: undefined,
+    timedOut: () => false,
+    failure: () => undefined,
+  };
+}
+
+/** Sends a stream with a fixed length: workerd needs a FixedLengthStream to send `Content-Length`. */
+function fixedLength(
+  stream: ReadableStream<Uint8Array>,
+  length: number,
+): ReadableStream<Uint8Array> {
+  const fixed = (globalThis as {
+    FixedLengthStream?: new (length: number) => TransformStream<
+      Uint8Array,
+      Uint8Array
+    >;
+  }).FixedLengthStream;
+  return fixed ? stream.pipeThrough(new fixed(length)) : stream;
+}
+
+/**
+ * Checks a chunk request against its session and opens its body: 411 without `Content-Length`, 400 when it
+ * is not a number, 413 when it is more than the session's file plus framing, 400 when it is more than the
+ * server's chunk plus framing, when `chunkNumber` is past the file's last chunk, or when a chunk numbered by
+ * arrival (`chunkNumber` undefined) would go past the file. Then waits for the body's first bytes (408 after
+ * `IDLE_TIMEOUT`).
+ */
+export async function chunkRequest(
+  c: Context,
+  gateway: Gateway,
+  session: BoundSession,
+  chunkNumber: number | undefined,
+): Promise<ChunkRequest> {
+  const length = contentLength(c.req.header("content-length"));
+  if (length > session.bytesTotal + FRAMING_ALLOWANCE) {
     throw new GatewayError(
       413,
       `The chunk request has ${length} bytes, more than this session's file or chunk size allows`,
     );
   }
-  return {
-    method,
-    duplex: "half",
-    headers: {
-      "content-type": c.req.header("content-type") ?? "",
-      "content-length": String(length),
-    },
-    body: length > 0 ? c.req.raw.body : null,
-  };
-}
-
-/**
- * Checks a `chunkNumber` query value: absent stays absent (the server numbers the chunk by arrival); anything
- * but a positive integer is 400, since the server would store it under a number it never counts.
- */
-export function chunkNumberOf(value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  if (!/^[1-9]\d{0,8}$/.test(value)) {
+  if (length > session.chunkUploadSize + FRAMING_ALLOWANCE) {
     throw new GatewayError(
       400,
-      `chunkNumber must be a positive integer, received ${
-        JSON.stringify(value.slice(0, 32))
-      }`,
+      `The chunk request has ${length} bytes, more than one chunk of ${session.chunkUploadSize} bytes (the server's chunkUploadSize) and its framing`,
     );
   }
-  return value;
+  if (chunkNumber !== undefined && chunkNumber > lastChunk(session)) {
+    throw pastTheFile(session, `Chunk ${chunkNumber}`);
+  }
+  const type = c.req.header("content-type") ?? "";
+  const boundary = /boundary="?([^";]+)"?/i.exec(type)?.[1] ?? "";
+  if (chunkNumber === undefined) {
+    admitByArrival(gateway, session, length, boundary);
+  }
+  const body = gateway.rawChunkBodies
+    ? rawBody(c.req.raw.body)
+    : await idleBody(
+      length > 0 ? c.req.raw.body : null,
+      gateway.config.idleTimeout,
+    );
+  if (chunkNumber === undefined) {
+    admitByArrival(gateway, session, length, boundary, body);
+  }
+  return {
+    init: {
+      method: c.req.method,
+      duplex: "half",
+      headers: { "content-type": type, "content-length": String(length) },
+      body: length === 0
+        ? null
+        : gateway.rawChunkBodies
+        ? body.stream
+        : fixedLength(body.stream, length),
+    },
+    body,
+  };
 }

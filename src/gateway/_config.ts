@@ -4,6 +4,15 @@ import { MIN_SECRET_LENGTH } from "./_hmac.ts";
 
 /** Cloudflare's request body limit on Free and Pro plans: 100 MB. */
 export const DEFAULT_MAX_BODY_SIZE = 100_000_000;
+/** Seconds a request body may send nothing before it is answered 408. */
+export const DEFAULT_IDLE_TIMEOUT = 30;
+/** Seconds an upstream request may take, its streamed body included (a 10 MiB chunk at 1 Mbit/s: 84 s). */
+export const DEFAULT_UPSTREAM_TIMEOUT = 120;
+/**
+ * Direct uploads at once per isolate. Each holds about three 10 MiB chunks, so three fit a Worker's 128 MB
+ * beside the runtime, and their 2 chunk requests each are 6 of the 15 writes DocSpace allows the token's user.
+ */
+export const DEFAULT_MAX_CONCURRENT_UPLOADS = 3;
 
 /** The gateway's settings, checked. */
 export interface GatewayConfig {
@@ -23,6 +32,14 @@ export interface GatewayConfig {
   maxBodySize: number;
   /** `CORS_ORIGINS`: origins allowed to call from a browser; `*` for any. */
   corsOrigins: readonly string[];
+  /** `PUBLIC_URL` without a trailing slash: the gateway's own URL in the locations it hands out. */
+  publicUrl: string | undefined;
+  /** `IDLE_TIMEOUT` in milliseconds: how long a request body may send nothing. */
+  idleTimeout: number;
+  /** `UPSTREAM_TIMEOUT` in milliseconds: the deadline of every request to DocSpace. */
+  upstreamTimeout: number;
+  /** `MAX_CONCURRENT_UPLOADS`: direct uploads at once in this isolate. */
+  maxConcurrentUploads: number;
 }
 
 /** The settings, or what is wrong with them. */
@@ -62,6 +79,55 @@ function bytes(
   return number;
 }
 
+function seconds(
+  env: Record<string, unknown>,
+  name: string,
+  fallback: number,
+  problems: string[],
+): number {
+  const value = text(env, name);
+  if (value === undefined) return fallback * 1000;
+  const number = Number(value);
+  if (!/^\d+(\.\d{1,3})?$/.test(value) || !(number > 0) || number > 86400) {
+    problems.push(
+      `${name} must be a number of seconds between 0.001 and 86400, like 30, received ${
+        JSON.stringify(value)
+      }`,
+    );
+  }
+  return Math.round(number * 1000);
+}
+
+function count(
+  env: Record<string, unknown>,
+  name: string,
+  fallback: number,
+  problems: string[],
+): number {
+  const value = text(env, name);
+  if (value === undefined) return fallback;
+  const number = Number(value);
+  if (!/^\d{1,6}$/.test(value) || number === 0) {
+    problems.push(
+      `${name} must be a positive whole number, like ${fallback}, received ${
+        JSON.stringify(value)
+      }`,
+    );
+  }
+  return number;
+}
+
+function httpUrl(value: string): URL | undefined {
+  try {
+    const url = new URL(value);
+    return url.protocol === "https:" || url.protocol === "http:"
+      ? url
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Reads and checks the settings; names every missing or invalid one. */
 export function readConfig(env: Record<string, unknown>): ConfigResult {
   const problems: string[] = [];
@@ -73,13 +139,8 @@ export function readConfig(env: Record<string, unknown>): ConfigResult {
   if (url === undefined) {
     problems.push("DOCSPACE_URL is not set (the portal's URL)");
   } else {
-    let parsed: URL | undefined;
-    try {
-      parsed = new URL(url);
-    } catch {
-      parsed = undefined;
-    }
-    if (parsed?.protocol !== "https:" && parsed?.protocol !== "http:") {
+    const parsed = httpUrl(url);
+    if (parsed === undefined) {
       problems.push(
         `DOCSPACE_URL must be the portal's http(s) URL, received ${
           JSON.stringify(url)
@@ -122,6 +183,39 @@ export function readConfig(env: Record<string, unknown>): ConfigResult {
       );
     }
   }
+  const publicSetting = text(env, "PUBLIC_URL");
+  const publicParsed = publicSetting === undefined
+    ? undefined
+    : httpUrl(publicSetting);
+  if (
+    publicSetting !== undefined &&
+    (publicParsed === undefined || publicParsed.search !== "" ||
+      publicParsed.hash !== "")
+  ) {
+    problems.push(
+      `PUBLIC_URL must be the gateway's own http(s) URL, like https://upload.example.com (no query), received ${
+        JSON.stringify(publicSetting)
+      }`,
+    );
+  }
+  const idleTimeout = seconds(
+    env,
+    "IDLE_TIMEOUT",
+    DEFAULT_IDLE_TIMEOUT,
+    problems,
+  );
+  const upstreamTimeout = seconds(
+    env,
+    "UPSTREAM_TIMEOUT",
+    DEFAULT_UPSTREAM_TIMEOUT,
+    problems,
+  );
+  const maxConcurrentUploads = count(
+    env,
+    "MAX_CONCURRENT_UPLOADS",
+    DEFAULT_MAX_CONCURRENT_UPLOADS,
+    problems,
+  );
   if (problems.length > 0) return { ok: false, problems };
   return {
     ok: true,
@@ -134,6 +228,12 @@ export function readConfig(env: Record<string, unknown>): ConfigResult {
       maxFileSize,
       maxBodySize,
       corsOrigins,
+      publicUrl: publicParsed === undefined
+        ? undefined
+        : (publicParsed.origin + publicParsed.pathname).replace(/\/+$/, ""),
+      idleTimeout,
+      upstreamTimeout,
+      maxConcurrentUploads,
     },
   };
 }

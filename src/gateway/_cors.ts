@@ -1,12 +1,15 @@
-// CORS for the configured origins only.
-import type { Hono } from "hono";
+// CORS for the configured origins only, as a middleware.
+import type { MiddlewareHandler } from "hono";
 import { GatewayError } from "./_reply.ts";
 
-/** CORS for the configured origins only: preflights from others are refused. */
-export function addCors(app: Hono, origins: readonly string[]): void {
+/**
+ * The CORS middleware: answers preflights from `origins` (or any origin with `*`) and refuses others with
+ * 403; adds `Access-Control-Allow-Origin` to the answers to allowed origins.
+ */
+export function cors(origins: readonly string[]): MiddlewareHandler {
   const allowed = (origin: string | undefined): origin is string =>
     origin !== undefined && (origins.includes("*") || origins.includes(origin));
-  app.use("*", async (c, next) => {
+  return async (c, next) => {
     const origin = c.req.header("origin");
     if (
       c.req.method === "OPTIONS" &&
@@ -36,5 +39,5 @@ export function addCors(app: Hono, origins: readonly string[]): void {
       c.res.headers.set("access-control-expose-headers", "retry-after");
       c.res.headers.append("vary", "Origin");
     }
-  });
+  };
 }

@@ -1,15 +1,19 @@
-// Route 1: POST /upload/:folderId, the body is the file, streamed into numbered chunks by uploadFile.
-import type { Context, Hono } from "hono";
+// `POST /upload/:folderId`: the body is the file, streamed into numbered chunks by uploadFile, at most
+// MAX_CONCURRENT_UPLOADS at once, with an idle timeout on the body.
+import { type Context, Hono } from "hono";
+import { DocSpaceError, StreamLengthError } from "../client/errors.ts";
+import { uploadFile } from "../client/upload_file.ts";
+import { access } from "./_access.ts";
+import type { Gateway, GatewayEnv, Outcome } from "./_context.ts";
+import { completionFields } from "./_fields.ts";
+import { type IdleBody, idleBody } from "./_idle_body.ts";
 import {
   checkFileName,
   contentLength,
   permitFolder,
   permitSize,
-} from "./_access.ts";
+} from "./_permits.ts";
 import { GatewayError, json } from "./_reply.ts";
-import { callerOf, type Gateway } from "./_upstream.ts";
-import { DocSpaceError } from "../client/errors.ts";
-import { uploadFile } from "../client/upload_file.ts";
 
 function numericFolder(folderId: string): number | string {
   return /^[1-9]\d{0,14}$/.test(folderId) ? Number(folderId) : folderId;
@@ -18,93 +22,144 @@ function numericFolder(folderId: string): number | string {
 /** Keeps the runtime alive until `work` settles, where it can (Workers), so a dropped client still gets clean-up. */
 function keepAlive(c: Context, work: Promise<unknown>): void {
   try {
-    c.executionCtx.waitUntil(work.catch(() => {}));
+    c.executionCtx.waitUntil(work);
   } catch { /* no execution context (Deno): the process lives on anyway */ }
 }
 
-/** What a failed direct upload answers. */
-function uploadFailure(gateway: Gateway, error: unknown): GatewayError {
-  if (error instanceof GatewayError) return error;
-  if (error instanceof RangeError) {
-    return new GatewayError(
-      400,
-      `The request body does not match its Content-Length; the upload was aborted: ${
-        gateway.redact(error.message)
-      }`,
-    );
+/** The file name from `X-File-Name` (percent-encoded UTF-8) or `?name=`; 400 when missing or bad. */
+function fileNameOf(c: Context): string {
+  const header = c.req.header("x-file-name");
+  let name = c.req.query("name");
+  if (header !== undefined) {
+    try {
+      // deno-lint-ignore no-control-regex
+      if (/[^\x00-\x7f]/.test(header)) throw new URIError();
+      name = decodeURIComponent(header);
+    } catch {
+      throw new GatewayError(
+        400,
+        "Bad X-File-Name: it must be percent-encoded UTF-8",
+      );
+    }
+  }
+  return checkFileName(name);
+}
+
+/** What a failed direct upload answers, and how the log calls it. */
+function uploadFailure(
+  gateway: Gateway,
+  body: IdleBody,
+  error: unknown,
+): { failure: GatewayError; outcome?: Outcome } {
+  const broken = body.failure();
+  if (broken !== undefined) {
+    return {
+      failure: broken,
+      outcome: body.timedOut() ? "timed-out" : "aborted",
+    };
+  }
+  if (error instanceof GatewayError) return { failure: error };
+  if (error instanceof StreamLengthError) {
+    return {
+      failure: new GatewayError(
+        400,
+        `The request body does not match its Content-Length; the upload was aborted: ${
+          gateway.redact(error.message)
+        }`,
+      ),
+    };
   }
   if (error instanceof DocSpaceError) {
     const detail = gateway.redact(error.serverMessage ?? error.message);
     const status = error.status;
     if (status === 401) {
-      return new GatewayError(
-        502,
-        `DocSpace did not accept DOCSPACE_TOKEN: ${detail}`,
-      );
+      return {
+        failure: new GatewayError(
+          502,
+          `DocSpace did not accept DOCSPACE_TOKEN: ${detail}`,
+        ),
+      };
     }
-    if (status === 402) return new GatewayError(413, detail);
+    if (status === 402) return { failure: new GatewayError(413, detail) };
     if (status === 403 || status === 404 || status === 415) {
-      return new GatewayError(status, detail);
+      return { failure: new GatewayError(status, detail) };
     }
-    return new GatewayError(502, gateway.redact(error.message));
+    return { failure: new GatewayError(502, gateway.redact(error.message)) };
   }
-  return new GatewayError(
-    400,
-    `The request body could not be read; the upload was aborted: ${
-      gateway.redact(error instanceof Error ? error.message : String(error))
-    }`,
-  );
+  return {
+    failure: new GatewayError(
+      400,
+      `The request body could not be read; the upload was aborted: ${
+        gateway.redact(error instanceof Error ? error.message : String(error))
+      }`,
+    ),
+    outcome: "aborted",
+  };
 }
 
-/** Adds `POST /upload/:folderId`. */
-export function addDirectUpload(app: Hono, gateway: Gateway): void {
+/** `POST /:folderId` (mounted at `/upload`): the body is the file; 201 with the file. */
+export function directUpload(gateway: Gateway): Hono<GatewayEnv> {
   const { config } = gateway;
-  // Route 1: the body is the file.
-  app.post("/upload/:folderId", async (c) => {
-    const caller = await callerOf(c, gateway);
-    const folderId = c.req.param("folderId");
-    permitFolder(caller, folderId, config);
-    const length = contentLength(c.req.header("content-length"));
-    permitSize(caller, length, config, true);
-    const header = c.req.header("x-file-name");
-    let name = c.req.query("name");
-    if (header !== undefined) {
-      try {
-        // deno-lint-ignore no-control-regex
-        if (/[^\x00-\x7f]/.test(header)) throw new URIError();
-        name = decodeURIComponent(header);
-      } catch {
-        throw new GatewayError(
-          400,
-          "Bad X-File-Name: it must be percent-encoded UTF-8",
-        );
+  return new Hono<GatewayEnv>().post(
+    "/:folderId",
+    access(gateway),
+    async (c) => {
+      const caller = c.get("caller");
+      const entry = c.get("entry");
+      const folderId = c.req.param("folderId");
+      entry.folder = folderId;
+      permitFolder(caller, folderId, config);
+      const length = contentLength(c.req.header("content-length"));
+      entry.bytes = length;
+      permitSize(caller, length, config, true);
+      const fileName = fileNameOf(c);
+      const createNew = c.req.query("createNewIfExist");
+      if (
+        createNew !== undefined && createNew !== "true" &&
+        createNew !== "false"
+      ) {
+        throw new GatewayError(400, "createNewIfExist must be true or false");
       }
-    }
-    const fileName = checkFileName(name);
-    const createNew = c.req.query("createNewIfExist");
-    if (
-      createNew !== undefined && createNew !== "true" && createNew !== "false"
-    ) {
-      throw new GatewayError(400, "createNewIfExist must be true or false");
-    }
-    const body = c.req.raw.body ?? ReadableStream.from<Uint8Array>([]);
-    const upload = uploadFile(body, {
-      url: config.docspaceUrl,
-      token: config.token,
-      folderId: numericFolder(folderId),
-      fileName,
-      fileSize: length,
-      ...(createNew === undefined
-        ? {}
-        : { createNewIfExist: createNew === "true" }),
-      concurrency: gateway.concurrency,
-      fetch: gateway.fetch,
-    });
-    keepAlive(c, upload);
-    try {
-      return json(await upload, 201);
-    } catch (error) {
-      throw uploadFailure(gateway, error);
-    }
-  });
+      // Refused before the body is read, and the session opens only once the body's first bytes are here.
+      let release: () => void;
+      try {
+        release = gateway.slots.take();
+      } catch (error) {
+        entry.outcome = "refused"; // a 503 for want of a slot is a refusal, not a failure
+        throw error;
+      }
+      let body: IdleBody;
+      try {
+        body = await idleBody(c.req.raw.body, config.idleTimeout);
+      } catch (error) {
+        release();
+        entry.outcome = error instanceof GatewayError && error.status === 408
+          ? "timed-out"
+          : "aborted";
+        throw error;
+      }
+      const upload = uploadFile(body.stream, {
+        url: config.docspaceUrl,
+        token: config.token,
+        folderId: numericFolder(folderId),
+        fileName,
+        fileSize: length,
+        ...(createNew === undefined
+          ? {}
+          : { createNewIfExist: createNew === "true" }),
+        concurrency: gateway.concurrency,
+        fetch: gateway.fetch,
+      });
+      keepAlive(c, upload.then(release, release));
+      try {
+        const file = await upload;
+        entry.outcome = "uploaded";
+        return json(completionFields(file), 201);
+      } catch (error) {
+        const { failure, outcome } = uploadFailure(gateway, body, error);
+        if (outcome !== undefined) entry.outcome = outcome;
+        throw failure;
+      }
+    },
+  );
 }

@@ -1,120 +1,100 @@
-// Route 2: DocSpace's own upload API (settings, create_session, session, ChunkedUploader.ashx), with the
-// caller's credential swapped for the DocSpace token and every session bound to its caller. The REST session
-// routes of DocSpace 3.7.1+ are in _rest_session_routes.ts.
-import type { Context, Hono } from "hono";
-import { permitFolder, permitSize } from "./_access.ts";
-import { chunkInit, chunkNumberOf } from "./_chunk_request.ts";
-import { openLocation, showSession, UPLOADER_PATH } from "./_location.ts";
+// DocSpace's own upload API, mounted at /api/2.0/files: the settings and both create-session routes, with the
+// caller's credential swapped for the DocSpace token and every session bound to its caller. The chunk routes
+// are in _chunk_endpoint.ts (legacy `location`) and _rest_session_routes.ts (3.7.1+).
+import { type Context, Hono } from "hono";
+import { access } from "./_access.ts";
+import type { Gateway, GatewayEnv } from "./_context.ts";
+import { envelopeFields, record, settingsFields } from "./_fields.ts";
+import { idleBody } from "./_idle_body.ts";
+import { publicBase, showSession } from "./_location.ts";
+import { permitFolder, permitSize } from "./_permits.ts";
 import { GatewayError, json } from "./_reply.ts";
 import { bindSession } from "./_session_binding.ts";
 import { readSessionRequest } from "./_session_request.ts";
-import {
-  baseOf,
-  callerOf,
-  envelopeOf,
-  type Gateway,
-  notDocSpace,
-  record,
-  send,
-} from "./_upstream.ts";
+import { envelopeOf, send } from "./_upstream.ts";
 
-const API_SETTINGS = "/api/2.0/files/settings";
+const API_FILES = "/api/2.0/files";
 
-/** Adds the DocSpace-compatible routes: settings, both create-session routes and the legacy chunk endpoint. */
-export function addDocSpaceRoutes(app: Hono, gateway: Gateway): void {
-  const { config, signer } = gateway;
-  app.get(API_SETTINGS, async (c) => {
-    await callerOf(c, gateway);
-    const body = envelopeOf(
-      gateway,
-      await send(gateway, config.docspaceUrl + API_SETTINGS, {}),
-    );
-    return json({ ...body, links: undefined });
-  });
-
-  const createSession = (wrapped: boolean) => async (c: Context) => {
-    const caller = await callerOf(c, gateway);
-    const folderId = c.req.param("folderId") ?? "";
-    permitFolder(caller, folderId, config);
-    const request = await readSessionRequest(c.req.raw);
-    permitSize(caller, request.fileSize, config, false);
-    const path = `/api/2.0/files/${encodeURIComponent(folderId)}/${
-      wrapped ? "upload/create_session" : "session"
-    }`;
-    const body = envelopeOf(
-      gateway,
-      await send(gateway, config.docspaceUrl + path, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(request),
-      }),
-      wrapped ? {} : { since: "3.7.1 (use upload/create_session instead)" },
-    );
-    const response = record(body.response);
-    const session = wrapped ? record(response?.data) : response;
-    if (session === undefined) {
-      throw new GatewayError(502, "DocSpace's reply has no session");
-    }
-    const bound = await bindSession(
-      signer,
-      caller.id,
-      session,
-      folderId,
-      request.fileSize,
-      config.docspaceOrigin,
-    );
-    showSession(session, baseOf(c, "/api/2.0/files/"), bound);
-    return json({ ...body, links: undefined });
-  };
-  app.post(
-    "/api/2.0/files/:folderId/upload/create_session",
-    createSession(true),
+/**
+ * Opens a session upstream for the caller and answers it rebound: `wrapped` for `upload/create_session`
+ * (whose `response` is `{success, data: <session>}`), else `session` (3.7.1+, `response` is the session).
+ */
+async function createSession(
+  c: Context<GatewayEnv>,
+  gateway: Gateway,
+  folderId: string,
+  wrapped: boolean,
+): Promise<Response> {
+  const { config } = gateway;
+  const caller = c.get("caller");
+  const entry = c.get("entry");
+  entry.folder = folderId;
+  permitFolder(caller, folderId, config);
+  const length = Number(c.req.header("content-length") ?? 0);
+  const body = await idleBody(c.req.raw.body, config.idleTimeout);
+  const request = await readSessionRequest(
+    Number.isSafeInteger(length) ? length : Infinity,
+    body.stream,
   );
-  app.post("/api/2.0/files/:folderId/session", createSession(false));
+  entry.bytes = request.fileSize;
+  permitSize(caller, request.fileSize, config, false);
+  const chunkUploadSize = await gateway.chunkSize.read();
+  const path = `${API_FILES}/${encodeURIComponent(folderId)}/${
+    wrapped ? "upload/create_session" : "session"
+  }`;
+  const { body: envelope, value } = envelopeOf(
+    gateway,
+    await send(gateway, config.docspaceUrl + path, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(request),
+    }),
+    wrapped ? {} : { since: "3.7.1 (use upload/create_session instead)" },
+  );
+  const session = record(wrapped ? record(value)?.data : value);
+  if (session === undefined) {
+    throw new GatewayError(502, "DocSpace's reply has no session");
+  }
+  const bound = await bindSession(
+    gateway.signer,
+    caller.id,
+    session,
+    folderId,
+    request.fileSize,
+    config.docspaceOrigin,
+    chunkUploadSize,
+    gateway.now(),
+  );
+  const shown = showSession(
+    session,
+    publicBase(c, config, `${API_FILES}/`),
+    bound,
+  );
+  return json(
+    envelopeFields(envelope, wrapped ? { success: true, data: shown } : shown),
+  );
+}
 
-  const chunk = async (c: Context) => {
-    const caller = await callerOf(c, gateway);
-    const url = new URL(c.req.url);
-    const bound = await openLocation(signer, caller.id, url);
-    const { session } = bound;
-    permitFolder(caller, session.folderId, config);
-    const params = new URLSearchParams();
-    for (const name of ["upload", "finalize", "abort"]) {
-      const value = url.searchParams.get(name);
-      if (value !== null) params.set(name, value);
-    }
-    const chunkNumber = chunkNumberOf(
-      url.searchParams.get("chunkNumber") ?? undefined,
+/** `GET /settings`, `POST /:folderId/upload/create_session` and `POST /:folderId/session`. */
+export function docSpaceApi(gateway: Gateway): Hono<GatewayEnv> {
+  const { config } = gateway;
+  return new Hono<GatewayEnv>()
+    .get("/settings", access(gateway), async () => {
+      const { body, value } = envelopeOf(
+        gateway,
+        await send(gateway, `${config.docspaceUrl}${API_FILES}/settings`, {}),
+      );
+      gateway.chunkSize.remember(value);
+      return json(envelopeFields(body, settingsFields(value)));
+    })
+    .post(
+      "/:folderId/upload/create_session",
+      access(gateway),
+      (c) => createSession(c, gateway, c.req.param("folderId"), true),
+    )
+    .post(
+      "/:folderId/session",
+      access(gateway),
+      (c) => createSession(c, gateway, c.req.param("folderId"), false),
     );
-    if (chunkNumber !== undefined) params.set("chunkNumber", chunkNumber);
-    const hasBody = params.get("finalize") !== "true" &&
-      params.get("abort") !== "true";
-    const init = hasBody
-      ? chunkInit(c, session)
-      : { method: "POST", duplex: "half" as const };
-    const query = params.size === 0
-      ? ""
-      : `${session.upstream.includes("?") ? "&" : "?"}${params}`;
-    const reply = await send(
-      gateway,
-      config.docspaceOrigin + session.upstream + query,
-      init,
-    );
-    const body = record(reply.json);
-    if (body === undefined || typeof body.success !== "boolean") {
-      throw notDocSpace(reply);
-    }
-    // A session object (a chunk's reply) is shown as at creation; a file object (a finished upload) as it is.
-    const data = record(body.data);
-    if (data !== undefined && typeof data.location === "string") {
-      const base = url.pathname.slice(0, -UPLOADER_PATH.length);
-      showSession(data, url.origin + base, bound);
-    }
-    if (typeof body.message === "string") {
-      body.message = gateway.redact(body.message);
-    }
-    return json(body, reply.response.status === 201 ? 201 : 200);
-  };
-  app.post(UPLOADER_PATH, chunk);
-  app.post(UPLOADER_PATH.toLowerCase(), chunk);
 }

@@ -1,11 +1,11 @@
 // Session binding without state (isolates share no memory). The gateway hands each caller a token in place of
-// DocSpace's session id: DocSpace's id and location, the folder and the file size, MACed together with the
-// caller's identity. The server does not check a session's owner on its REST session routes, and every caller
+// DocSpace's session id: DocSpace's id and location, the folder, the file size, the server's chunk size and
+// the creation time, MACed together with the caller's identity. The server does not check a session's owner on its REST session routes, and every caller
 // reaches it with the same token, so this MAC is the only thing that keeps one caller out of another's session.
 import { decodeBase64Url, encodeBase64Url } from "@std/encoding/base64url";
 import type { Signer } from "./_hmac.ts";
 import { GatewayError } from "./_reply.ts";
-import { record } from "./_upstream.ts";
+import { record } from "./_fields.ts";
 
 /** The MAC label of session bindings: a MAC made for a ticket or anything else never verifies as one. */
 const LABEL = "session";
@@ -20,6 +20,15 @@ export interface BoundSession {
   bytesTotal: number;
   /** DocSpace's location: path and query on the DocSpace origin, like `/ChunkedUploader.ashx?uid=…`. */
   upstream: string;
+  /** The server's `chunkUploadSize` when the session was created: every chunk but the last has it. */
+  chunkUploadSize: number;
+  /** When the gateway created the session, in milliseconds since the epoch. */
+  created: number;
+}
+
+/** The most chunks a session's file can have: the server counts chunks 1..ceil(size / chunkUploadSize). */
+export function lastChunk(session: BoundSession): number {
+  return Math.max(1, Math.ceil(session.bytesTotal / session.chunkUploadSize));
 }
 
 /** A binding and the token that stands for it: `<payload>.<mac>`, URL- and path-safe. */
@@ -45,6 +54,8 @@ export async function bindSession(
   folderId: string,
   bytesTotal: number,
   docspaceOrigin: string,
+  chunkUploadSize: number,
+  created: number,
 ): Promise<SessionToken> {
   const { id, location } = reply;
   let parsed: URL | undefined;
@@ -67,12 +78,16 @@ export async function bindSession(
     folderId,
     bytesTotal,
     upstream: parsed.pathname + parsed.search,
+    chunkUploadSize,
+    created,
   };
   const payload = encodeBase64Url(JSON.stringify({
     i: session.id,
     f: session.folderId,
     s: session.bytesTotal,
     u: session.upstream,
+    c: session.chunkUploadSize,
+    t: session.created,
   }));
   const mac = await signer.sign(LABEL, message(callerId, payload));
   return { session, token: `${payload}.${mac}` };
@@ -85,15 +100,29 @@ function readPayload(payload: string): BoundSession | undefined {
   } catch {
     return undefined;
   }
-  const { i, f, s, u } = record(value) ?? {};
+  const fields = record(value) ?? {};
+  const { i, f, s, u, c, t } = fields;
+  const whole = (n: unknown, min: number): n is number =>
+    Number.isSafeInteger(n) && (n as number) >= min;
   if (
-    typeof i !== "string" || typeof f !== "string" ||
-    !Number.isSafeInteger(s) || (s as number) < 0 || typeof u !== "string"
+    Object.keys(fields).length !== 6 || typeof i !== "string" ||
+    typeof f !== "string" || !whole(s, 0) || typeof u !== "string" ||
+    !whole(c, 1) || !whole(t, 0)
   ) {
     return undefined;
   }
-  return { id: i, folderId: f, bytesTotal: s as number, upstream: u };
+  return {
+    id: i,
+    folderId: f,
+    bytesTotal: s,
+    upstream: u,
+    chunkUploadSize: c,
+    created: t,
+  };
 }
+
+/** The shape of a token: `<payload>.<mac>`, both base64url, the MAC 43 characters (SHA-256). */
+export const TOKEN_SHAPE = /^[\w-]{1,4096}\.[\w-]{43}$/;
 
 /**
  * Opens a token the gateway handed out, for the caller presenting it: 403 when it was bound to another
@@ -105,9 +134,8 @@ export async function openSession(
   token: string,
   what = "id",
 ): Promise<SessionToken> {
-  const parts = token.split(".");
-  const [payload = "", mac = ""] = parts;
-  const session = parts.length === 2 && payload.length <= 4096 &&
+  const [payload = "", mac = ""] = token.split(".");
+  const session = TOKEN_SHAPE.test(token) &&
       await signer.verify(LABEL, message(callerId, payload), mac)
     ? readPayload(payload)
     : undefined;

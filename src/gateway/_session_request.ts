@@ -1,6 +1,6 @@
 // The body of a create-session request, read with a size limit and rebuilt from the fields DocSpace knows, so
 // a caller cannot smuggle a second, differently-cased fileSize past the size check.
-import { checkFileName, hasControlCharacters } from "./_access.ts";
+import { checkFileName, hasControlCharacters } from "./_permits.ts";
 import { GatewayError } from "./_reply.ts";
 
 /** What the gateway forwards to DocSpace's create_session. */
@@ -14,14 +14,16 @@ export interface SessionRequest {
 
 const LIMIT = 65536;
 
-async function readText(request: Request): Promise<string> {
-  const declared = Number(request.headers.get("content-length") ?? 0);
+async function readText(
+  declared: number,
+  body: ReadableStream<Uint8Array>,
+): Promise<string> {
   if (declared > LIMIT) {
     throw new GatewayError(413, "The session request body is too large");
   }
   const parts: Uint8Array[] = [];
   let size = 0;
-  for await (const part of request.body ?? []) {
+  for await (const part of body) {
     size += part.length;
     if (size > LIMIT) {
       throw new GatewayError(413, "The session request body is too large");
@@ -33,17 +35,39 @@ async function readText(request: Request): Promise<string> {
   );
 }
 
+/** ISO 8601: a date, optionally a time (minutes, seconds, up to 7 decimals) and an offset or Z. */
+const ISO_8601 =
+  /^(\d{4})-(\d{2})-(\d{2})(?:T([01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,7})?)?(?:Z|[+-](?:[01]\d|2[0-3]):?[0-5]\d)?)?$/;
+
+/** Whether a text is an ISO 8601 date (and time) of a day that exists. */
+export function isIsoDate(text: string): boolean {
+  const match = ISO_8601.exec(text);
+  if (match === null) return false;
+  const [year, month, day] = match.slice(1, 4).map(Number) as [
+    number,
+    number,
+    number,
+  ];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 &&
+    date.getUTCDate() === day;
+}
+
 function badRequest(detail: string): GatewayError {
   return new GatewayError(400, `Bad session request: ${detail}`);
 }
 
-/** Reads and checks `{ fileName, fileSize, createNewIfExist?, relativePath?, createOn? }` (keys in any case). */
+/**
+ * Reads and checks `{ fileName, fileSize, createNewIfExist?, relativePath?, createOn? }` (keys in any case)
+ * from a body of `declared` bytes (its `Content-Length`, 0 when absent).
+ */
 export async function readSessionRequest(
-  request: Request,
+  declared: number,
+  body: ReadableStream<Uint8Array>,
 ): Promise<SessionRequest> {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(await readText(request));
+    parsed = JSON.parse(await readText(declared, body));
   } catch (error) {
     if (error instanceof GatewayError) throw error;
     throw badRequest("the body must be JSON");
@@ -108,8 +132,10 @@ export async function readSessionRequest(
   }
   const createOn = fields.get("createon");
   if (createOn !== undefined && createOn !== null) {
-    if (typeof createOn !== "string" || createOn.length > 64) {
-      throw badRequest("createOn must be an ISO date");
+    if (typeof createOn !== "string" || !isIsoDate(createOn)) {
+      throw badRequest(
+        "createOn must be an ISO 8601 date, like 2024-05-31 or 2024-05-31T12:00:00Z",
+      );
     }
     result.createOn = createOn;
   }

@@ -1,91 +1,94 @@
-// What the gateway's routes share: its resolved settings, and requests to DocSpace with the token swapped in.
-import type { Context } from "hono";
-import { authenticate, type Caller } from "./_access.ts";
-import type { GatewayConfig } from "./_config.ts";
-import type { Signer } from "./_hmac.ts";
+// Requests to DocSpace with the token swapped in, read through the package's one reply layer
+// (src/client/_reply.ts), and what the gateway answers when DocSpace cannot be reached, is too slow, or
+// answers something that is not DocSpace.
+import { authorizationHeader } from "../client/_portal.ts";
+import {
+  fetchReply,
+  networkFailure,
+  readEnvelope,
+  readUploaderReply,
+  type Reply,
+  type ReplyReading,
+} from "../client/_reply.ts";
+import type { ChunkSizes, Gateway } from "./_context.ts";
+import type { Json } from "./_fields.ts";
 import { GatewayError } from "./_reply.ts";
-import { authorizationHeader } from "../client/session_client.ts";
 
-/** The gateway's resolved settings and services. */
-export interface Gateway {
-  /** The settings. */
-  config: GatewayConfig;
-  /** MACs keyed by the upload secret. */
-  signer: Signer;
-  /** The fetch that reaches DocSpace, and only DocSpace's origin. */
-  fetch: typeof fetch;
-  /** How many chunks a direct upload sends at once. */
-  concurrency: number;
-  /** The clock, in milliseconds since the epoch. */
-  now: () => number;
-  /** Removes the token and the secret from a text. */
-  redact: (text: string) => string;
-  /** Writes a line about a failure, redacted. */
-  log: (line: string) => void;
+/** The rejection of an upstream request that outlived `UPSTREAM_TIMEOUT`. */
+class DeadlineError extends Error {
+  constructor(timeout: number) {
+    super(
+      `DocSpace did not answer within ${timeout / 1000} s (UPSTREAM_TIMEOUT)`,
+    );
+    this.name = "TimeoutError";
+  }
 }
 
-/** A reply from DocSpace, with its body parsed when it is JSON. */
-export type Upstream = { response: Response; json: unknown };
-
-/** The value as a plain object, or undefined when it is not one. */
-export function record(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === "object" && value !== null && !Array.isArray(value)
-    ? value as Record<string, unknown>
-    : undefined;
-}
-
-/** The fetch that refuses any URL off the DocSpace origin and never follows a redirect. */
-export function guardedFetch(
+/**
+ * The fetch that reaches DocSpace: it refuses any URL off the DocSpace origin, never follows a redirect, and
+ * gives every request a deadline of `timeout` milliseconds, its streamed body and its reply included.
+ */
+export function upstreamFetch(
   origin: string,
   upstream: typeof fetch,
+  timeout: number,
 ): typeof fetch {
-  return (input, init) => {
+  return async (input, init) => {
     const url = input instanceof Request ? input.url : String(input);
     if (new URL(url).origin !== origin) {
-      return Promise.reject(
-        new TypeError(
-          "Refused to send a request off DOCSPACE_URL's origin",
-        ),
+      throw new TypeError(
+        "Refused to send a request off DOCSPACE_URL's origin",
       );
     }
-    return upstream(input, { ...init, redirect: "manual" });
+    const deadline = AbortSignal.timeout(timeout);
+    const signal = init?.signal
+      ? AbortSignal.any([init.signal, deadline])
+      : deadline;
+    try {
+      return await upstream(input, { ...init, redirect: "manual", signal });
+    } catch (error) {
+      if (deadline.aborted && !init?.signal?.aborted) {
+        throw new DeadlineError(timeout);
+      }
+      throw error;
+    }
   };
 }
 
 /**
  * Sends a request to DocSpace with the DocSpace token, and reads the whole reply (replies are small; chunk
- * bodies only go the other way). 502 when DocSpace cannot be reached.
+ * bodies only go the other way). 504 past the deadline, 502 when DocSpace cannot be reached.
  */
 export async function send(
   gateway: Gateway,
   url: string,
   init: RequestInit & { duplex?: "half" },
-): Promise<Upstream> {
+): Promise<Reply> {
   const headers = new Headers(init.headers);
   headers.set("authorization", authorizationHeader(gateway.config.token));
   headers.set("accept", "application/json");
-  let response: Response;
-  let text: string;
   try {
-    response = await gateway.fetch(url, { ...init, headers });
-    text = await response.text();
+    return await fetchReply(gateway.fetch, url, { ...init, headers });
   } catch (error) {
+    if (error instanceof Error && error.name === "TimeoutError") {
+      throw new GatewayError(
+        504,
+        `DocSpace did not answer within ${
+          gateway.config.upstreamTimeout / 1000
+        } s (UPSTREAM_TIMEOUT)`,
+      );
+    }
     throw new GatewayError(
       502,
       `Could not reach DocSpace: ${
-        gateway.redact(error instanceof Error ? error.message : String(error))
+        gateway.redact(networkFailure(error, url).detail)
       }`,
     );
   }
-  let parsed: unknown = undefined;
-  try {
-    parsed = JSON.parse(text);
-  } catch { /* not JSON: a proxy page, handled by the caller */ }
-  return { response, json: parsed };
 }
 
 /** The error for an upstream reply that is not DocSpace JSON (a proxy page, a redirect). */
-export function notDocSpace(reply: Upstream): GatewayError {
+export function notDocSpace(reply: Reply): GatewayError {
   const status = reply.response.status;
   const passed = [408, 413, 429, 502, 503, 504].includes(status) ? status : 502;
   const retryAfter = reply.response.headers.get("retry-after");
@@ -107,18 +110,17 @@ export interface EnvelopeOptions {
 }
 
 /**
- * An /api/2.0 envelope reply: the envelope, or the upstream error with its status (a refused DocSpace token,
- * 401, becomes 502: the caller's own credential was fine).
+ * An /api/2.0 envelope reply, read: the envelope, or the upstream error with its status (a refused DocSpace
+ * token, 401, becomes 502: the caller's own credential was fine).
  */
 export function envelopeOf(
   gateway: Gateway,
-  reply: Upstream,
+  reply: Reply,
   options: EnvelopeOptions = {},
-): Record<string, unknown> {
-  const body = record(reply.json);
-  const status = reply.response.status;
-  if (body === undefined) {
-    if (status === 404 && options.since !== undefined) {
+): { body: Json; value: unknown } {
+  const reading = readEnvelope(reply, options);
+  if (!reading.docSpace) {
+    if (reading.status === 404 && options.since !== undefined) {
       throw new GatewayError(
         404,
         `DocSpace does not have this route: it is older than ${options.since}`,
@@ -126,38 +128,72 @@ export function envelopeOf(
     }
     throw notDocSpace(reply);
   }
-  const error = record(body.error);
-  if (
-    error !== undefined || !reply.response.ok ||
-    (body.response === undefined && !options.emptyResponse)
-  ) {
-    const message = typeof error?.message === "string"
-      ? gateway.redact(error.message)
-      : `HTTP ${status}`;
-    if (status === 401) {
+  if (!reading.ok) {
+    const message = reading.message === undefined
+      ? `HTTP ${reading.status}`
+      : gateway.redact(reading.message);
+    if (reading.status === 401) {
       throw new GatewayError(
         502,
         `DocSpace did not accept DOCSPACE_TOKEN: ${message}`,
       );
     }
-    throw new GatewayError(status >= 400 ? status : 502, message);
+    throw new GatewayError(
+      reading.status >= 400 ? reading.status : 502,
+      message,
+    );
   }
-  return body;
+  return { body: reading.body!, value: reading.value };
 }
 
-/** Authenticates the request's caller (401 otherwise). */
-export function callerOf(c: Context, gateway: Gateway): Promise<Caller> {
-  return authenticate(
-    c.req.header("authorization"),
-    gateway.config,
-    gateway.signer,
-    gateway.now,
-  );
+/** A ChunkedUploader reply `{success, data, message}`, read; 502 when it is not one. */
+export function uploaderOf(reply: Reply): ReplyReading {
+  const reading = readUploaderReply(reply);
+  if (!reading.docSpace) throw notDocSpace(reply);
+  return reading;
 }
 
-/** The gateway's own URL up to (not including) `suffix`, from the request, so it works when mounted. */
-export function baseOf(c: Context, suffix: string): string {
-  const url = new URL(c.req.url);
-  const at = url.pathname.indexOf(suffix);
-  return url.origin + (at < 0 ? "" : url.pathname.slice(0, at));
+/** How long DocSpace's `chunkUploadSize` is kept before it is read again. */
+const SETTINGS_LIFETIME = 10 * 60_000;
+
+/** DocSpace's `chunkUploadSize`, kept for ten minutes from the last time the gateway saw its settings. */
+export class ChunkSizeCache implements ChunkSizes {
+  readonly #gateway: () => Gateway;
+  #kept: { size: number; until: number } | undefined;
+
+  /** A cache that reads the settings through `gateway` (given late: the gateway holds the cache). */
+  constructor(gateway: () => Gateway) {
+    this.#gateway = gateway;
+  }
+
+  /** Keeps the size from settings DocSpace answered (a caller's `GET …/settings`), when it is valid. */
+  remember(settings: unknown): void {
+    const size = (settings as Json | undefined)?.chunkUploadSize;
+    if (Number.isSafeInteger(size) && (size as number) > 0) {
+      this.#kept = {
+        size: size as number,
+        until: this.#gateway().now() + SETTINGS_LIFETIME,
+      };
+    }
+  }
+
+  /** The size, read from DocSpace's settings unless kept; 502 when they have none. */
+  async read(): Promise<number> {
+    const gateway = this.#gateway();
+    if (this.#kept === undefined || this.#kept.until <= gateway.now()) {
+      const reply = await send(
+        gateway,
+        `${gateway.config.docspaceUrl}/api/2.0/files/settings`,
+        {},
+      );
+      this.remember(envelopeOf(gateway, reply).value);
+    }
+    if (this.#kept === undefined) {
+      throw new GatewayError(
+        502,
+        "DocSpace's settings have no valid chunkUploadSize",
+      );
+    }
+    return this.#kept.size;
+  }
 }

@@ -5,17 +5,21 @@
  * @module
  */
 import { Hono } from "hono";
+import { ChunkLedger } from "./_chunk_ledger.ts";
+import { chunkEndpoint } from "./_chunk_endpoint.ts";
 import { readConfig } from "./_config.ts";
-import { addCors } from "./_cors.ts";
-import { addDirectUpload } from "./_direct_upload.ts";
-import { addDocSpaceRoutes } from "./_docspace_routes.ts";
+import type { Gateway } from "./_context.ts";
+import { cors } from "./_cors.ts";
+import { directUpload } from "./_direct_upload.ts";
+import { docSpaceApi } from "./_docspace_routes.ts";
 import { Signer } from "./_hmac.ts";
 import { UPLOADER_PATH } from "./_location.ts";
-import { addRestSessionRoutes } from "./_rest_session_routes.ts";
-import { PAGE_SCRIPT_PATH, pageHtml } from "./page/_page.ts";
-import { PAGE_SCRIPT } from "./page/script.generated.ts";
+import { requestLog } from "./_log.ts";
 import { errorResponse, GatewayError, json } from "./_reply.ts";
-import { type Gateway, guardedFetch } from "./_upstream.ts";
+import { restSessionRoutes } from "./_rest_session_routes.ts";
+import { UploadSlots } from "./_upload_slots.ts";
+import { ChunkSizeCache, upstreamFetch } from "./_upstream.ts";
+import { pageRoutes } from "./page/_routes.ts";
 
 /** The app `createUploadGateway` returns: a Hono app, to serve or to mount in another with `route`. */
 export type UploadGateway = Hono;
@@ -26,12 +30,20 @@ export interface UploadGatewayOptions {
    * The settings by name, as the platform provides them: environment variables (`Deno.env.toObject()`) or a
    * Worker's `env` bindings. `DOCSPACE_URL`, `DOCSPACE_TOKEN` (secret) and `UPLOAD_SECRET` (secret, at least
    * 16 characters) are required; `ALLOWED_FOLDERS` (comma list), `MAX_FILE_SIZE` (bytes), `MAX_BODY_SIZE`
-   * (the platform's body limit in bytes, default 100000000) and `CORS_ORIGINS` (comma list) are optional.
+   * (the platform's body limit in bytes, default 100000000), `CORS_ORIGINS` (comma list), `PUBLIC_URL` (the
+   * gateway's own URL, default the request URL's origin), `IDLE_TIMEOUT` (seconds a request body may send
+   * nothing, default 30), `UPSTREAM_TIMEOUT` (seconds an upstream request may take, default 120) and
+   * `MAX_CONCURRENT_UPLOADS` (direct uploads at once per isolate, default 3) are optional.
    * A missing or invalid setting makes every request answer 500 naming it.
    */
   env: Record<string, unknown>;
   /**
-   * The `fetch` that reaches DocSpace.
+   * The `fetch` that reaches DocSpace. It must send a `ReadableStream` body with the `Content-Length` the
+   * gateway sets (DocSpace's legacy numbered chunks are measured by it), as Workers' `fetch` does with the
+   * `FixedLengthStream` the gateway pipes it through. Deno's keeps the length only for the runtime's own
+   * request body, so with Deno's own `fetch` (this default, in Deno) chunks are passed on untouched and a
+   * stalled chunk is cut off by `UPSTREAM_TIMEOUT`, not `IDLE_TIMEOUT`; it also copies each Uint8Array body
+   * several times. `worker/deno.ts` passes one built on `node:http` instead, and has both.
    *
    * @default {globalThis.fetch}
    */
@@ -44,10 +56,10 @@ export interface UploadGatewayOptions {
    */
   concurrency?: number;
   /**
-   * Where the gateway writes a line about each failure. Lines never hold the DocSpace token or the upload
-   * secret.
+   * Where the gateway writes its log: one JSON line per upload and per refused request (see the README's
+   * "Logs"). Lines never hold the DocSpace token, the upload secret or a full ticket.
    *
-   * @default {console.error}
+   * @default {console.log}
    */
   log?: (line: string) => void;
   /**
@@ -56,32 +68,6 @@ export interface UploadGatewayOptions {
    * @default {Date.now}
    */
   now?: () => number;
-}
-
-/** Adds `GET /health`, the upload page and its script. */
-function addPageRoutes(app: Hono): void {
-  app.get("/health", () => json({ status: "ok" }));
-  app.get(
-    "/",
-    (c) =>
-      new Response(pageHtml(c.req.path.replace(/\/+$/, "")), {
-        headers: {
-          "content-type": "text/html; charset=utf-8",
-          "content-security-policy":
-            "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
-          "referrer-policy": "no-referrer",
-          "x-content-type-options": "nosniff",
-        },
-      }),
-  );
-  app.get(PAGE_SCRIPT_PATH, () =>
-    new Response(PAGE_SCRIPT, {
-      headers: {
-        "content-type": "text/javascript; charset=utf-8",
-        "cache-control": "public, max-age=300",
-        "x-content-type-options": "nosniff",
-      },
-    }));
 }
 
 /**
@@ -119,8 +105,10 @@ function addPageRoutes(app: Hono): void {
  *
  * await using portal = await startEmulator();
  * const secret = "a-long-random-upload-secret";
+ * const log: string[] = [];
  * const gateway = createUploadGateway({
  *   env: { DOCSPACE_URL: portal.url, DOCSPACE_TOKEN: portal.token, UPLOAD_SECRET: secret },
+ *   log: (line) => log.push(line),
  * });
  * // An app's backend makes the ticket; the browser sends it instead of any DocSpace credential.
  * const ticket = await createUploadTicket({ secret, folderId: 1, maxBytes: 1024, expiresIn: 600 });
@@ -132,6 +120,11 @@ function addPageRoutes(app: Hono): void {
  * assertEquals(response.status, 201);
  * assertEquals((await response.json()).title, "hello.txt");
  * assertEquals(portal.emulator.files().length, 1);
+ * // One JSON line per upload: the route, the folder, the bytes, the outcome and the caller's kind.
+ * const line = JSON.parse(log[0]!);
+ * assertEquals([line.route, line.folder, line.bytes, line.outcome, line.caller], [
+ *   "/upload/:folderId", "1", 5, "uploaded", "ticket",
+ * ]);
  * ```
  */
 export function createUploadGateway(
@@ -143,14 +136,19 @@ export function createUploadGateway(
       `Cannot create upload gateway: concurrency must be a positive integer, received ${concurrency}`,
     );
   }
-  const log = options.log ?? ((line: string) => console.error(line));
+  const log = options.log ?? ((line: string) => console.log(line));
   const app = new Hono();
   const result = readConfig(options.env ?? {});
   if (!result.ok) {
     const message = `The upload gateway is not configured: ${
       result.problems.join("; ")
     }`;
-    log(message);
+    log(JSON.stringify({
+      time: new Date().toISOString(),
+      outcome: "failed",
+      status: 500,
+      message,
+    }));
     app.all("*", () => json({ error: { message } }, 500));
     return app;
   }
@@ -161,38 +159,36 @@ export function createUploadGateway(
   const gateway: Gateway = {
     config,
     signer: new Signer(config.secret),
-    fetch: guardedFetch(
+    fetch: upstreamFetch(
       config.docspaceOrigin,
       options.fetch ?? ((input, init) => fetch(input, init)),
+      config.upstreamTimeout,
     ),
+    // Deno's own fetch keeps a streamed body's Content-Length only for the runtime's own request body.
+    rawChunkBodies: options.fetch === undefined && "Deno" in globalThis,
     concurrency,
     now: options.now ?? Date.now,
     redact,
     log: (line) => log(redact(line)),
+    slots: new UploadSlots(config.maxConcurrentUploads),
+    ledger: new ChunkLedger(),
+    chunkSize: new ChunkSizeCache(() => gateway),
   };
-  app.onError((error, c) => {
-    const known = error instanceof GatewayError
-      ? error
-      : new GatewayError(500, "Internal error in the upload gateway");
-    if (known.status >= 500) {
-      gateway.log(
-        `upload gateway: ${c.req.method} ${
-          new URL(c.req.url).pathname
-        } -> ${known.status}: ${
-          error instanceof GatewayError ? error.message : error.stack ?? error
-        }`,
-      );
-    }
-    return errorResponse(
-      known,
+  app.onError((error, c) =>
+    errorResponse(
+      error instanceof GatewayError
+        ? error
+        : new GatewayError(500, "Internal error in the upload gateway"),
       c.req.path.toLowerCase().endsWith(UPLOADER_PATH.toLowerCase()),
-    );
-  });
+    )
+  );
   app.notFound(() => json({ error: { message: "Not found" } }, 404));
-  addCors(app, config.corsOrigins);
-  addPageRoutes(app);
-  addDirectUpload(app, gateway);
-  addDocSpaceRoutes(app, gateway);
-  addRestSessionRoutes(app, gateway);
+  app.use(requestLog(gateway));
+  app.use(cors(config.corsOrigins));
+  app.route("/", pageRoutes());
+  app.route("/upload", directUpload(gateway));
+  app.route("/api/2.0/files", docSpaceApi(gateway));
+  app.route("/api/2.0/files", restSessionRoutes(gateway));
+  app.route("/", chunkEndpoint(gateway));
   return app;
 }

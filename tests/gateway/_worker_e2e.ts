@@ -69,6 +69,8 @@ export function requireTools(
 export interface RunningWorker extends AsyncDisposable {
   /** Its origin, like `http://127.0.0.1:PORT`. */
   url: string;
+  /** The process id of what was spawned (the Deno entry's own; wrangler's for workerd). */
+  pid: number;
   /** Everything it printed so far. */
   output(): string;
   close(): Promise<void>;
@@ -123,6 +125,7 @@ async function spawn(
     })();
   const running: RunningWorker = {
     url: "",
+    pid: child.pid,
     output: () => text,
     close,
     [Symbol.asyncDispose]: close,

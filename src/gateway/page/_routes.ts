@@ -1,0 +1,31 @@
+// The routes anyone may call: `GET /health`, the upload page at `GET /`, and its script.
+import { Hono } from "hono";
+import { json } from "../_reply.ts";
+import { PAGE_SCRIPT_PATH, pageHtml } from "./_page.ts";
+import { PAGE_SCRIPT } from "./script.generated.ts";
+
+const PAGE_POLICY =
+  "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/** `GET /health`, `GET /` (the upload page) and `GET /upload-page.js`. */
+export function pageRoutes(): Hono {
+  return new Hono()
+    .get("/health", () => json({ status: "ok" }))
+    .get("/", (c) =>
+      new Response(pageHtml(c.req.path.replace(/\/+$/, "")), {
+        headers: {
+          "content-type": "text/html; charset=utf-8",
+          "content-security-policy": PAGE_POLICY,
+          "referrer-policy": "no-referrer",
+          "x-content-type-options": "nosniff",
+        },
+      }))
+    .get(PAGE_SCRIPT_PATH, () =>
+      new Response(PAGE_SCRIPT, {
+        headers: {
+          "content-type": "text/javascript; charset=utf-8",
+          "cache-control": "public, max-age=300",
+          "x-content-type-options": "nosniff",
+        },
+      }));
+}

@@ -1,0 +1,177 @@
+// Issue 11: one structured log line (JSON) per upload and per refused request: route, folder, bytes,
+// duration, outcome, caller kind; never a credential, a full ticket or a session token.
+import { assert, assertEquals, assertFalse } from "@std/assert";
+import { uploadFile, verifyUploadTicket } from "../../mod.ts";
+import { randomBytes } from "../_helpers.ts";
+import {
+  bearer,
+  CHUNK,
+  harness,
+  SECRET,
+  ticket,
+  TOKEN,
+  WORKER,
+} from "./_worker_harness.ts";
+
+/** The log lines, parsed, without the fields that vary from run to run. */
+function lines(logs: string[]): Record<string, unknown>[] {
+  return logs.map((line) => {
+    const { time, durationMs, ...rest } = JSON.parse(line);
+    assertEquals(new Date(time).toISOString(), time);
+    assert(Number.isInteger(durationMs) && durationMs >= 0, line);
+    return rest;
+  });
+}
+
+Deno.test("a direct upload logs one line, and each refused request one line with why", async () => {
+  const h = harness();
+  const credential = await ticket(1, 1000);
+  const short = (await verifyUploadTicket(credential, { secret: SECRET })).id
+    .slice(0, 8);
+  const upload = (path: string, headers: Record<string, string>) =>
+    h.app.request(path, {
+      method: "POST",
+      headers: { "content-length": "5", ...headers },
+      body: "hello",
+    });
+  assertEquals(
+    (await upload("/upload/1?name=a.txt", bearer(credential))).status,
+    201,
+  );
+  assertEquals((await upload("/upload/1?name=a.txt", {})).status, 401);
+  assertEquals(
+    (await upload("/upload/2?name=a.txt", bearer(credential))).status,
+    403,
+  );
+  assertEquals((await h.app.request("/nowhere")).status, 404);
+  assertEquals((await h.app.request("/health")).status, 200);
+  assertEquals(lines(h.logs), [
+    {
+      outcome: "uploaded",
+      status: 201,
+      method: "POST",
+      route: "/upload/:folderId",
+      folder: "1",
+      bytes: 5,
+      caller: "ticket",
+      ticket: short,
+    },
+    {
+      outcome: "refused",
+      status: 401,
+      method: "POST",
+      route: "/upload/:folderId",
+      folder: null,
+      bytes: null,
+      caller: null,
+      message:
+        "Authorization required: send Authorization: Bearer <upload ticket or UPLOAD_SECRET>",
+    },
+    {
+      outcome: "refused",
+      status: 403,
+      method: "POST",
+      route: "/upload/:folderId",
+      folder: "2",
+      bytes: null,
+      caller: "ticket",
+      ticket: short,
+      message: 'The upload ticket does not allow folder "2"',
+    },
+    {
+      outcome: "refused",
+      status: 404,
+      method: "GET",
+      route: null,
+      folder: null,
+      bytes: null,
+      caller: null,
+    },
+  ]);
+  const everything = h.logs.join("\n");
+  for (
+    const secret of [credential, credential.split(".").at(-1)!, SECRET, TOKEN]
+  ) {
+    assertFalse(everything.includes(secret));
+  }
+});
+
+Deno.test("an upload through the DocSpace-compatible routes logs one line when it completes, none per chunk", async () => {
+  const h = harness();
+  const credential = await ticket(1);
+  const bytes = randomBytes(3 * CHUNK + 1);
+  const tokens = new Set<string>();
+  for (const routes of ["rest", "legacy"] as const) {
+    await uploadFile(new Blob([bytes]), {
+      url: WORKER,
+      token: credential,
+      folderId: 1,
+      fileName: `${routes}.bin`,
+      routes,
+      fetch: h.fetch,
+      onState: (state) => {
+        if (state.sessionId) tokens.add(state.sessionId);
+        tokens.add(new URL(state.location).searchParams.get("gw")!);
+      },
+    });
+  }
+  const logged = lines(h.logs);
+  assertEquals(logged.map((line) => [line.route, line.outcome, line.bytes]), [
+    [
+      "/api/2.0/files/:folderId/session/:sessionId/finalize",
+      "uploaded",
+      bytes.length,
+    ],
+    ["/ChunkedUploader.ashx", "uploaded", bytes.length],
+  ]);
+  assert(
+    logged.every((line) => line.folder === "1" && line.caller === "ticket"),
+  );
+  // Neither the ticket nor the sessions' tokens (their ids and gw) are logged.
+  assertEquals(tokens.size, 2);
+  for (const secret of [credential, ...tokens]) {
+    assertFalse(h.logs.join("\n").includes(secret));
+  }
+});
+
+Deno.test("an abort, a 408 and a 503 are logged with their outcome", async () => {
+  const h = harness({ IDLE_TIMEOUT: "0.1", MAX_CONCURRENT_UPLOADS: "1" });
+  const created = await h.fetch(`${WORKER}/api/2.0/files/1/session`, {
+    method: "POST",
+    headers: { ...bearer(SECRET), "content-type": "application/json" },
+    body: JSON.stringify({ fileName: "a.bin", fileSize: 2 * CHUNK }),
+  });
+  const session = (await created.json()).response;
+  const aborted = await h.fetch(
+    `${WORKER}/api/2.0/files/1/session/${session.id}`,
+    { method: "DELETE", headers: bearer(SECRET) },
+  );
+  assertEquals(aborted.status, 200);
+  let release = () => {};
+  const stalled = h.app.request("/upload/1?name=a.bin", {
+    method: "POST",
+    headers: { ...bearer(SECRET), "content-length": "10" },
+    body: new ReadableStream({
+      pull: () => new Promise<void>((resolve) => release = resolve),
+    }),
+    duplex: "half",
+  } as RequestInit);
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  const busy = await h.app.request("/upload/1?name=b.bin", {
+    method: "POST",
+    headers: { ...bearer(SECRET), "content-length": "1" },
+    body: "x",
+  });
+  assertEquals(busy.status, 503);
+  assertEquals((await stalled).status, 408);
+  release();
+  assertEquals(
+    lines(h.logs).map((line) => [line.route, line.outcome, line.status]),
+    [
+      ["/api/2.0/files/:folderId/session/:sessionId", "aborted", 200],
+      ["/upload/:folderId", "refused", 503],
+      ["/upload/:folderId", "timed-out", 408],
+    ],
+  );
+  assertFalse(h.logs.join("\n").includes(session.id));
+});
