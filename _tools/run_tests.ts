@@ -28,6 +28,7 @@ try {
       }`,
   );
   // deno test's summary: "ok | 303 passed (28 steps) | 0 failed | 1 ignored (15s)"
+  // deno-lint-ignore no-control-regex -- the ESC of the colour codes deno test prints
   const plain = tail.replace(/\x1b\[[0-9;]*m/g, "");
   const count = (word: string) =>
     Number(
