@@ -2,6 +2,7 @@
 import { assertEquals, assertMatch } from "@std/assert";
 import { startEmulator } from "../../testing.ts";
 import { sha256 } from "../_helpers.ts";
+import { skipSuite } from "../_skip.ts";
 
 /** Run under Node next to the bundles: uploads a Blob with Node's fetch and a web stream with nodeFetch. */
 const SCRIPT =
@@ -39,12 +40,21 @@ for (const size of sizes.split(",").map(Number)) {
 console.log(JSON.stringify({ node: process.version, ids }));
 `;
 
-const node =
-  new Deno.Command("node", { args: ["--version"] }).outputSync().success;
+const node = (() => {
+  try {
+    const out = new Deno.Command("node", { args: ["--version"] }).outputSync();
+    return out.success && /^v\d+\./.test(new TextDecoder().decode(out.stdout));
+  } catch {
+    return false;
+  }
+})();
 
 Deno.test({
   name: "uploadFile and nodeFetch run in Node and deliver byte-exact files",
-  ignore: !node,
+  ignore: skipSuite(
+    "uploadFile in Node",
+    node ? undefined : "no Node.js on PATH (install Node 20+)",
+  ),
   async fn() {
     const dir = await Deno.makeTempDir();
     try {

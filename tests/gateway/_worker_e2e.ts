@@ -1,12 +1,13 @@
 // End-to-end harness: the worker's real entries on loopback (worker/deno.ts under Deno, worker/cloudflare.ts
 // in workerd through `wrangler dev`, offline), and what the e2e tests need to find their tools.
 import { createRequire } from "node:module";
+import { REQUIRE_E2E, skipSuite } from "../_skip.ts";
 
 const root = new URL("../../", import.meta.url);
 const workerDir = new URL("worker/", root);
 
 /** In CI (`REQUIRE_E2E=1`) a missing tool fails the test instead of skipping it. */
-export const REQUIRE_E2E = Deno.env.get("REQUIRE_E2E") === "1";
+export { REQUIRE_E2E };
 
 function exists(path: string | URL): boolean {
   try {
@@ -51,10 +52,7 @@ export function skip(
   ...tools: ("wrangler" | "chromium" | "playwright")[]
 ): boolean {
   const reasons = tools.map(missing).filter((r) => r !== undefined);
-  if (reasons.length === 0) return false;
-  if (REQUIRE_E2E) return false;
-  console.warn(`Skipping "${name}": ${reasons.join("; ")}`);
-  return true;
+  return skipSuite(name, reasons.length ? reasons.join("; ") : undefined);
 }
 
 /** Throws when a tool is missing (for CI, where skipping is not allowed). */
