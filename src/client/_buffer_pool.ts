@@ -40,4 +40,15 @@ export class BufferPool {
     if (waiter) waiter(buffer);
     else this.#free.push(buffer);
   }
+
+  /**
+   * Drops a buffer that something else may still hold (the body of a request that failed or was
+   * aborted: node:http can still have it queued), so it is never read into again; a new one takes its
+   * place when needed.
+   */
+  discard(): void {
+    const waiter = this.#waiting.shift();
+    if (waiter) waiter(new Uint8Array(this.#size));
+    else this.#made--;
+  }
 }

@@ -45,9 +45,11 @@ export async function sendNumbered(
               signal,
             }),
         );
-      } finally {
-        current.release();
+      } catch (error) {
+        current.discard();
+        throw error;
       }
+      current.release();
       tracker.markConfirmed(current.number);
     }
   };
@@ -87,6 +89,7 @@ export async function sendSequential(
         signal,
       });
     } catch (error) {
+      chunk.discard();
       if (error instanceof DocSpaceError && error.transient) {
         throw new DocSpaceError(
           `${error.detail}; sequential chunks are not re-sent because the server may have counted this one, so start the upload again`,
@@ -99,9 +102,8 @@ export async function sendSequential(
         );
       }
       throw error;
-    } finally {
-      chunk.release();
     }
+    chunk.release();
     tracker.markConfirmed(chunk.number);
     if (result.done && chunk.number < totalChunks) {
       throw new DocSpaceError(

@@ -29,6 +29,8 @@ export interface RechunkedChunk {
   framed: Uint8Array<ArrayBuffer>;
   /** Gives the buffer back to the pool; more calls do nothing. */
   release(): void;
+  /** Gives up the buffer without reusing it: its request failed, and a transport may still hold it. */
+  discard(): void;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -151,6 +153,10 @@ export class Rechunker {
       framed: buffer.subarray(0, head + filled + this.#tail.length),
       release: () => {
         if (!released) this.#pool.release(buffer);
+        released = true;
+      },
+      discard: () => {
+        if (!released) this.#pool.discard();
         released = true;
       },
     };

@@ -16,13 +16,16 @@ export async function sendSmall(
   const { next, tracker } = context;
   const chunk = (await next())!;
   tracker.markSent(chunk.number);
+  let file: UploadedFile;
   try {
-    const file = await deliver(context, chunk.bytes, numbered);
-    tracker.markConfirmed(chunk.number);
-    return file;
-  } finally {
-    chunk.release();
+    file = await deliver(context, chunk.bytes, numbered);
+  } catch (error) {
+    chunk.discard();
+    throw error;
   }
+  chunk.release();
+  tracker.markConfirmed(chunk.number);
+  return file;
 }
 
 /** Sends the chunk until the file is there; it is re-sent only when finalize shows it is not. */

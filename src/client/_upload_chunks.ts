@@ -14,6 +14,8 @@ export interface Chunk {
   bytes: Blob | ChunkBody;
   /** Gives a pooled buffer back; the code that sent the chunk calls it once the request is done. */
   release(): void;
+  /** Gives a pooled buffer up for good, after a failed or aborted request that may still hold it. */
+  discard(): void;
 }
 
 /** The chunks of one upload, in order; `next` is safe to call concurrently. */
@@ -63,7 +65,12 @@ export function uploadChunks(
         // A 0-byte file is one empty chunk; the rechunker has checked that the stream is empty.
         if (chunk === undefined && empty) {
           empty = false;
-          return { number: 1, bytes: new Blob([]), release: noop };
+          return {
+            number: 1,
+            bytes: new Blob([]),
+            release: noop,
+            discard: noop,
+          };
         }
         if (chunk === undefined) return undefined;
         if (skip.has(chunk.number)) {
@@ -78,6 +85,7 @@ export function uploadChunks(
             contentLength: chunk.framed.length,
           },
           release: chunk.release,
+          discard: chunk.discard,
         };
       }
     },
@@ -101,7 +109,7 @@ function blobChunks(
         start,
         Math.min(source.size, start + chunkSize),
       );
-      return Promise.resolve({ number, bytes, release: noop });
+      return Promise.resolve({ number, bytes, release: noop, discard: noop });
     },
     cancel: () => Promise.resolve(),
   };
