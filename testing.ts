@@ -4,8 +4,8 @@
  * server does, so a badly framed chunk fails at finalize here too; it logs every request and can inject
  * proxy faults (error statuses, dropped responses, latency, slow reads).
  *
- * Run it as a program to serve it: `deno run -A testing.ts --port 8080` (or `PORT=8080`); it prints the
- * URL and the default token.
+ * Run it as a program to serve it: `deno run -A testing.ts --port 8080 [--hostname 0.0.0.0]` (or
+ * `PORT=8080`); it prints the URL, the default token and the folder ids.
  *
  * @example Serve an emulator for a test
  * ```ts
@@ -24,8 +24,7 @@
  *
  * @module
  */
-import { parseArgs } from "@std/cli/parse-args";
-import { startEmulator } from "./src/emulator/serve.ts";
+import { serveFromCommandLine } from "./src/emulator/_command.ts";
 
 export * from "./src/emulator/chunk_length.ts";
 export * from "./src/emulator/emulator.ts";
@@ -41,12 +40,9 @@ export * from "./src/emulator/serve.ts";
 export type { SessionInfo, StoredFile } from "./src/emulator/state.ts";
 
 if (import.meta.main) {
-  const args = parseArgs(Deno.args, { string: ["port", "hostname"] });
-  const port = Number(args.port ?? Deno.env.get("PORT") ?? 8080);
-  const server = await startEmulator({
-    port,
-    hostname: args.hostname ?? "127.0.0.1",
-  });
-  console.log(`DocSpace emulator listening on ${server.url}`);
-  console.log(`Token: ${server.token} (Authorization: Bearer ${server.token})`);
+  const code = await serveFromCommandLine(
+    Deno.args,
+    (name) => Deno.env.get(name),
+  );
+  if (code !== undefined) Deno.exit(code);
 }

@@ -1,10 +1,10 @@
 /**
- * The CLI's flags: parsing, validation and the help text.
+ * The CLI's flags: parsing and validation.
  *
  * @module
  */
 import { parseArgs } from "@std/cli/parse-args";
-import { validateChunkSize } from "../src/client/rechunk_stream.ts";
+import { parseByteCount } from "./byte_count.ts";
 import { UsageError } from "./usage_error.ts";
 
 /** What to do when a file of the same name exists in the folder. */
@@ -36,6 +36,14 @@ export interface CliArgs {
   quiet: boolean;
   /** `--resume`. */
   resume: boolean;
+  /** `--skip-existing`: skip files whose folder holds one of the same title and size. */
+  skipExisting: boolean;
+  /** `--dry-run`: say what would happen, send nothing that writes. */
+  dryRun: boolean;
+  /** `--follow-symlinks`: follow links out of the directories being uploaded. */
+  followSymlinks: boolean;
+  /** `--allow-renames`: upload names DocSpace would change, under its names. */
+  allowRenames: boolean;
 }
 
 /** `--help` or `--version` asked for, or the arguments of an upload. */
@@ -43,94 +51,6 @@ export type ParsedArgs =
   | { command: "help" }
   | { command: "version" }
   | { command: "upload"; args: CliArgs };
-
-/** The usage text printed by `--help`. */
-export const HELP =
-  `Upload big files into ONLYOFFICE DocSpace through chunked upload sessions.
-
-Usage:
-  deno run -A cli.ts <path>... --folder <id> [options]
-  deno run -A cli.ts - --size <bytes> --name <title> --folder <id>      (reads stdin)
-
-Directories are uploaded recursively and keep their structure: photos/2024/a.jpg goes
-into the subfolder photos/2024 of the folder. Two files upload at a time; a file that
-fails does not stop the others.
-
-Options:
-  --folder <id>         The target folder's id (required). A non-numeric id is a
-                        third-party storage folder; its files upload sequentially.
-  --url <portal>        The portal, like https://example.onlyoffice.com
-                        (default: $DOCSPACE_URL)
-  --token <token>       An API key or authentication token (default: $DOCSPACE_TOKEN).
-                        Prefer the variable: a --token value shows in the process list.
-                        When neither is set and the terminal is interactive, it is asked for.
-  --name <title>        The title in DocSpace, for a single file or stdin
-  --size <bytes>        The size of the data on stdin (required with -), like 1048576 or 10MiB
-  --concurrency <n>     Chunk requests at once per file (default: 3)
-  --chunk-size <bytes>  A multiple of 512, at most 10MiB (default: the server's chunkUploadSize;
-                        folders with numeric ids need exactly that, so this is for third-party ones)
-  --on-conflict <mode>  When a file of that name exists in the folder:
-                          version  store a new version of it (default)
-                          copy     upload beside it; the server picks a free name
-                          skip     leave it and upload nothing (files going into subfolders
-                                   cannot be checked, so skip refuses directories)
-  --resume              Continue interrupted uploads of these files: only the chunks the
-                        server has not confirmed are sent
-  --json                Print only JSON on stdout: the server's file object, or an array of
-                        them for several files (null for one file that was skipped)
-  -q, --quiet           No progress and no summary; errors still go to stderr
-  -h, --help            Show this help
-  -V, --version         Show the version
-
-Resuming: while a file uploads, its session is saved in $DOCSPACE_STATE_DIR (default:
-$XDG_STATE_HOME/docspace-upload, or ~/.local/state/docspace-upload). After Ctrl-C or a
-crash, run the same command with --resume within 12 hours. A file whose size or
-modification time changed since is not resumed: that file fails (exit 1); run without
---resume to upload it again. Stdin cannot be resumed.
-
-Exit codes: 0 every file uploaded (or skipped), 1 an upload failed, 2 usage error,
-130 interrupted.
-`;
-
-const UNITS: Record<string, number> = {
-  "": 1,
-  b: 1,
-  k: 1024,
-  kib: 1024,
-  kb: 1000,
-  m: 1024 ** 2,
-  mib: 1024 ** 2,
-  mb: 1000 ** 2,
-  g: 1024 ** 3,
-  gib: 1024 ** 3,
-  gb: 1000 ** 3,
-  t: 1024 ** 4,
-  tib: 1024 ** 4,
-  tb: 1000 ** 4,
-};
-
-/**
- * Parses a byte count like `1048576`, `10MiB`, `1.5GB` or `64k` (k, m, g, t and KiB… are binary;
- * KB, MB… decimal).
- *
- * @param flag The flag's name, for the error message.
- * @param text The value.
- * @returns The count in bytes.
- * @throws {UsageError} If it is not a whole, non-negative number of bytes.
- */
-export function parseByteCount(flag: string, text: string): number {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
-  const unit = match && UNITS[match[2]!.toLowerCase()];
-  const value = match && unit ? Number(match[1]) * unit : NaN;
-  if (!Number.isSafeInteger(value)) {
-    throw new UsageError(
-      `--${flag} must be a whole number of bytes like 1048576 or 10MiB, received ${
-        JSON.stringify(text)
-      }`,
-    );
-  }
-  return value;
-}
 
 function positiveInteger(flag: string, text: string): number {
   const value = /^\s*\d+\s*$/.test(text) ? Number(text) : NaN;
@@ -150,9 +70,10 @@ function folderIdOf(text: string | undefined): number | string {
   if (trimmed === "") {
     throw new UsageError("--folder needs a value: the id of the target folder");
   }
-  if (!/^\d+$/.test(trimmed)) return trimmed;
+  // A signed number is no third-party id: it is a mistyped folder id.
+  if (!/^[-+]?\d+$/.test(trimmed)) return trimmed;
   const id = Number(trimmed);
-  if (!Number.isSafeInteger(id) || id < 1) {
+  if (!/^\d+$/.test(trimmed) || !Number.isSafeInteger(id) || id < 1) {
     throw new UsageError(
       `--folder must be a positive integer or a third-party folder id, received ${
         JSON.stringify(text)
@@ -162,17 +83,35 @@ function folderIdOf(text: string | undefined): number | string {
   return id;
 }
 
-const STRINGS = [
-  "folder",
-  "url",
-  "token",
-  "name",
-  "size",
-  "concurrency",
-  "chunk-size",
-  "on-conflict",
+// deno-fmt-ignore
+const STRINGS = ["folder", "url", "token", "name", "size", "concurrency", "chunk-size", "on-conflict"] as const;
+// deno-fmt-ignore
+const BOOLEANS = [
+  "json", "quiet", "resume", "skip-existing", "dry-run", "follow-symlinks", "allow-renames", "help", "version",
 ] as const;
-const BOOLEANS = ["json", "quiet", "resume", "help", "version"] as const;
+
+/**
+ * Joins `--folder -5` into `--folder=-5`, so a value that starts with `-` is read as the value it is
+ * (and checked as one) rather than as a flag. A value that starts with `--` stays a flag.
+ */
+function joinDashValues(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const next = argv[i + 1];
+    if (arg === "--") return [...out, ...argv.slice(i)];
+    if (
+      (STRINGS as readonly string[]).includes(arg.replace(/^--/, "")) &&
+      arg.startsWith("--") && next !== undefined && /^-[^-]/.test(next)
+    ) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
+}
 
 /**
  * Parses and checks the command line. `--help` and `--version` win over everything else.
@@ -184,7 +123,7 @@ const BOOLEANS = ["json", "quiet", "resume", "help", "version"] as const;
  */
 export function parseCliArgs(argv: string[]): ParsedArgs {
   const unknown: string[] = [];
-  const parsed = parseArgs(argv, {
+  const parsed = parseArgs(joinDashValues(argv), {
     string: STRINGS,
     boolean: BOOLEANS,
     alias: { h: "help", q: "quiet", V: "version" },
@@ -234,6 +173,13 @@ export function parseCliArgs(argv: string[]): ParsedArgs {
       "--name is required with - (stdin): the file's title in DocSpace",
     );
   }
+  if (name?.includes("/")) {
+    throw new UsageError(
+      `--name cannot contain "/": a DocSpace title is one name, not a path (received ${
+        JSON.stringify(name)
+      })`,
+    );
+  }
   if (name !== undefined && paths.length > 1) {
     throw new UsageError(
       "--name applies to a single file; it cannot name several",
@@ -246,10 +192,12 @@ export function parseCliArgs(argv: string[]): ParsedArgs {
   }
   let chunkSize: number | undefined;
   if (parsed["chunk-size"] !== undefined) {
-    chunkSize = parseByteCount("chunk-size", parsed["chunk-size"]);
-    try {
-      validateChunkSize(chunkSize, "--chunk-size");
-    } catch {
+    const bytes = parseByteCount("chunk-size", parsed["chunk-size"]);
+    chunkSize = bytes;
+    // A multiple of 512, at most 10 MiB, as uploadFile checks it (rechunk_stream.ts).
+    if (
+      bytes <= 0 || bytes % 512 !== 0 || bytes > 10 * 1024 * 1024
+    ) {
       throw new UsageError(
         `--chunk-size must be a positive multiple of 512 no greater than 10MiB (10485760), received ${
           JSON.stringify(parsed["chunk-size"])
@@ -284,6 +232,10 @@ export function parseCliArgs(argv: string[]): ParsedArgs {
       json: parsed.json,
       quiet: parsed.quiet,
       resume: parsed.resume,
+      skipExisting: parsed["skip-existing"],
+      dryRun: parsed["dry-run"],
+      followSymlinks: parsed["follow-symlinks"],
+      allowRenames: parsed["allow-renames"],
     },
   };
 }

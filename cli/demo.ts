@@ -1,20 +1,36 @@
 /**
- * `deno task demo`: uploads 100 MiB of random bytes with the CLI into the built-in emulator, at full
- * speed on loopback, with the progress bar on this terminal; then reads the file back from the
- * emulator, compares SHA-256, prints the summary and cleans up.
+ * `deno task demo`: uploads 100 MiB of random bytes with the CLI into the built-in emulator, with the
+ * progress bar on this terminal (plain progress lines when it is not one); then reads the file back from
+ * the emulator, compares SHA-256, prints the summary and cleans up.
  *
- * Usage: `deno run -A cli/demo.ts [MiB]`
+ * On loopback the upload would take a few hundred milliseconds, too fast to see, so the demo's emulator
+ * paces its chunks like a real link: it reads each chunk at a rate that makes the upload last about six
+ * seconds, in 1 MiB chunks so the bar moves smoothly.
+ *
+ * Usage: `deno run -A cli/demo.ts [MiB] [seconds]`
  *
  * @module
  */
 import { encodeHex } from "@std/encoding/hex";
 import { startEmulator } from "../testing.ts";
-import { humanBytes } from "./progress_bar.ts";
+import { humanBytes } from "./human.ts";
 
-const size = Number(Deno.args[0] ?? 100) * 1024 * 1024;
+const MiB = 1024 * 1024;
+const size = Number(Deno.args[0] ?? 100) * MiB;
+const seconds = Number(Deno.args[1] ?? 6);
+/** The CLI's default: chunk requests at once. */
+const CONCURRENCY = 3;
 const dir = await Deno.makeTempDir({ prefix: "docspace-demo-" });
 try {
-  await using portal = await startEmulator();
+  await using portal = await startEmulator({ chunkUploadSize: MiB });
+  // Each of the chunks in flight is read at a third of the link's rate.
+  const link = Math.max(64 * 1024, size / seconds);
+  portal.emulator.injectFault({
+    kind: "slow-reader",
+    bytesPerSecond: link / CONCURRENCY,
+    times: 1_000_000,
+    match: { mode: "numbered" },
+  });
   const path = `${dir}/demo.bin`;
   const bytes = new Uint8Array(size);
   for (let at = 0; at < size; at += 65536) {
@@ -27,7 +43,9 @@ try {
   console.error(
     `Emulator at ${portal.url} (chunks of ${
       humanBytes(portal.emulator.options.chunkUploadSize)
-    }); uploading ${humanBytes(size)} of random bytes from ${path}\n`,
+    }, paced like a ${humanBytes(link)}/s link); uploading ${
+      humanBytes(size)
+    } of random bytes from ${path}\n`,
   );
 
   // The CLI runs as its own process, with this terminal, as a user would run it.

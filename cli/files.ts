@@ -1,15 +1,21 @@
 /**
- * Turns the paths on the command line into the files to upload: each file's size and modification
- * time (taken once), and for files found in directories, the subfolder path that keeps the structure.
+ * Turns the paths on the command line into what to upload: each file's size and modification time
+ * (taken once) and, for files found in directories, the subfolder path that keeps the structure; the
+ * directories with nothing to upload (to be created empty); and what was left out and why.
+ *
+ * Symbolic links inside a directory are followed while they point inside it (a link back up the tree
+ * is a loop and is left out); links out of it only with `followSymlinks`; broken links are left out.
  *
  * @module
  */
 import { basename, join, relative, resolve } from "node:path";
+import { followLink } from "./links.ts";
+import { printable } from "./names.ts";
 import { UsageError } from "./usage_error.ts";
 
 /** A local file to upload. */
 export interface LocalFile {
-  /** The path as shown to the user: as given, or joined under the given directory. */
+  /** The path as shown to the user, printable: as given, or joined under the given directory. */
   display: string;
   /** The absolute path. */
   path: string;
@@ -17,12 +23,32 @@ export interface LocalFile {
   size: number;
   /** The modification time in milliseconds, or null when the system has none. */
   mtime: number | null;
-  /** The file's title in DocSpace. */
+  /** The file's title in DocSpace (before the server cleans it). */
   fileName: string;
   /** The subfolders it goes into, like `"photos/2024"`; absent for a file named directly. */
   relativePath?: string;
   /** Whether it was found in a directory named on the command line. */
   inDirectory: boolean;
+}
+
+/** Something left out of the upload, or that cannot be read. */
+export interface LeftOut {
+  /** The path as shown to the user, printable. */
+  display: string;
+  /** Why, for a person. */
+  reason: string;
+}
+
+/** What the command line names. */
+export interface Collected {
+  /** The files, in command-line order, directories sorted by name. */
+  files: LocalFile[];
+  /** Directories with nothing to upload inside, as paths under the target folder: `"photos/empty"`. */
+  emptyDirectories: string[];
+  /** Links and special files left out (a warning each). */
+  skipped: LeftOut[];
+  /** Files and directories that cannot be read (a failure each). */
+  unreadable: LeftOut[];
 }
 
 function describe(error: unknown): string {
@@ -31,112 +57,192 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-async function checkReadable(path: string, display: string): Promise<void> {
+async function readable(path: string): Promise<string | undefined> {
   try {
     (await Deno.open(path, { read: true })).close();
+    return undefined;
   } catch (error) {
-    throw new UsageError(
-      `cannot read ${JSON.stringify(display)}: ${describe(error)}`,
-    );
+    return `cannot read it: ${describe(error)}`;
   }
 }
 
-async function walk(
-  root: string,
+interface Walk {
+  /** The directory as named, resolved; subfolder paths are relative to it. */
+  root: string;
+  /** The directory's real path: links that resolve inside it are followed. */
+  realRoot: string;
+  followSymlinks: boolean;
+  found: Collected;
+}
+
+/** Walks a directory; returns whether anything in it is uploaded. */
+async function walkDirectory(
+  walk: Walk,
   dir: string,
   display: string,
-  found: LocalFile[],
-): Promise<void> {
+  ancestors: ReadonlySet<string>,
+): Promise<boolean> {
+  const { found } = walk;
   let entries: Deno.DirEntry[];
   try {
     entries = await Array.fromAsync(Deno.readDir(dir));
   } catch (error) {
-    throw new UsageError(
-      `cannot read ${JSON.stringify(display)}: ${describe(error)}`,
-    );
+    found.unreadable.push({
+      display,
+      reason: `cannot read it: ${describe(error)}`,
+    });
+    return true; // Not empty as far as anyone knows: nothing is created for it.
   }
   entries.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  const under = relative(walk.root, dir).split("\\").join("/");
+  const relativePath = [basename(walk.root), under].filter((s) => s !== "")
+    .join("/");
+  let filled = false;
+  let subdirectories = false;
   for (const entry of entries) {
     const path = join(dir, entry.name);
-    const shown = `${display.replace(/\/+$/, "")}/${entry.name}`;
+    const shown = `${display.replace(/\/+$/, "")}/${printable(entry.name)}`;
     let info: Deno.FileInfo;
-    try {
-      // Follows symlinks; symlinked directories are left out (they could loop).
-      info = await Deno.stat(path);
-    } catch (error) {
-      throw new UsageError(
-        `cannot read ${JSON.stringify(shown)}: ${describe(error)}`,
-      );
+    let real = path;
+    if (entry.isSymlink) {
+      const link = await followLink(path, {
+        root: walk.realRoot,
+        followOutside: walk.followSymlinks,
+        ancestors,
+      });
+      if ("reason" in link) {
+        found.skipped.push({ display: shown, reason: link.reason });
+        continue;
+      }
+      ({ real, info } = link);
+    } else {
+      try {
+        info = await Deno.stat(path);
+      } catch (error) {
+        found.unreadable.push({
+          display: shown,
+          reason: `cannot read it: ${describe(error)}`,
+        });
+        filled = true;
+        continue;
+      }
     }
     if (info.isDirectory) {
-      if (!entry.isSymlink) await walk(root, path, shown, found);
+      subdirectories = true;
+      const chain = new Set(ancestors).add(
+        entry.isSymlink ? real : await Deno.realPath(path),
+      );
+      if (await walkDirectory(walk, path, shown, chain)) filled = true;
     } else if (info.isFile) {
-      await checkReadable(path, shown);
-      const under = relative(root, dir).split("\\").join("/");
-      const top = basename(root);
-      const relativePath = [top, under].filter((s) => s !== "").join("/");
-      found.push({
+      filled = true;
+      const reason = await readable(path);
+      if (reason !== undefined) {
+        found.unreadable.push({ display: shown, reason });
+        continue;
+      }
+      found.files.push({
         display: shown,
         path,
         size: info.size,
         mtime: info.mtime?.getTime() ?? null,
         fileName: entry.name,
         inDirectory: true,
-        ...(relativePath === "" ? {} : { relativePath }),
+        relativePath,
+      });
+    } else {
+      found.skipped.push({
+        display: shown,
+        reason: "not a regular file or a directory",
       });
     }
   }
+  // Only the deepest empty directories are named: creating them creates their parents.
+  if (!filled && !subdirectories) found.emptyDirectories.push(relativePath);
+  return filled;
+}
+
+/** Options for {@linkcode collectFiles}. */
+export interface CollectOptions {
+  /** A title for a single named file, instead of its own name. */
+  name?: string;
+  /** Follow links that point outside the named directories too. */
+  followSymlinks?: boolean;
 }
 
 /**
- * Finds the files to upload: files as named, directories walked recursively (sorted by name). Every
- * file is opened once to check that it can be read.
+ * Finds what to upload: files as named, directories walked recursively (sorted by name). Every file is
+ * opened once to check that it can be read.
  *
  * @param paths The paths from the command line.
- * @param name A title for a single named file, instead of its own name.
- * @returns The files, in command-line order.
- * @throws {UsageError} If a path does not exist, cannot be read, is not a file or directory, or a
- * `--name` is given for a directory.
+ * @param options `--name` and `--follow-symlinks`.
+ * @returns The files, the empty directories, and what was left out.
+ * @throws {UsageError} If a path does not exist or is not a file or directory, or a `--name` is given
+ * for a directory.
  */
 export async function collectFiles(
   paths: string[],
-  name?: string,
-): Promise<LocalFile[]> {
-  const found: LocalFile[] = [];
+  options: CollectOptions = {},
+): Promise<Collected> {
+  const found: Collected = {
+    files: [],
+    emptyDirectories: [],
+    skipped: [],
+    unreadable: [],
+  };
   for (const given of paths) {
     const path = resolve(given);
+    const display = printable(given);
     let info: Deno.FileInfo;
     try {
       info = await Deno.stat(path);
     } catch (error) {
-      throw new UsageError(
-        `cannot read ${JSON.stringify(given)}: ${describe(error)}`,
-      );
+      if (error instanceof Deno.errors.PermissionDenied) {
+        found.unreadable.push({
+          display,
+          reason: `cannot read it: ${describe(error)}`,
+        });
+        continue;
+      }
+      throw new UsageError(`cannot read "${display}": ${describe(error)}`, {
+        hint: false,
+      });
     }
     if (info.isDirectory) {
-      if (name !== undefined) {
+      if (options.name !== undefined) {
         throw new UsageError(
-          `--name applies to a single file, but ${
-            JSON.stringify(given)
-          } is a directory`,
+          `--name applies to a single file, but "${display}" is a directory`,
         );
       }
-      await walk(path, path, given, found);
+      const realRoot = await Deno.realPath(path);
+      await walkDirectory(
+        {
+          root: path,
+          realRoot,
+          followSymlinks: options.followSymlinks ?? false,
+          found,
+        },
+        path,
+        display,
+        new Set([realRoot]),
+      );
     } else if (info.isFile) {
-      await checkReadable(path, given);
-      found.push({
-        display: given,
+      const reason = await readable(path);
+      if (reason !== undefined) {
+        found.unreadable.push({ display, reason });
+        continue;
+      }
+      found.files.push({
+        display,
         path,
         size: info.size,
         mtime: info.mtime?.getTime() ?? null,
-        fileName: name ?? basename(path),
+        fileName: options.name ?? basename(path),
         inDirectory: false,
       });
     } else {
       throw new UsageError(
-        `cannot upload ${
-          JSON.stringify(given)
-        }: it is not a regular file or a directory`,
+        `cannot upload "${display}": it is not a regular file or a directory`,
+        { hint: false },
       );
     }
   }

@@ -31,6 +31,26 @@ export interface CliIo {
   promptSecret: (message: string) => string | null;
 }
 
+/** How progress is shown: redrawn bars, plain lines, or nothing. */
+export type ProgressMode = "bar" | "plain" | "quiet";
+
+/**
+ * Bars only on a terminal that can move its cursor (TTY detection): stderr is a terminal and `TERM` is not `dumb`.
+ *
+ * @param quiet `--quiet`.
+ * @param stderrIsTerminal Whether stderr is a terminal.
+ * @param term The `TERM` variable.
+ * @returns The mode.
+ */
+export function progressMode(
+  quiet: boolean,
+  stderrIsTerminal: boolean,
+  term: string | undefined,
+): ProgressMode {
+  if (quiet) return "quiet";
+  return stderrIsTerminal && term !== "dumb" ? "bar" : "plain";
+}
+
 /**
  * The real process's streams, environment and terminal.
  *

@@ -1,14 +1,19 @@
 /**
- * Everything the CLI tells the user while it works: a progress bar per file on a terminal, a plain
- * line per file otherwise, nothing with `--quiet`; summaries on stdout; notes and errors on stderr.
- * Writes are queued, so lines never interleave with a bar being redrawn.
+ * Everything the CLI tells the user while it works: a progress bar per file on a terminal, plain lines
+ * otherwise, nothing with `--quiet`; summaries on stdout; notes, warnings and errors on stderr. Writes
+ * are queued, so lines never interleave with a bar being redrawn, and every line is made printable: no
+ * control character from a file name or a server reaches the terminal raw.
  *
  * @module
  */
-import { humanBytes, ProgressBar } from "./progress_bar.ts";
+import type { DocSpaceError } from "../src/client/errors.ts";
+import { printable, printableLines } from "./names.ts";
+import { PlainProgress, type RetryReport } from "./plain_progress.ts";
+import type { ProgressMode } from "./io.ts";
+import { ProgressBar } from "./progress_bar.ts";
 
-/** How progress is shown: redrawn bars, plain lines, or nothing. */
-export type ProgressMode = "bar" | "plain" | "quiet";
+export type { RetryReport } from "./plain_progress.ts";
+export type { ProgressMode } from "./io.ts";
 
 /** Options for {@linkcode Reporter}. */
 export interface ReporterOptions {
@@ -26,12 +31,18 @@ export interface ReporterOptions {
 
 const encoder = new TextEncoder();
 
+/** The short reason a bar shows for a retry: `HTTP 503`, or `no answer` when none came. */
+function shortReason(error: DocSpaceError): string {
+  return error.status === undefined ? "no answer" : `HTTP ${error.status}`;
+}
+
 /** The CLI's output, in order. */
 export class Reporter {
   #mode: ProgressMode;
   #stdout: WritableStreamDefaultWriter<Uint8Array>;
   #stderr: WritableStreamDefaultWriter<Uint8Array> | undefined;
   #bar: ProgressBar | undefined;
+  #plain: PlainProgress | undefined;
   #queue: Promise<void> = Promise.resolve();
 
   /**
@@ -51,6 +62,9 @@ export class Reporter {
     } else {
       this.#stderr = options.stderr.getWriter();
     }
+    if (options.mode === "plain") {
+      this.#plain = new PlainProgress(options.now, (line) => this.#err(line));
+    }
   }
 
   /** Whether progress and summaries are shown (not `--quiet`). */
@@ -61,31 +75,40 @@ export class Reporter {
   /**
    * A file starts: a bar, or a plain line.
    *
-   * @param label The file as the user knows it.
+   * @param label The file as the user knows it (made printable here).
    * @param size Its size in bytes.
    * @param resumed Bytes confirmed by an earlier run.
-   * @returns An id for `progress` and `end`.
+   * @returns An id for `progress`, `retry` and `end`.
    */
   start(label: string, size: number, resumed = 0): number {
-    if (this.#bar) return this.#bar.add(label, size, resumed);
-    if (this.#mode === "plain") {
-      this.#err(
-        `Uploading ${label} (${humanBytes(size)}${
-          resumed > 0 ? `, resuming after ${humanBytes(resumed)}` : ""
-        })`,
-      );
-    }
-    return 0;
+    const shown = printable(label);
+    return this.#bar?.add(shown, size, resumed) ??
+      this.#plain?.start(shown, size, resumed) ?? 0;
   }
 
   /**
-   * A file's confirmed bytes changed.
+   * A file's confirmed bytes changed: the bar moves; a plain line is written at each new tenth of the
+   * file, at most once a second.
    *
    * @param id The id from `start`.
    * @param bytes Bytes confirmed.
    */
   progress(id: number, bytes: number): void {
     this.#bar?.update(id, bytes);
+    this.#plain?.progress(id, bytes);
+  }
+
+  /**
+   * A request failed and will be tried again: the bar says why and counts down; a plain line says what
+   * failed and when the next try is.
+   *
+   * @param id The id from `start`.
+   * @param label The file as the user knows it.
+   * @param report The step, the attempt, the delay and the error.
+   */
+  retry(id: number, label: string, report: RetryReport): void {
+    this.#bar?.retry(id, shortReason(report.error), report.delay);
+    this.#plain?.retry(label, report);
   }
 
   /**
@@ -95,15 +118,34 @@ export class Reporter {
    */
   end(id: number): void {
     this.#bar?.remove(id);
+    this.#plain?.end(id);
   }
 
   /**
-   * Writes a line to stdout (a summary, or JSON), above the bars.
+   * Writes a line to stdout (a summary), above the bars.
    *
    * @param text The text, without the final newline.
    * @returns A promise that resolves once it is written.
    */
   out(text: string): Promise<void> {
+    return this.#enqueue(async () => {
+      await this.#bar?.pause();
+      await this.#stdout.write(encoder.encode(printableLines(text) + "\n"));
+      this.#bar?.resume();
+    });
+  }
+
+  /**
+   * Writes a value as JSON to stdout. DEL and the C1 controls, which JSON allows raw, are escaped too.
+   *
+   * @param value The value.
+   * @returns A promise that resolves once it is written.
+   */
+  json(value: unknown): Promise<void> {
+    const text = JSON.stringify(value, null, 2).replace(
+      /[\x7f-\x9f\u2028\u2029]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+    );
     return this.#enqueue(async () => {
       await this.#bar?.pause();
       await this.#stdout.write(encoder.encode(text + "\n"));
@@ -119,6 +161,16 @@ export class Reporter {
    */
   note(text: string): Promise<void> {
     return this.#mode === "quiet" ? this.#queue : this.#err(text);
+  }
+
+  /**
+   * Writes a warning to stderr (`warning: …`), unless quiet.
+   *
+   * @param text The warning, without the final newline.
+   * @returns A promise that resolves once it is written.
+   */
+  warn(text: string): Promise<void> {
+    return this.note(`warning: ${text}`);
   }
 
   /**
@@ -145,8 +197,10 @@ export class Reporter {
 
   #err(text: string): Promise<void> {
     return this.#enqueue(async () => {
-      if (this.#bar) this.#bar.log(text);
-      else await this.#stderr!.write(encoder.encode(text + "\n"));
+      if (this.#bar) this.#bar.log(printableLines(text));
+      else {await this.#stderr!.write(
+          encoder.encode(printableLines(text) + "\n"),
+        );}
     });
   }
 

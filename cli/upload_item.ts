@@ -4,35 +4,17 @@
  *
  * @module
  */
-import { nodeFetch } from "../node_fetch.ts";
-import { DocSpaceError } from "../src/client/errors.ts";
-import type { UploadedFile } from "../src/client/session_client.ts";
-import { uploadFile, type UploadState } from "../src/client/upload_file.ts";
-import { humanBytes } from "./progress_bar.ts";
-import type { LocalFile } from "./files.ts";
+import { DocSpaceError, StreamLengthError } from "../src/client/errors.ts";
+import { uploadFile } from "../src/client/upload_file.ts";
+import type { UploadState } from "../src/client/upload_types.ts";
+import { explain, redirectAware } from "./failures.ts";
+import { FileChangedError, watchedFileStream } from "./file_source.ts";
+import type { ItemResult, UploadItem } from "./item.ts";
 import type { Reporter } from "./reporter.ts";
-import type { SavedUpload, StateStore } from "./state_file.ts";
+import { abortSession, confirmedBytes } from "./saved_sessions.ts";
+import type { StateStore } from "./state_file.ts";
 
-/** One thing to upload: a local file, or stdin. */
-export interface UploadItem {
-  /** How the user knows it: the path, or `stdin`. */
-  display: string;
-  /** The title in DocSpace. */
-  fileName: string;
-  /** The size in bytes. */
-  size: number;
-  /** The subfolders it goes into. */
-  relativePath?: string;
-  /** The local file; absent for stdin. */
-  file?: LocalFile;
-}
-
-/** What became of an item. */
-export type ItemResult =
-  | { status: "uploaded"; file: UploadedFile; elapsed: number; sent: number }
-  | { status: "skipped" }
-  | { status: "failed"; message: string }
-  | { status: "interrupted"; resumable: boolean };
+export type { ItemResult, UploadItem } from "./item.ts";
 
 /** What every upload shares. */
 export interface UploadContext {
@@ -48,13 +30,11 @@ export interface UploadContext {
   concurrency?: number;
   /** `--chunk-size`. */
   chunkSize?: number;
-  /** `--resume`. */
-  resume: boolean;
   /** Where resume state goes. */
   store: StateStore;
   /** The output. */
   reporter: Reporter;
-  /** The interrupt signal. */
+  /** Stops the upload: the user's interrupt, or the batch stopping. */
   signal: AbortSignal;
   /** Stdin, for an item without a file. */
   stdin: () => ReadableStream<Uint8Array>;
@@ -62,32 +42,12 @@ export interface UploadContext {
   now: () => number;
 }
 
-/** The server's message for a session it does not know (expired, finished or never created). */
-
-function confirmedBytes(state: UploadState): number {
-  return state.confirmedChunks.reduce(
-    (sum, n) =>
-      sum +
-      Math.max(
-        0,
-        Math.min(state.chunkSize, state.fileSize - (n - 1) * state.chunkSize),
-      ),
-    0,
-  );
-}
-
-function changed(saved: SavedUpload, file: LocalFile): string | undefined {
-  if (saved.size !== file.size) {
-    return `its size changed from ${saved.size} to ${file.size} bytes`;
-  }
-  if (saved.mtime !== file.mtime) {
-    const when = (t: number | null) =>
-      t === null ? "unknown" : new Date(t).toISOString();
-    return `it was modified (${when(saved.mtime)} then, ${
-      when(file.mtime)
-    } now)`;
-  }
-  return undefined;
+/** Where one item's resume state is kept, and the state to resume from. */
+export interface ItemState {
+  /** The state file; absent for stdin. */
+  path?: string;
+  /** A saved session to continue (`--resume`). */
+  resume?: UploadState;
 }
 
 /**
@@ -95,46 +55,23 @@ function changed(saved: SavedUpload, file: LocalFile): string | undefined {
  *
  * @param item The file or stdin.
  * @param context What every upload shares.
+ * @param state Where its resume state goes, and a state to resume from.
  * @returns What happened.
  */
 export async function uploadItem(
   item: UploadItem,
   context: UploadContext,
+  state: ItemState = {},
 ): Promise<ItemResult> {
   const { reporter, store, signal } = context;
   const file = item.file;
-  const statePath = file === undefined ? undefined : await store.pathFor({
-    url: context.url,
-    folderId: context.folderId,
-    path: file.path,
-    fileName: item.fileName,
-    ...(item.relativePath !== undefined
-      ? { relativePath: item.relativePath }
-      : {}),
-  });
-  let resume: UploadState | undefined;
-  if (context.resume && file !== undefined && statePath !== undefined) {
-    const saved = await store.load(statePath);
-    if (saved === undefined) {
-      await reporter.note(
-        `${item.display}: no interrupted upload is saved for it; uploading it from the start`,
-      );
-    } else {
-      const why = changed(saved, file);
-      if (why !== undefined) {
-        return {
-          status: "failed",
-          message:
-            `cannot resume: the file changed since its upload was interrupted (${why}); run without --resume to upload it again`,
-        };
-      }
-      resume = saved.state;
-    }
-  }
-
+  const statePath = state.path;
+  const resume = state.resume;
   let stateSaved = resume !== undefined;
+  let lastState: UploadState | undefined = resume;
   let stateWarned = false;
-  const onState = (state: UploadState) => {
+  const onState = (upload: UploadState) => {
+    lastState = upload;
     if (file === undefined || statePath === undefined) return;
     try {
       store.saveSync(statePath, {
@@ -146,14 +83,14 @@ export async function uploadItem(
         ...(item.relativePath !== undefined
           ? { relativePath: item.relativePath }
           : {}),
-        state,
+        state: upload,
         updated: new Date().toISOString(),
       });
       stateSaved = true;
     } catch (error) {
       if (!stateWarned) {
         stateWarned = true;
-        reporter.note(
+        reporter.warn(
           `${item.display}: cannot save the resume state in ${store.directory} (${
             error instanceof Error ? error.message : String(error)
           }); the upload goes on but cannot be resumed`,
@@ -165,15 +102,13 @@ export async function uploadItem(
   const resumed = resume === undefined ? 0 : confirmedBytes(resume);
   const started = context.now();
   const line = reporter.start(item.display, item.size, resumed);
+  const redirects = redirectAware();
   let handle: Deno.FsFile | undefined;
   try {
-    let source: ReadableStream<Uint8Array>;
-    if (file === undefined) {
-      source = context.stdin();
-    } else {
-      handle = await Deno.open(file.path, { read: true });
-      source = handle.readable;
-    }
+    if (file !== undefined) handle = await Deno.open(file.path, { read: true });
+    const source = handle === undefined || file === undefined
+      ? context.stdin()
+      : watchedFileStream(handle, file);
     const uploaded = await uploadFile(source, {
       url: context.url,
       token: context.token,
@@ -196,9 +131,10 @@ export async function uploadItem(
         typeof context.folderId === "string",
       signal,
       // Streams each chunk body instead of copying it whole (see node_fetch.ts).
-      fetch: nodeFetch,
+      fetch: redirects.fetch,
       onProgress: (progress) =>
         reporter.progress(line, progress.bytesConfirmed),
+      onRetry: (notice) => reporter.retry(line, item.display, notice),
       onState,
       ...(resume !== undefined ? { resume } : {}),
     });
@@ -213,34 +149,31 @@ export async function uploadItem(
     if (signal.aborted) {
       return { status: "interrupted", resumable: stateSaved };
     }
-    const message = error instanceof Error ? error.message : String(error);
     if (error instanceof DocSpaceError) {
+      const message = explain(error, redirects.location());
       if (resume !== undefined && error.sessionGone) {
         if (statePath !== undefined) await store.remove(statePath);
         return {
           status: "failed",
           message:
             `${message} (the saved session has expired or is gone; run without --resume to upload the file again)`,
+          error,
         };
       }
       return {
         status: "failed",
-        message: stateSaved
+        message: stateSaved && !error.sessionGone
           ? `${message} (progress is saved: run the same command with --resume to continue)`
           : message,
+        error,
       };
     }
-    // Anything else (a file that changed size while it was read, a refused option) leaves no session.
+    // A changed file or a stream of the wrong length leaves nothing to resume.
     if (statePath !== undefined) await store.remove(statePath);
-    return {
-      status: "failed",
-      message: error instanceof RangeError &&
-          /the stream (has more|ended after)/.test(message)
-        ? `${message} (the file changed while it was being uploaded; its size was ${
-          humanBytes(item.size)
-        } when the upload started)`
-        : message,
-    };
+    if (error instanceof FileChangedError && lastState !== undefined) {
+      await abortSession(context, lastState);
+    }
+    return { status: "failed", message: localFailure(item, error), error };
   } finally {
     reporter.end(line);
     try {
@@ -249,4 +182,22 @@ export async function uploadItem(
       // Already closed by its stream.
     }
   }
+}
+
+function localFailure(item: UploadItem, error: unknown): string {
+  if (error instanceof FileChangedError) {
+    return `${error.message}; nothing was stored: run the command again to upload it as it is now`;
+  }
+  if (error instanceof StreamLengthError && item.file === undefined) {
+    return error.received > error.expected
+      ? `more bytes arrived than --size ${error.expected}; nothing was stored: give --size the exact size`
+      : `only ${error.received} bytes arrived, but --size is ${error.expected}; nothing was stored: give --size the exact size`;
+  }
+  if (error instanceof StreamLengthError) {
+    return `the file changed while it was being uploaded (${error.message}); run the command again to upload it as it is now`;
+  }
+  if (error instanceof Deno.errors.PermissionDenied) {
+    return `cannot read it: permission denied`;
+  }
+  return error instanceof Error ? error.message : String(error);
 }

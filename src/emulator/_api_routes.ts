@@ -65,7 +65,7 @@ function openSession(
     if (cleaned === "") break;
     segments.push(cleaned);
   }
-  const folder = state.subfolder(target.folder, segments);
+  const folder = state.subfolder(target.folder, segments, options.now());
   let fileId = target.fileId;
   if (fileId === undefined) {
     const existing = state.fileByTitle(folder.id, title);

@@ -33,6 +33,12 @@ export function classify(
   if (/^\/api\/2\.0\/files\/[^/]+\/session$/i.test(path)) {
     return { mode: "session" };
   }
+  if (method === "GET" && /^\/api\/2\.0\/files\/[^/]+$/i.test(path)) {
+    return { mode: "list" };
+  }
+  if (method === "POST" && /^\/api\/2\.0\/files\/folder\/[^/]+$/i.test(path)) {
+    return { mode: "create-folder" };
+  }
   const query = url.searchParams;
   const small = (uid: string | undefined) => {
     const session = uid === undefined ? undefined : state.sessions.get(uid);

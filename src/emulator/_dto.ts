@@ -1,4 +1,4 @@
-import type { EmulatorUser } from "./options.ts";
+import type { EmulatorFolder, EmulatorUser } from "./options.ts";
 import type { StoredFile, UploadSession } from "./state.ts";
 
 /** A JSON object. */
@@ -63,6 +63,47 @@ export function fileObject(
     createdBy,
     updated: file.created,
     updatedBy: createdBy,
+    // FileEntryType (products/ASC.Files/Core/Core/Entries/FileEntryTypeEnum.cs): Folder = 1, File = 2
+    fileEntryType: 2,
+  };
+}
+
+/** What a folder's DTO needs beyond the folder. */
+export interface FolderFacts {
+  /** Its ids from the root. */
+  path: (number | string)[];
+  filesCount: number;
+  foldersCount: number;
+  /** When it was created, in milliseconds. */
+  created: number;
+  user: EmulatorUser | undefined;
+}
+
+/** The folder object (FolderDto, products/ASC.Files/Core/ApiModels/ResponseDto/FolderDto.cs); null fields omitted. */
+export function folderObject(folder: EmulatorFolder, facts: FolderFacts): Json {
+  const by = {
+    id: facts.user?.id ?? "",
+    displayName: facts.user?.displayName ?? facts.user?.id ?? "",
+  };
+  const when = new Date(facts.created).toISOString();
+  return {
+    id: folder.id,
+    title: folder.title ?? "",
+    ...(folder.parentId === undefined ? {} : { parentId: folder.parentId }),
+    filesCount: facts.filesCount,
+    foldersCount: facts.foldersCount,
+    new: 0,
+    mute: false,
+    pinned: false,
+    private: false,
+    indexing: false,
+    denyDownload: false,
+    rootFolderId: facts.path[0],
+    created: when,
+    createdBy: by,
+    updated: when,
+    updatedBy: by,
+    fileEntryType: 1,
   };
 }
 

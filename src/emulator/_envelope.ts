@@ -63,3 +63,25 @@ export function locationReply(
 export function locationError(c: Context, message: string): Response {
   return locationReply(c, { success: false, message });
 }
+
+/**
+ * ASP.NET's automatic 400 for a request that fails model binding or validation: ApiControllerBase carries
+ * [ApiController] (products/ASC.Files/Server/Api/ApiControllerBase.cs), so the reply is a
+ * ValidationProblemDetails, not the envelope.
+ */
+export function validationProblem(
+  c: Context,
+  field: string,
+  message: string,
+): Response {
+  return c.body(
+    JSON.stringify({
+      type: "https://tools.ietf.org/html/rfc9110#section-15.5.1",
+      title: "One or more validation errors occurred.",
+      status: 400,
+      errors: { [field]: [message] },
+    }),
+    400,
+    { "content-type": "application/problem+json; charset=utf-8" },
+  );
+}

@@ -8,6 +8,7 @@ import { Hono } from "hono";
 import { addApiRoutes } from "./_api_routes.ts";
 import type { EmulatorCore } from "./_context.ts";
 import { envelopeError } from "./_envelope.ts";
+import { addFolderRoutes } from "./_folder_routes.ts";
 import { intake } from "./_intake.ts";
 import { addLocationRoute } from "./_location_route.ts";
 import { addSessionRoutes } from "./_session_routes.ts";
@@ -42,9 +43,10 @@ export interface EmulatorApp {
 /**
  * An in-memory DocSpace portal for tests, built to the server's source (DocSpace-server v3.7.2):
  * `/api/2.0/files/settings`, the create-session routes, `/ChunkedUploader.ashx` in numbered, sequential,
- * small-file, finalize and abort modes (computing numbered chunk lengths the way the server does), and the
- * REST session routes of 3.7.1+ (`serverVersion: "3.6"` leaves them out). Every request is logged; faults
- * can be injected.
+ * small-file, finalize and abort modes (computing numbered chunk lengths the way the server does), the
+ * REST session routes of 3.7.1+ (`serverVersion: "3.6"` leaves them out), and folders: their content,
+ * paged (`GET /api/2.0/files/{folderId}`), and new ones (`POST /api/2.0/files/folder/{folderId}`). Every
+ * request is logged; faults can be injected.
  *
  * @example Upload a small file in-process
  * ```ts
@@ -92,7 +94,7 @@ export class DocSpaceEmulator {
     this.options = resolveOptions(options);
     this.#core = {
       options: this.options,
-      state: new EmulatorState(this.options.folders),
+      state: new EmulatorState(this.options.folders, this.options.now()),
       requests: new WeakMap(),
     };
     const routes = new Hono();
@@ -101,6 +103,7 @@ export class DocSpaceEmulator {
       addSessionRoutes(routes, this.#core);
     }
     addApiRoutes(routes, this.#core);
+    addFolderRoutes(routes, this.#core);
     routes.notFound((c) =>
       c.req.path.startsWith("/api/")
         ? envelopeError(c, 404, "The requested resource was not found")

@@ -11,6 +11,7 @@
  * - `numbered`: `{location}&upload=true&chunkNumber=N`; `sequential`: a plain `POST {location}`
  * - `small`: a chunk request (numbered or sequential) to a small-file session, which stores the whole file
  * - `finalize`, `abort`: `{location}&finalize=true`, `{location}&abort=true`
+ * - `list`: `GET /api/2.0/files/{folderId}` (a folder's content); `create-folder`: `POST /api/2.0/files/folder/{folderId}`
  * - `auth`: `POST /api/2.0/authentication`; `other`: anything else
  */
 export type RequestMode =
@@ -22,6 +23,8 @@ export type RequestMode =
   | "finalize"
   | "abort"
   | "small"
+  | "list"
+  | "create-folder"
   | "auth"
   | "other";
 

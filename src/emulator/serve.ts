@@ -19,7 +19,10 @@ export interface StartEmulatorOptions extends EmulatorOptions {
 
 /** A served emulator. Dispose of it (`await using`) or call `close()` to stop it. */
 export interface RunningEmulator extends AsyncDisposable {
-  /** The origin it serves, like `http://127.0.0.1:PORT`. */
+  /**
+   * An origin it serves, like `http://127.0.0.1:PORT`; when it listens on every interface (`0.0.0.0`, `::`),
+   * the loopback one, never `http://0.0.0.0:…`.
+   */
   url: string;
   /** The first user's first token. */
   token: string;
@@ -29,12 +32,22 @@ export interface RunningEmulator extends AsyncDisposable {
   close(): Promise<void>;
 }
 
+/** A host for a URL: the loopback address for a wildcard one, IPv6 in brackets. */
+function loopbackIfAny(hostname: string): string {
+  if (hostname === "0.0.0.0") return "127.0.0.1";
+  if (hostname === "::" || hostname === "[::]") return "[::1]";
+  return hostname.includes(":") ? `[${hostname}]` : hostname;
+}
+
 /**
- * Serves a {@linkcode DocSpaceEmulator} with `Deno.serve`, silently, and sets its `publicUrl` to the
- * served URL (unless given), so `location` points at it.
+ * Serves a {@linkcode DocSpaceEmulator} with `Deno.serve`, silently. Unless `publicUrl` is given, each
+ * session's `location` is on the origin its request came to (`localhost` or `127.0.0.1`, whichever the
+ * client used), as the server builds it from the request (FilesLinkUtility.GetUploadChunkLocationUrl,
+ * products/ASC.Files/Core/Helpers/FilesLinkUtility.cs).
  *
  * @param options The emulator's options, plus where to listen.
  * @returns The running emulator.
+ * @throws {Deno.errors.AddrInUse} If the port is taken.
  *
  * @example Ask a served emulator for its chunk size
  * ```ts
@@ -58,12 +71,11 @@ export function startEmulator(
     ...(signal === undefined ? {} : { signal }),
     onListen() {},
   }, (request) => emulator!.app.fetch(request));
-  const host = server.addr.hostname.includes(":")
-    ? `[${server.addr.hostname}]`
-    : server.addr.hostname;
-  const url = `http://${host}:${server.addr.port}`;
+  const url = `http://${
+    loopbackIfAny(server.addr.hostname)
+  }:${server.addr.port}`;
   try {
-    emulator = new DocSpaceEmulator({ publicUrl: url, ...emulatorOptions });
+    emulator = new DocSpaceEmulator(emulatorOptions);
   } catch (error) {
     return server.shutdown().then(() => Promise.reject(error));
   }

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { FolderTree } from "./_folder_tree.ts";
 import type { EmulatorFolder } from "./options.ts";
 
 /** A file the emulator stored, with its bytes. */
@@ -100,59 +101,32 @@ function splitTitle(title: string): [string, string] {
 
 /** Folders, files and sessions; internal to the emulator. */
 export class EmulatorState {
-  readonly folders: Map<string, EmulatorFolder> = new Map();
+  readonly folders: FolderTree;
   readonly files: StoredFile[] = [];
   readonly sessions: Map<string, UploadSession> = new Map();
-  #nextFolderId = 1;
   #nextFileId = 1;
 
-  constructor(folders: EmulatorFolder[]) {
-    for (const folder of folders) this.folders.set(String(folder.id), folder);
-    const numeric = folders.map((f) => f.id).filter((id) =>
-      typeof id === "number"
-    );
-    this.#nextFolderId = Math.max(0, ...numeric) + 1;
+  constructor(folders: EmulatorFolder[], now: number) {
+    this.folders = new FolderTree(folders, now);
   }
 
   /** The folder's ancestors and itself, root first (the server's breadcrumbs). */
   path(folder: EmulatorFolder): (number | string)[] {
-    const path = [folder.id];
-    for (let f = folder; f.parentId !== undefined;) {
-      const parent = this.folders.get(String(f.parentId));
-      if (parent === undefined) break;
-      path.unshift(parent.id);
-      f = parent;
-    }
-    return path;
+    return this.folders.path(folder);
   }
 
   /** Whether the user may upload to the folder: the nearest `writers` list up the tree decides. */
   canWrite(folder: EmulatorFolder, user: string): boolean {
-    for (let f: EmulatorFolder | undefined = folder; f; f = this.#parent(f)) {
-      if (f.writers) return f.writers.includes(user);
-    }
-    return true;
+    return this.folders.canWrite(folder, user);
   }
 
   /** The folder at these subfolder titles under `folder`, creating missing ones. */
-  subfolder(folder: EmulatorFolder, titles: string[]): EmulatorFolder {
-    let current = folder;
-    for (const title of titles) {
-      const found = [...this.folders.values()].find((f) =>
-        f.parentId === current.id && f.title === title
-      );
-      if (found) {
-        current = found;
-        continue;
-      }
-      const id = typeof current.id === "string"
-        ? `${current.id}|${title}`
-        : this.#nextFolderId++;
-      const created: EmulatorFolder = { id, title, parentId: current.id };
-      this.folders.set(String(id), created);
-      current = created;
-    }
-    return current;
+  subfolder(
+    folder: EmulatorFolder,
+    titles: string[],
+    now: number,
+  ): EmulatorFolder {
+    return this.folders.subfolder(folder, titles, now);
   }
 
   /** A title not yet used in the folder: "name (1).ext", "name (2).ext", … */
@@ -233,12 +207,6 @@ export class EmulatorState {
   #root(folderId: number | string): number | string {
     const folder = this.folders.get(String(folderId));
     return folder ? this.path(folder)[0]! : folderId;
-  }
-
-  #parent(folder: EmulatorFolder): EmulatorFolder | undefined {
-    return folder.parentId === undefined
-      ? undefined
-      : this.folders.get(String(folder.parentId));
   }
 }
 

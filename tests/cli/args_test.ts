@@ -1,5 +1,6 @@
 import { assertEquals, assertThrows } from "@std/assert";
-import { parseByteCount, parseCliArgs } from "../../cli/args.ts";
+import { parseCliArgs } from "../../cli/args.ts";
+import { parseByteCount } from "../../cli/byte_count.ts";
 import { UsageError } from "../../cli/usage_error.ts";
 
 Deno.test("parseByteCount reads bytes, binary and decimal units", () => {
@@ -53,6 +54,10 @@ Deno.test("parseCliArgs: defaults, aliases, and paths after --", () => {
         json: false,
         quiet: true,
         resume: false,
+        skipExisting: false,
+        dryRun: false,
+        followSymlinks: false,
+        allowRenames: false,
       },
     },
   );
@@ -92,6 +97,10 @@ Deno.test("parseCliArgs: defaults, aliases, and paths after --", () => {
         json: true,
         quiet: false,
         resume: false,
+        skipExisting: false,
+        dryRun: false,
+        followSymlinks: false,
+        allowRenames: false,
       },
     },
   );

@@ -185,7 +185,7 @@ Deno.test("cli fails a file that grows during upload and creates no file", async
   });
   assertStringIncludes(
     stderr,
-    "the stream has more bytes than fileSize (2097152)",
+    "the file changed while it was being uploaded (its size changed from 2097152 to 2098152 bytes); nothing was stored",
   );
 });
 
@@ -193,8 +193,82 @@ Deno.test("cli fails a file that shrinks during upload and creates no file", asy
   const stderr = await changeDuringUpload(async (path) => {
     await Deno.truncate(path, 10 * CHUNK);
   });
+  assertStringIncludes(
+    stderr,
+    "the file changed while it was being uploaded (its size changed from 2097152 to 655360 bytes); nothing was stored",
+  );
+});
+
+Deno.test("cli refuses a file modified in place before its upload finalizes, same size or not", async () => {
+  const stderr = await changeDuringUpload(async (path) => {
+    // Same size, other bytes, a later modification time: only the time tells.
+    const file = await Deno.open(path, { write: true });
+    await file.write(new Uint8Array(100).fill(7));
+    file.close();
+    await Deno.utime(path, new Date(), new Date(Date.now() + 5000));
+  });
   assertMatch(
     stderr,
-    /the stream ended after \d+ bytes but fileSize is 2097152/,
+    /the file changed while it was being uploaded \(it was modified: \S+ then, \S+ now\); nothing was stored/,
   );
+});
+
+Deno.test("cli says when a request is retried and when the next try is (plain lines)", async () => {
+  await using portal = await startEmulator({ chunkUploadSize: CHUNK });
+  await using dir = await tempDir();
+  const bytes = await writeRandom(`${dir.path}/a.bin`, 4 * CHUNK);
+  portal.emulator.injectFault({
+    kind: "status",
+    status: 503,
+    retryAfter: 1,
+    match: { mode: "numbered", chunkNumber: 2 },
+  });
+  const run = await runCli([`${dir.path}/a.bin`, "--folder", "1"], {
+    env: {
+      DOCSPACE_URL: portal.url,
+      DOCSPACE_TOKEN: portal.token,
+      DOCSPACE_STATE_DIR: dir.state,
+    },
+  });
+  assertEquals(run.code, 0, run.stderr);
+  assertStringIncludes(
+    run.stderr,
+    `${dir.path}/a.bin: chunk 2 failed (HTTP 503 Service Unavailable with a non-JSON body (content type text/html), probably from a proxy in front of the portal, retry after 1); retrying in 1s (attempt 2)\n`,
+  );
+  assertEquals(
+    await sha256(portal.emulator.files()[0]!.bytes),
+    await sha256(bytes),
+  );
+});
+
+Deno.test("cli stdin shorter than --size at the default concurrency points at --size (no detached buffer)", async () => {
+  await using portal = await startEmulator({ chunkUploadSize: CHUNK });
+  await using dir = await tempDir();
+  portal.emulator.injectFault({
+    kind: "latency",
+    ms: 20,
+    times: 1000,
+    match: { mode: "numbered" },
+  });
+  for (const sent of [10 * CHUNK + 5, CHUNK - 1, 0]) {
+    const run = await runCli(
+      ["-", "--size", "2MiB", "--name", "short.dat", "--folder", "1"],
+      {
+        env: {
+          DOCSPACE_URL: portal.url,
+          DOCSPACE_TOKEN: portal.token,
+          DOCSPACE_STATE_DIR: dir.state,
+        },
+        stdin: new Uint8Array(sent),
+      },
+    );
+    assertEquals(run.code, 1, run.stderr);
+    assertStringIncludes(
+      run.stderr,
+      `error: stdin: only ${sent} bytes arrived, but --size is 2097152; nothing was stored: give --size the exact size\n`,
+    );
+    assertEquals(run.stderr.includes("detached"), false, run.stderr);
+  }
+  assertEquals(portal.emulator.files(), []);
+  assertEquals(portal.emulator.sessions(), []);
 });

@@ -1,5 +1,10 @@
 // Usage errors exit 2 with a message that names the flag or the path; --help and --version exit 0.
-import { assertEquals, assertMatch, assertStringIncludes } from "@std/assert";
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertStringIncludes,
+} from "@std/assert";
 import { startEmulator } from "../../testing.ts";
 import { type CliRun, runCli, tempDir, writeRandom } from "./_run.ts";
 
@@ -9,12 +14,17 @@ const ENV = {
   DOCSPACE_STATE_DIR: "/nonexistent/state",
 };
 
-function assertUsage(run: CliRun, message: string | RegExp): void {
+/** A usage error: exit 2, nothing on stdout, the message, and a pointer to --help for flag mistakes. */
+function assertUsage(
+  run: CliRun,
+  message: string | RegExp,
+  hint = true,
+): void {
   assertEquals(run.code, 2, `stdout: ${run.stdout}\nstderr: ${run.stderr}`);
   assertEquals(run.stdout, "");
   if (typeof message === "string") assertStringIncludes(run.stderr, message);
   else assertMatch(run.stderr, message);
-  assertStringIncludes(run.stderr, "Run with --help for usage.");
+  assertEquals(run.stderr.includes("Run with --help for usage."), hint);
 }
 
 Deno.test("cli --help prints usage and exits 0", async () => {
@@ -96,9 +106,11 @@ Deno.test("cli names a path that does not exist, and uploads nothing", async () 
     [`${dir.path}/there.bin`, `${dir.path}/missing.bin`, "--folder", "1"],
     { env: { ...ENV, DOCSPACE_URL: portal.url, DOCSPACE_TOKEN: portal.token } },
   );
+  // A path is not a flag: --help would not help.
   assertUsage(
     run,
     `error: cannot read "${dir.path}/missing.bin": no such file or directory`,
+    false,
   );
   assertEquals(portal.emulator.log, []);
 });
@@ -110,29 +122,43 @@ Deno.test("cli names a path that is neither a file nor a directory", async () =>
   assertUsage(
     await runCli([socket, "--folder", "1"], { env: ENV }),
     `cannot upload "${socket}": it is not a regular file or a directory`,
+    false,
   );
 });
 
 Deno.test({
-  name: "cli names a file it cannot read",
+  name:
+    "cli names a file it cannot read: a failure (exit 1), not a usage error",
   ignore: Deno.uid() === 0,
   async fn() {
     await using dir = await tempDir();
     await writeRandom(`${dir.path}/secret.bin`, 1);
     await Deno.chmod(`${dir.path}/secret.bin`, 0o000);
-    assertUsage(
-      await runCli([`${dir.path}/secret.bin`, "--folder", "1"], { env: ENV }),
-      `cannot read "${dir.path}/secret.bin": permission denied`,
+    const run = await runCli([`${dir.path}/secret.bin`, "--folder", "1"], {
+      env: ENV,
+    });
+    assertEquals(run.code, 1);
+    assertStringIncludes(
+      run.stderr,
+      `error: ${dir.path}/secret.bin: cannot read it: permission denied\n`,
     );
+    assert(!run.stderr.includes("--help"), run.stderr);
   },
 });
 
-Deno.test("cli refuses an empty directory", async () => {
-  await using dir = await tempDir();
-  await Deno.mkdir(`${dir.path}/empty`);
+Deno.test("cli reads --folder -5 as a value, and refuses it", async () => {
+  for (const folder of ["-5", "+5"]) {
+    const run = await runCli(["a.bin", "--folder", folder], { env: ENV });
+    assertUsage(
+      run,
+      `error: --folder must be a positive integer or a third-party folder id, received "${folder}"`,
+    );
+    assert(!run.stderr.includes("unknown option"), run.stderr);
+  }
+  // A value that starts with "--" is a flag: the folder is missing.
   assertUsage(
-    await runCli([`${dir.path}/empty`, "--folder", "1"], { env: ENV }),
-    `nothing to upload: no files in "${dir.path}/empty"`,
+    await runCli(["a.bin", "--folder", "--json"], { env: ENV }),
+    "--folder needs a value",
   );
 });
 
@@ -232,17 +258,6 @@ Deno.test("cli checks --concurrency, --chunk-size and --on-conflict", async () =
       env: ENV,
     }),
     '--on-conflict must be version, copy or skip, received "overwrite"',
-  );
-});
-
-Deno.test("cli --on-conflict skip refuses directories", async () => {
-  await using dir = await tempDir();
-  await writeRandom(`${dir.path}/d/a.bin`, 1);
-  assertUsage(
-    await runCli([`${dir.path}/d`, "--folder", "1", "--on-conflict", "skip"], {
-      env: ENV,
-    }),
-    `--on-conflict skip cannot check "${dir.path}/d/a.bin"`,
   );
 });
 

@@ -1,0 +1,120 @@
+/**
+ * A batch up to its uploads: check the server when it must be asked, read what earlier runs saved,
+ * and decide each item (skip, resume, upload). `--dry-run` ends here; otherwise `uploads.ts` goes on.
+ *
+ * @module
+ */
+import { nodeFetch } from "../node_fetch.ts";
+import { DocSpaceError } from "../src/client/errors.ts";
+import { SessionClient } from "../src/client/session_client.ts";
+import { printDryRun } from "./dry_run.ts";
+import { explain } from "./failures.ts";
+import { humanDuration } from "./human.ts";
+import { decide, type Decision } from "./plan.ts";
+import { RemoteFolders } from "./remote_folders.ts";
+import { savedProgress } from "./saved_sessions.ts";
+import { stateDirectory, StateStore } from "./state_file.ts";
+import { type Batch, runUploads } from "./uploads.ts";
+import { UsageError } from "./usage_error.ts";
+
+export type { Batch } from "./uploads.ts";
+
+/**
+ * Runs a batch.
+ *
+ * @param batch The command line, the items, the portal and the output.
+ * @returns The exit code.
+ */
+export async function runBatch(batch: Batch): Promise<number> {
+  const { args, items, collected, io, reporter } = batch;
+  const signal = io.signal;
+  for (const left of collected.skipped) {
+    await reporter.warn(`${left.display}: skipped, ${left.reason}`);
+  }
+  for (const bad of collected.unreadable) {
+    await reporter.error(`error: ${bad.display}: ${bad.reason}`);
+  }
+  const store = new StateStore(stateDirectory(io.env));
+  const portal = { url: batch.url, token: batch.token };
+  const folders = collected.emptyDirectories;
+  let decisions: Decision[];
+  let remote: RemoteFolders | undefined;
+  try {
+    const needsFolders = args.dryRun || args.skipExisting ||
+      args.onConflict === "skip" || folders.length > 0;
+    if (
+      needsFolders ||
+      (args.chunkSize !== undefined && typeof args.folderId === "number")
+    ) {
+      // One anonymous read first: a portal that cannot be reached fails here, with the client's words.
+      const client = new SessionClient({ ...portal, fetch: nodeFetch });
+      const { chunkUploadSize } = await client.settings(signal);
+      if (
+        args.chunkSize !== undefined && typeof args.folderId === "number" &&
+        chunkUploadSize !== args.chunkSize
+      ) {
+        throw new UsageError(
+          `--chunk-size ${args.chunkSize} differs from the server's chunkUploadSize ${chunkUploadSize}; uploads into folders with numeric ids need the server's size, so leave --chunk-size out`,
+        );
+      }
+    }
+    remote = needsFolders
+      ? new RemoteFolders({
+        ...portal,
+        folderId: args.folderId,
+        fetch: nodeFetch,
+        signal,
+        onRetry: (what, error, wait) =>
+          reporter.warn(
+            `${what} failed (${error.detail}); retrying in ${
+              humanDuration(wait)
+            }`,
+          ),
+      })
+      : undefined;
+    const { saves, journal, finished } = await savedProgress({
+      ...portal,
+      store,
+      items,
+      args,
+      reporter,
+    });
+    const context = { ...args, finished, saves, ...(remote ? { remote } : {}) };
+    decisions = [];
+    for (const item of items) decisions.push(await decide(item, context));
+    if (args.dryRun) {
+      const missing: string[] = [];
+      for (const path of folders) {
+        if (await remote!.find(path) === undefined) missing.push(path);
+      }
+      return await printDryRun(
+        items,
+        decisions,
+        missing,
+        args.json,
+        args.onConflict === "copy",
+        reporter,
+      );
+    }
+    return await runUploads(batch, decisions, {
+      remote,
+      saves,
+      store,
+      journal,
+    });
+  } catch (error) {
+    if (signal.aborted) {
+      await reporter.error("Interrupted before any upload started");
+      return 130;
+    }
+    if (error instanceof UsageError) {
+      await reporter.error(
+        `error: ${error.message}\nRun with --help for usage.`,
+      );
+      return 2;
+    }
+    if (!(error instanceof DocSpaceError)) throw error;
+    await reporter.error(`error: ${explain(error)}`);
+    return 1;
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * `--dry-run`: what the batch would do, item by item, on stdout (or as JSON), and nothing sent that
+ * writes: the decisions come from reading the target's folders only.
+ *
+ * @module
+ */
+import { humanBytes } from "./human.ts";
+import { printable } from "./names.ts";
+import type { Decision } from "./plan.ts";
+import type { Reporter } from "./reporter.ts";
+import { confirmedBytes } from "./saved_sessions.ts";
+import type { UploadItem } from "./item.ts";
+
+/** One line of the plan, as `--json` prints it. */
+interface PlannedJson {
+  path: string;
+  title: string;
+  relativePath?: string;
+  size: number;
+  action: "upload" | "resume" | "skip" | "fail" | "create-folder";
+  detail?: string;
+}
+
+function planned(
+  item: UploadItem,
+  decision: Decision,
+  copy: boolean,
+): PlannedJson {
+  const base = {
+    path: item.file?.path ?? "-",
+    title: item.fileName,
+    ...(item.relativePath !== undefined
+      ? { relativePath: item.relativePath }
+      : {}),
+    size: item.size,
+  };
+  if (decision.action === "skip") {
+    return { ...base, action: "skip", detail: decision.reason };
+  }
+  if (decision.action === "fail") {
+    return { ...base, action: "fail", detail: decision.message };
+  }
+  if (decision.resume) {
+    return {
+      ...base,
+      action: "resume",
+      detail: `after ${humanBytes(confirmedBytes(decision.resume))} of ${
+        humanBytes(item.size)
+      }`,
+    };
+  }
+  const existing = decision.existing;
+  const other = existing &&
+    `file ${existing.id} "${printable(existing.title)}"`;
+  return {
+    ...base,
+    action: "upload",
+    detail: other === undefined
+      ? "a new file"
+      : copy
+      ? `beside ${other}, under a free name`
+      : `as a new version of ${other}`,
+  };
+}
+
+/**
+ * Prints the plan and its totals.
+ *
+ * @param items The items.
+ * @param decisions What would be done with each.
+ * @param folders The empty folders that would be created (those missing in the target).
+ * @param json `--json`.
+ * @param createNewIfExist `--on-conflict copy`: a file of that title stays and the new one gets a free name.
+ * @param reporter The output.
+ * @returns 0, or 1 when a file would fail.
+ */
+export async function printDryRun(
+  items: UploadItem[],
+  decisions: Decision[],
+  folders: string[],
+  json: boolean,
+  createNewIfExist: boolean,
+  reporter: Reporter,
+): Promise<number> {
+  const plan = items.map((item, i) =>
+    planned(item, decisions[i]!, createNewIfExist)
+  );
+  const created: PlannedJson[] = folders.map((path) => ({
+    path,
+    title: path.split("/").at(-1) ?? path,
+    relativePath: path,
+    size: 0,
+    action: "create-folder",
+  }));
+  // People read the paths as they gave them; JSON carries the absolute ones.
+  const shown = [
+    ...items.map((item) => item.display),
+    ...folders.map(printable),
+  ];
+  if (json) {
+    await reporter.json([...plan, ...created]);
+  } else {
+    for (const [i, entry] of [...plan, ...created].entries()) {
+      const size = entry.action === "create-folder"
+        ? ""
+        : ` (${humanBytes(entry.size)})`;
+      const verb = {
+        upload: "would upload",
+        resume: "would resume",
+        skip: "would skip",
+        fail: "would fail",
+        "create-folder": "would create folder",
+      }[entry.action];
+      await reporter.out(
+        `${verb}: ${shown[i]}${size}${entry.detail ? `: ${entry.detail}` : ""}`,
+      );
+    }
+  }
+  const upload = plan.filter((p) =>
+    p.action === "upload" || p.action === "resume"
+  );
+  const bytes = upload.reduce((sum, p) => sum + p.size, 0);
+  const skip = plan.filter((p) => p.action === "skip").length;
+  const fail = plan.filter((p) => p.action === "fail").length;
+  await reporter.note(
+    `Dry run: ${upload.length} to upload (${humanBytes(bytes)})${
+      skip ? `, ${skip} to skip` : ""
+    }${fail ? `, ${fail} would fail` : ""}${
+      folders.length
+        ? `, ${folders.length} empty folder${
+          folders.length === 1 ? "" : "s"
+        } to create`
+        : ""
+    }; nothing was sent`,
+  );
+  return fail > 0 ? 1 : 0;
+}

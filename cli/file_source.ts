@@ -1,0 +1,137 @@
+/**
+ * A local file as a byte stream that refuses to end if the file changed while it was read: when the
+ * last byte is read (before the upload can finalize), the file's size and modification time must still
+ * be those seen before the upload started; a file that grows is refused as soon as it passes its size.
+ *
+ * @module
+ */
+
+/** The file changed between the look before the upload and the end of its read. */
+export class FileChangedError extends Error {
+  /**
+   * Creates the error.
+   *
+   * @param what How it changed, like `its size changed from 10 to 12 bytes`.
+   */
+  constructor(what: string) {
+    super(`the file changed while it was being uploaded (${what})`);
+    this.name = "FileChangedError";
+  }
+}
+
+/** What the file was when the upload started. */
+export interface FileSnapshot {
+  /** Its size in bytes. */
+  size: number;
+  /** Its modification time in milliseconds, or null when the system has none. */
+  mtime: number | null;
+}
+
+function when(t: number | null): string {
+  return t === null ? "unknown" : new Date(t).toISOString();
+}
+
+/**
+ * How the file differs from a snapshot, or undefined when it does not.
+ *
+ * @param before The snapshot.
+ * @param now The file now.
+ * @returns A description of the change.
+ */
+export function changeOf(
+  before: FileSnapshot,
+  now: FileSnapshot,
+): string | undefined {
+  if (before.size !== now.size) {
+    return `its size changed from ${before.size} to ${now.size} bytes`;
+  }
+  if (before.mtime !== now.mtime) {
+    return `it was modified: ${when(before.mtime)} then, ${
+      when(now.mtime)
+    } now`;
+  }
+  return undefined;
+}
+
+/** Reads after the size is reached look for this many more bytes (any means it grew). */
+const PROBE = 1;
+const DEFAULT_READ = 65536;
+
+/**
+ * The file's bytes as a byte stream (BYOB reads go straight into the reader's buffers), checked
+ * against `snapshot` at the end. The handle is closed when the stream ends, fails or is cancelled.
+ *
+ * @param file An open file.
+ * @param snapshot Its size and modification time before the upload.
+ * @returns The stream; it errors with {@linkcode FileChangedError} if the file changed.
+ */
+export function watchedFileStream(
+  file: Deno.FsFile,
+  snapshot: FileSnapshot,
+): ReadableStream<Uint8Array> {
+  let read = 0;
+  const close = () => {
+    try {
+      file.close();
+    } catch {
+      // Already closed.
+    }
+  };
+  return new ReadableStream({
+    type: "bytes",
+    autoAllocateChunkSize: DEFAULT_READ,
+    async pull(controller) {
+      const request = controller.byobRequest!;
+      const view = request.view!;
+      // Past the size, only probe: a read of more is a file that grew.
+      const room = read >= snapshot.size
+        ? Math.min(PROBE, view.byteLength)
+        : Math.min(view.byteLength, snapshot.size - read);
+      const target = new Uint8Array(view.buffer, view.byteOffset, room);
+      let n: number | null;
+      try {
+        n = await file.read(target);
+      } catch (error) {
+        close();
+        controller.error(error);
+        return;
+      }
+      if (n === null || n === 0) {
+        const info = await file.stat();
+        const change = changeOf(snapshot, {
+          size: info.size,
+          mtime: info.mtime?.getTime() ?? null,
+        });
+        close();
+        if (change !== undefined || read !== snapshot.size) {
+          controller.error(
+            new FileChangedError(
+              change ?? `it ended after ${read} of ${snapshot.size} bytes`,
+            ),
+          );
+          return;
+        }
+        controller.close();
+        request.respond(0);
+        return;
+      }
+      if (read + n > snapshot.size) {
+        const info = await file.stat().catch(() => undefined);
+        close();
+        controller.error(
+          new FileChangedError(
+            `its size changed from ${snapshot.size} to ${
+              info?.size ?? "more"
+            } bytes`,
+          ),
+        );
+        return;
+      }
+      read += n;
+      request.respond(n);
+    },
+    cancel() {
+      close();
+    },
+  });
+}

@@ -1,0 +1,73 @@
+/**
+ * The CLI's `--help` text.
+ *
+ * @module
+ */
+
+/** The usage text printed by `--help`. */
+export const HELP =
+  `Upload big files into ONLYOFFICE DocSpace through chunked upload sessions.
+
+Usage:
+  deno run -A cli.ts <path>... --folder <id> [options]
+  deno run -A cli.ts - --size <bytes> --name <title> --folder <id>   (stdin)
+
+Directories are uploaded recursively and keep their structure: photos/2024/a.jpg
+goes into the subfolder photos/2024 of the folder, and empty directories are
+created. Two files upload at a time; a file that fails does not stop the others,
+but a refused token or permission (401, 403), a redirect, or a portal that
+cannot be reached stops the whole batch at once.
+
+Options:
+  --folder <id>         The target folder's id (required). A non-numeric id is a
+                        third-party storage folder: its files upload in order.
+  --url <portal>        The portal, like https://example.onlyoffice.com
+                        (default: $DOCSPACE_URL)
+  --token <token>       An API key or token (default: $DOCSPACE_TOKEN). Prefer
+                        the variable: a --token value shows in the process list.
+                        When neither is set and the terminal is interactive, it
+                        is asked for.
+  --name <title>        The title in DocSpace, for a single file or stdin
+  --size <bytes>        The exact size of stdin (required with -), like 10MiB
+  --concurrency <n>     Chunk requests at once per file (default: 3)
+  --chunk-size <bytes>  A multiple of 512, at most 10MiB (default: the server's
+                        chunkUploadSize, which folders with numeric ids need;
+                        so this is for third-party folders)
+  --on-conflict <mode>  When a file of that name exists in its folder:
+                          version  store a new version of it (default)
+                          copy     upload beside it; the server picks a name
+                          skip     leave it and upload nothing
+  --skip-existing       Upload only what is missing: skip a file when its folder
+                        holds one of the same title and size; the others follow
+                        --on-conflict
+  --dry-run             Say what would be uploaded, skipped and created; send
+                        nothing that writes (the folders are only read)
+  --resume              Continue an interrupted run of the same command: files
+                        it finished are skipped, partly uploaded ones send only
+                        their missing chunks
+  --follow-symlinks     Also follow links that point outside the directories
+                        being uploaded (by default they are skipped)
+  --allow-renames       Upload files whose names DocSpace would change (it puts
+                        _ for \\t * + : " < > ? | \\ / and emoji) under its names;
+                        without it, such names stop the run before any request
+  --json                Print only JSON on stdout: the server's file object, or
+                        an array of them for several files (null for one file
+                        that was not uploaded)
+  -q, --quiet           No progress and no summary; errors still go to stderr
+  -h, --help            Show this help
+  -V, --version         Show the version
+
+Resuming: while files upload, their sessions and the files finished are saved in
+$DOCSPACE_STATE_DIR (default: $XDG_STATE_HOME/docspace-upload, or
+~/.local/state/docspace-upload). After Ctrl-C, a failure or a crash, run the
+same command with --resume within 12 hours. A file whose size or modification
+time changed since is not resumed (exit 1). Without --resume the saved progress
+is dropped and the old server sessions are aborted. Stdin cannot be resumed.
+
+Symbolic links in a directory are followed when they point inside it; links
+that point outside are skipped unless --follow-symlinks; broken links are
+skipped with a warning.
+
+Exit codes: 0 every file uploaded or skipped, 1 an upload failed or the batch
+stopped, 2 usage error, 130 interrupted.
+`;

@@ -1,0 +1,81 @@
+/**
+ * Names as the CLI shows them and as DocSpace stores them: control characters escaped before they
+ * reach a terminal, and the titles the server would change caught before any request.
+ *
+ * @module
+ */
+
+// C0 and C1 controls, DEL, and the bidirectional overrides that can make a name read backwards.
+const UNPRINTABLE =
+  // deno-lint-ignore no-control-regex -- matching control characters is the point
+  /[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+const NAMED: Record<string, string> = { "\t": "\\t", "\n": "\\n", "\r": "\\r" };
+
+/**
+ * A text safe to print on a terminal: each control character (ESC, newline, BEL…) and bidirectional
+ * override becomes a visible escape, so a file name cannot move the cursor, ring the bell or reorder the
+ * line.
+ *
+ * @param text Any text, such as a file name.
+ * @returns The text with `\n`, `\t`, `\r`, `\x1b`, `\u202e`… written out.
+ *
+ * @example Escape a hostile name
+ * ```ts
+ * import { printable } from "./names.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(printable("a\x1b[31mb\n.txt"), "a\\x1b[31mb\\n.txt");
+ * ```
+ */
+export function printable(text: string): string {
+  return text.replace(UNPRINTABLE, (c) => {
+    const code = c.charCodeAt(0);
+    return NAMED[c] ??
+      (code <= 0xff
+        ? `\\x${code.toString(16).padStart(2, "0")}`
+        : `\\u${code.toString(16).padStart(4, "0")}`);
+  });
+}
+
+/**
+ * Each line of a text made printable; the line breaks between them stay.
+ *
+ * @param text One or more lines.
+ * @returns The lines, each through {@linkcode printable}.
+ */
+export function printableLines(text: string): string {
+  return text.split("\n").map(printable).join("\n");
+}
+
+const MAX_TITLE = 170;
+// Global.ReplaceInvalidCharsAndTruncate (products/ASC.Files/Core/Helpers/Global.cs in DocSpace-server):
+// `[\t*\+:"<>?|\\/\p{Cs}]` on UTF-16 units, so each half of an emoji becomes "_".
+const INVALID = /[\t*+:"<>?|\\/\uD800-\uDFFF]/g;
+
+/**
+ * The title DocSpace stores for a file or folder name: trimmed, cut to 170 UTF-16 units (keeping an
+ * extension whose dot is past unit 150), `\t * + : " < > ? | \ /` and every emoji half replaced by `_`.
+ *
+ * @param name The name.
+ * @returns The title the server would store.
+ *
+ * @example Names the server changes
+ * ```ts
+ * import { serverTitle } from "./names.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(serverTitle("report: final?.pdf"), "report_ final_.pdf");
+ * assertEquals(serverTitle("beach 🏖.jpg"), "beach __.jpg");
+ * assertEquals(serverTitle("plain.txt"), "plain.txt");
+ * ```
+ */
+export function serverTitle(name: string): string {
+  let title = name.trim();
+  if (MAX_TITLE < title.length) {
+    const dot = title.lastIndexOf(".");
+    title = MAX_TITLE - 20 < dot
+      ? title.slice(0, MAX_TITLE - (title.length - dot)) + title.slice(dot)
+      : title.slice(0, MAX_TITLE);
+  }
+  return title.replace(INVALID, "_");
+}

@@ -1,0 +1,152 @@
+/**
+ * What to do with each item before anything is sent: skip it (finished by the interrupted run, or
+ * already in its folder), resume it from its saved session, refuse to resume it (it changed), or upload
+ * it.
+ *
+ * @module
+ */
+import type { UploadState } from "../src/client/upload_types.ts";
+import type { OnConflict } from "./args.ts";
+import type { FinishedFile } from "./batch_journal.ts";
+import { changeOf } from "./file_source.ts";
+import { humanBytes } from "./human.ts";
+import { printable, serverTitle } from "./names.ts";
+import type { RemoteEntry, RemoteFolders } from "./remote_folders.ts";
+import type { ItemSave } from "./saved_sessions.ts";
+import type { UploadItem } from "./item.ts";
+
+/** What to do with an item. */
+export type Decision =
+  | {
+    action: "upload";
+    /** The saved session to continue. */
+    resume?: UploadState;
+    /** The file of that title already in the folder (a new version or a copy is made). */
+    existing?: RemoteEntry;
+  }
+  | { action: "skip"; reason: string }
+  | { action: "fail"; message: string };
+
+/** What the decisions depend on. */
+export interface PlanContext {
+  /** The target folder. */
+  folderId: number | string;
+  /** `--resume`. */
+  resume: boolean;
+  /** `--skip-existing`. */
+  skipExisting: boolean;
+  /** `--on-conflict`. */
+  onConflict: OnConflict;
+  /** Files the interrupted run finished (with `--resume`). */
+  finished: FinishedFile[];
+  /** Each file item's saved session. */
+  saves: Map<UploadItem, ItemSave>;
+  /** The target's folders, when existing files are to be looked at. */
+  remote?: RemoteFolders;
+}
+
+function where(item: UploadItem, folderId: number | string): string {
+  return item.relativePath === undefined
+    ? `folder ${folderId}`
+    : `folder ${folderId}/${printable(item.relativePath)}`;
+}
+
+/**
+ * Decides what to do with one item.
+ *
+ * @param item The item.
+ * @param context The flags, the saved progress and the target's folders.
+ * @returns The decision.
+ * @throws {DocSpaceError} If a folder cannot be listed.
+ */
+export async function decide(
+  item: UploadItem,
+  context: PlanContext,
+): Promise<Decision> {
+  const file = item.file;
+  if (context.resume && file !== undefined) {
+    const done = context.finished.find((f) =>
+      f.path === file.path && f.fileName === item.fileName &&
+      f.relativePath === item.relativePath
+    );
+    if (done && changeOf(done, file) === undefined) {
+      return {
+        action: "skip",
+        reason:
+          `uploaded by the interrupted run (file ${done.id}, version ${done.version})`,
+      };
+    }
+    const saved = context.saves.get(item)?.saved;
+    if (saved !== undefined && done === undefined) {
+      const why = changeOf(saved, file);
+      if (why !== undefined) {
+        return {
+          action: "fail",
+          message:
+            `cannot resume: the file changed since its upload was interrupted (${why}); run without --resume to upload it again`,
+        };
+      }
+      return { action: "upload", resume: saved.state };
+    }
+  }
+  const remote = context.remote;
+  if (remote === undefined) return { action: "upload" };
+  const existing = await remote.file(item.relativePath, item.fileName);
+  if (existing === undefined) return { action: "upload" };
+  const title = `"${printable(existing.title)}"`;
+  if (context.onConflict === "skip") {
+    return {
+      action: "skip",
+      reason: `${title} already exists in ${where(item, context.folderId)}`,
+    };
+  }
+  if (context.skipExisting && existing.size === item.size) {
+    return {
+      action: "skip",
+      reason: `${title} is already in ${
+        where(item, context.folderId)
+      } with the same size (${humanBytes(item.size)})`,
+    };
+  }
+  return { action: "upload", existing };
+}
+
+/** A name DocSpace would store under another title. */
+export interface Renamed {
+  /** The name, printable. */
+  name: string;
+  /** What the server would store, printable. */
+  stored: string;
+}
+
+/**
+ * The file and folder names of a batch that DocSpace would change.
+ *
+ * @param items The items.
+ * @param folders The empty directories to create.
+ * @returns Each such name once, in order.
+ */
+export function renamedNames(
+  items: UploadItem[],
+  folders: string[],
+): Renamed[] {
+  const seen = new Map<string, string>();
+  const check = (name: string) => {
+    const stored = serverTitle(name);
+    if (stored !== name && !seen.has(name)) seen.set(name, stored);
+  };
+  const paths = [
+    ...items.map((i) => i.relativePath),
+    ...folders,
+  ];
+  for (const path of paths) {
+    for (const segment of (path ?? "").split("/")) {
+      if (segment !== "") check(segment);
+    }
+  }
+  for (const item of items) check(item.fileName);
+  return [...seen].map(([name, stored]) => ({
+    name: printable(name),
+    stored: printable(stored),
+  }));
+}
