@@ -4,14 +4,17 @@
 import { assert, assertEquals, assertMatch } from "@std/assert";
 import type { PaneSetup } from "./_tmux_portal.ts";
 import { ROOT, tempDir, waitFor } from "./_run.ts";
+import { skipSuite } from "../_skip.ts";
 
-const tmux = await new Deno.Command("tmux", { args: ["-V"] }).output()
-  .then((o) => o.success, () => false);
-if (!tmux) {
-  console.warn(
-    "tests/cli/tmux_test.ts: tmux is not installed, so the terminal tests are skipped (apt-get install -y tmux)",
-  );
-}
+const tmux = !skipSuite(
+  "the CLI in a terminal (tmux)",
+  await new Deno.Command("tmux", { args: ["-V"] }).output().then(
+      (o) => o.success,
+      () => false,
+    )
+    ? undefined
+    : "tmux is not installed (apt-get install -y tmux)",
+);
 
 async function tmuxRun(socket: string, args: string[]): Promise<string> {
   const output = await new Deno.Command("tmux", {

@@ -4,6 +4,7 @@
 // Every case must answer 201 and store exactly the bytes sent. Skipped, saying why, when `node` is missing;
 // with REQUIRE_E2E=1, as in CI, it fails instead.
 import { assert, assertEquals } from "@std/assert";
+import { skipSuite } from "../_skip.ts";
 import { createUploadTicket } from "../../mod.ts";
 import { createUploadGateway } from "../../gateway.ts";
 import {
@@ -17,7 +18,6 @@ const CHUNK = 64 * 1024;
 const THREADS = 3; // the web client: maxUploadThreadCount 15 / maxUploadFilesCount 5
 const REPLICA = new URL("./web_client_replica.mjs", import.meta.url);
 const SECRET = "web-client-replica-upload-secret-5a7e";
-const REQUIRE_E2E = Deno.env.get("REQUIRE_E2E") === "1";
 
 /**
  * Why Node cannot run the replica, or undefined when it can. Deno answers for `node` itself when no Node is on
@@ -47,9 +47,7 @@ function nodeMissing(): string | undefined {
 const NODE_MISSING = nodeMissing();
 
 function skip(name: string): boolean {
-  if (NODE_MISSING === undefined || REQUIRE_E2E) return false;
-  console.warn(`Skipping "${name}": ${NODE_MISSING}`);
-  return true;
+  return skipSuite(name, NODE_MISSING);
 }
 
 /** The replica's `--size/--seed` bytes: xorshift32, as `seededBytes` in web_client_replica.mjs. */
