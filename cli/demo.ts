@@ -40,12 +40,13 @@ try {
   const local = encodeHex(
     new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)),
   );
+  // Lines a person reads on an 80-column terminal stay under 80 columns.
   console.error(
-    `Emulator at ${portal.url} (chunks of ${
+    `Emulator at ${portal.url}\n(chunks of ${
       humanBytes(portal.emulator.options.chunkUploadSize)
-    }, paced like a ${humanBytes(link)}/s link); uploading ${
+    }, paced like a ${humanBytes(link)}/s link)\nUploading ${
       humanBytes(size)
-    } of random bytes from ${path}\n`,
+    } of random bytes from\n  ${path}\n`,
   );
 
   // The CLI runs as its own process, with this terminal, as a user would run it.
@@ -81,12 +82,12 @@ try {
   console.log(
     `\nRead back "${file.title}" (file ${file.id}, ${
       humanBytes(file.contentLength)
-    }) from the emulator: ${chunks.length} numbered chunks, at most ${
+    }) from the emulator:\n${chunks.length} numbered chunks, at most ${
       portal.emulator.peakConcurrency((e) => e.mode === "numbered")
     } at once`,
   );
-  console.log(`SHA-256 local:    ${local}`);
-  console.log(`SHA-256 uploaded: ${remote}`);
+  console.log(`SHA-256 of the local file:\n  ${local}`);
+  console.log(`SHA-256 of the uploaded file:\n  ${remote}`);
   if (remote !== local) throw new Error("The uploaded bytes differ");
   console.log("Match: the upload is byte-exact.");
 } finally {
