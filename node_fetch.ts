@@ -38,27 +38,36 @@ const agents = {
 const PIECE = 256 * 1024;
 const NULL_BODY = new Set([101, 204, 205, 304]);
 
-function bodyOf(
-  body: BodyInit | null | undefined,
-): Blob | Uint8Array | undefined {
+type Body = Blob | Uint8Array | ReadableStream<Uint8Array>;
+
+function bodyOf(body: BodyInit | null | undefined): Body | undefined {
   if (body === null || body === undefined) return undefined;
-  if (body instanceof Blob || body instanceof Uint8Array) return body;
+  if (
+    body instanceof Blob || body instanceof Uint8Array ||
+    body instanceof ReadableStream
+  ) {
+    return body as Body;
+  }
   if (typeof body === "string") return new TextEncoder().encode(body);
   if (body instanceof ArrayBuffer) return new Uint8Array(body);
   throw new TypeError(
-    "nodeFetch sends only Blob, Uint8Array, ArrayBuffer and string bodies",
+    "nodeFetch sends only Blob, Uint8Array, ArrayBuffer, string and ReadableStream bodies",
   );
 }
 
 async function write(
   request: http.ClientRequest,
-  body: Blob | Uint8Array,
+  body: Body,
 ): Promise<void> {
-  const pieces = body instanceof Blob ? body.stream() : (function* () {
-    for (let at = 0; at < body.length; at += PIECE) {
-      yield body.subarray(at, at + PIECE);
-    }
-  })();
+  const pieces = body instanceof Blob
+    ? body.stream()
+    : body instanceof ReadableStream
+    ? body
+    : (function* () {
+      for (let at = 0; at < body.length; at += PIECE) {
+        yield body.subarray(at, at + PIECE);
+      }
+    })();
   for await (const piece of pieces) {
     if (!request.write(piece)) await once(request, "drain");
   }
@@ -67,7 +76,9 @@ async function write(
 
 /**
  * `fetch` over `node:http`/`node:https` with streamed request bodies. It supports what the upload client
- * uses: a URL string, method, headers, a Blob/Uint8Array/string body and an AbortSignal.
+ * and the gateway use: a URL string, method, headers, a Blob/Uint8Array/ArrayBuffer/string body, a
+ * ReadableStream body with a `Content-Length` header (sent as it comes, with that length), and an
+ * AbortSignal.
  *
  * @param input The URL.
  * @param init Method, headers, body and signal.
@@ -94,7 +105,16 @@ export function nodeFetch(
   const body = bodyOf(init.body);
   const headers: Record<string, string> = {};
   new Headers(init.headers).forEach((value, key) => headers[key] = value);
-  if (body !== undefined) {
+  if (body instanceof ReadableStream) {
+    // Sent as it comes, with the length the caller states (DocSpace needs it; no chunked encoding).
+    if (!/^\d+$/.test(headers["content-length"] ?? "")) {
+      return Promise.reject(
+        new TypeError(
+          "nodeFetch sends a ReadableStream body only with a Content-Length header",
+        ),
+      );
+    }
+  } else if (body !== undefined) {
     headers["content-length"] = String(
       body instanceof Blob ? body.size : body.length,
     );
@@ -157,6 +177,12 @@ export function nodeFetch(
       );
     });
     if (body === undefined) request.end();
-    else write(request, body).catch((error) => request.destroy(error));
+    else {
+      write(request, body).catch((error) => {
+        // The body's own failure (a stream that errored or was cancelled) is the answer, as is.
+        reject(error);
+        request.destroy(error);
+      });
+    }
   });
 }

@@ -1,10 +1,13 @@
 // The Deno Deploy entry (and `deno run --allow-net --allow-env worker/deno.ts` anywhere): settings come from
 // the environment; it listens on PORT (default 8000) and LISTEN_HOST (default 0.0.0.0).
 import { createUploadGateway } from "../gateway.ts";
-import { denoUpstream } from "./_deno_upstream.ts";
+import { nodeFetch } from "../node_fetch.ts";
 
 const env = Deno.env.toObject();
-const app = createUploadGateway({ env, fetch: denoUpstream });
+// Deno's own fetch copies a Blob or Uint8Array request body whole, several times (130-150 MB more per
+// 200 MiB direct upload, bench/gateway_memory.ts), and sends a ReadableStream body without its
+// Content-Length, which DocSpace's numbered chunks need. nodeFetch streams both with their length.
+const app = createUploadGateway({ env, fetch: nodeFetch });
 
 const server = Deno.serve({
   port: Number(env.PORT ?? 8000),

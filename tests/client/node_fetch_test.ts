@@ -119,3 +119,36 @@ Deno.test("nodeFetch settles at once when a request on a reused keep-alive socke
   const next = await nodeFetch(settings);
   assertEquals((await next.json()).response.chunkUploadSize, CHUNK);
 });
+
+Deno.test("nodeFetch sends a ReadableStream body as it comes, with the Content-Length it is given", async () => {
+  const bytes = randomBytes(300_000);
+  const seen: { length: string | null; sha: string }[] = [];
+  await using server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    async (request) => {
+      seen.push({
+        length: request.headers.get("content-length"),
+        sha: await sha256(new Uint8Array(await request.arrayBuffer())),
+      });
+      return new Response("ok");
+    },
+  );
+  const url = `http://127.0.0.1:${server.addr.port}/`;
+  const response = await nodeFetch(url, {
+    method: "POST",
+    headers: { "content-length": String(bytes.length) },
+    body: streamOf(bytes),
+  });
+  assertEquals([response.status, await response.text()], [200, "ok"]);
+  assertEquals(seen, [{
+    length: String(bytes.length),
+    sha: await sha256(bytes),
+  }]);
+  // Without a stated length a stream is refused before anything is sent (no chunked encoding).
+  await assertRejects(
+    () => nodeFetch(url, { method: "POST", body: streamOf(bytes) }),
+    TypeError,
+    "only with a Content-Length header",
+  );
+  assertEquals(seen.length, 1);
+});
