@@ -16,7 +16,10 @@ Deno.test("the demo paces its upload and, without a terminal, prints plain progr
   const stderr = new TextDecoder().decode(output.stderr);
   assert(output.success, stderr);
   assertStringIncludes(stdout, "Match: the upload is byte-exact.");
-  assertMatch(stderr, /paced like a 2\.67 MiB\/s link\)\nUploading 8 MiB of random bytes from\n  \//);
+  assertMatch(
+    stderr,
+    /paced like a 2\.67 MiB\/s link\)\nUploading 8 MiB of random bytes from\n  \//,
+  );
   assertMatch(stderr, /\nUploading demo\.bin \(8 MiB\)\n/);
   // About 3 seconds of upload: a line at most once a second, at whole tenths.
   assertMatch(
