@@ -18,7 +18,7 @@ Deno.test("the demo paces its upload and, without a terminal, prints plain progr
   assertStringIncludes(stdout, "Match: the upload is byte-exact.");
   assertMatch(
     stderr,
-    /paced like a 2\.67 MiB\/s link\)\nUploading 8 MiB of random bytes from\n  \//,
+    /paced like a 2\.67 MiB\/s link\)\nUploading 8 MiB of random bytes from\n {2}\//,
   );
   assertMatch(stderr, /\nUploading demo\.bin \(8 MiB\)\n/);
   // About 3 seconds of upload: a line at most once a second, at whole tenths.
