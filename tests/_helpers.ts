@@ -37,12 +37,19 @@ export function streamOf(
   }, { highWaterMark: 0 });
 }
 
-/** A byte stream (`type: "bytes"`, as files and sockets are) of the bytes, answering BYOB reads in small steps. */
+/**
+ * A byte stream (`type: "bytes"`, as files and sockets are) of the bytes, answering each read with the
+ * next of `steps` bytes at most (cycling): into the BYOB request's view, or, with `enqueue` (or when the
+ * reader asked for no view), as a new piece.
+ */
 export function byteStreamOf(
   bytes: Uint8Array,
-  step = 4099,
+  steps: number | number[] = 4099,
+  enqueue = false,
 ): ReadableStream<Uint8Array> {
+  const sizes = typeof steps === "number" ? [steps] : steps;
   let offset = 0;
+  let i = 0;
   return new ReadableStream({
     type: "bytes",
     pull(controller) {
@@ -52,7 +59,11 @@ export function byteStreamOf(
         request?.respond(0);
         return;
       }
-      if (request?.view) {
+      const step = Math.max(
+        1,
+        sizes.length ? sizes[i++ % sizes.length]! : 4096,
+      );
+      if (request?.view && !enqueue) {
         const view = new Uint8Array(
           request.view.buffer,
           request.view.byteOffset,

@@ -8,6 +8,7 @@ import {
 } from "../../mod.ts";
 import { MAX_CHUNK_SIZE } from "../../src/client/_chunk_size.ts";
 import { Rechunker } from "../../src/client/_rechunker.ts";
+import { byteStreamOf } from "../_helpers.ts";
 
 async function rechunk(
   pieces: Uint8Array[],
@@ -155,49 +156,6 @@ Deno.test("RechunkStream honours backpressure: a stalled reader stalls the produ
   await reader.cancel();
 });
 
-/**
- * A byte stream (`type: "bytes"`, as files and sockets are) of the bytes, answering each read with the
- * next of `steps` bytes at most: into the BYOB request's view, or, with `enqueue`, as a new piece.
- */
-function byteStream(
-  bytes: Uint8Array,
-  steps: number[],
-  enqueue = false,
-): ReadableStream<Uint8Array> {
-  let offset = 0;
-  let i = 0;
-  return new ReadableStream({
-    type: "bytes",
-    pull(controller) {
-      const request = controller.byobRequest;
-      if (offset >= bytes.length) {
-        controller.close();
-        request?.respond(0);
-        return;
-      }
-      const step = Math.max(
-        1,
-        steps.length ? steps[i++ % steps.length]! : 4096,
-      );
-      if (request?.view && !enqueue) {
-        const view = new Uint8Array(
-          request.view.buffer,
-          request.view.byteOffset,
-          request.view.byteLength,
-        );
-        const n = Math.min(view.length, step, bytes.length - offset);
-        view.set(bytes.subarray(offset, offset + n));
-        offset += n;
-        request.respond(n);
-      } else {
-        const n = Math.min(step, bytes.length - offset);
-        controller.enqueue(bytes.slice(offset, offset + n));
-        offset += n;
-      }
-    },
-  });
-}
-
 /** The three kinds of source the rechunker reads: pieces, a byte stream read by BYOB, one that enqueues. */
 const SOURCES = ["pieces", "byob", "byte pieces"] as const;
 
@@ -209,7 +167,7 @@ function sourceOf(
 ): ReadableStream<Uint8Array> {
   return kind === "pieces"
     ? ReadableStream.from(cut(bytes, cuts))
-    : byteStream(bytes, steps, kind === "byte pieces");
+    : byteStreamOf(bytes, steps, kind === "byte pieces");
 }
 
 /** The bytes one after another. */
@@ -385,7 +343,7 @@ Deno.test("RechunkStream.pooled refuses any stream longer or shorter than its si
 
 Deno.test("RechunkStream.pooled waits for a buffer while all are out, and reuses them", async () => {
   const bytes = crypto.getRandomValues(new Uint8Array(512 * 6));
-  const core = new Rechunker(byteStream(bytes, [700]), {
+  const core = new Rechunker(byteStreamOf(bytes, [700]), {
     chunkSize: 512,
     buffers: 2,
   });
