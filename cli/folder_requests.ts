@@ -1,13 +1,14 @@
 /**
  * The requests the CLI makes beside the upload client's: a folder's content and a new folder, in
  * DocSpace's `/api/2.0/files/` envelope. Failures become `DocSpaceError`s; transient ones (408, 429,
- * 5xx, a connection lost) are tried three times.
+ * 5xx, a connection reset) are tried three times; a refused connection is not.
  *
  * @module
  */
-import { delay } from "@std/async/delay";
-import { DocSpaceError } from "../src/client/errors.ts";
+import type { DocSpaceError } from "../src/client/errors.ts";
 import { authorizationHeader } from "../src/client/_portal.ts";
+import { failure, readEnvelope, send } from "../src/client/_reply.ts";
+import { withRetry } from "../src/client/_retry.ts";
 
 /** Where the requests go and how. */
 export interface FolderRequestOptions {
@@ -23,11 +24,13 @@ export interface FolderRequestOptions {
   onRetry?: (what: string, error: DocSpaceError, delay: number) => void;
 }
 
-const ATTEMPTS = 3;
-const TRANSIENT = new Set([408, 429, 500, 502, 503, 504]);
+/** Three tries, 0.5 s then 1 s apart: listing and creating folders is cheap to repeat. */
+const POLICY = { attempts: 3, minDelay: 500, maxDelay: 1000 };
 
 /**
- * Sends a request under `/api/2.0/files/` and reads the envelope's `response`.
+ * Sends a request under `/api/2.0/files/` and reads the envelope's `response`, through the upload
+ * client's reply layer (the same network-failure classification: a refused connection is not retried)
+ * and its retry loop.
  *
  * @param options The portal, the token, `fetch`, the signal and the retry report.
  * @param step The step, for errors: `folder listing`, `folder creation`.
@@ -36,7 +39,7 @@ const TRANSIENT = new Set([408, 429, 500, 502, 503, 504]);
  * @returns The envelope's `response`.
  * @throws {DocSpaceError} If the server refuses, or after the last attempt.
  */
-export async function folderRequest(
+export function folderRequest(
   options: FolderRequestOptions,
   step: string,
   path: string,
@@ -49,69 +52,27 @@ export async function folderRequest(
     ...(init.body ? { "content-type": "application/json" } : {}),
   };
   const where = `${url.replace(/\/+$/, "")}/api/2.0/files/${path}`;
-  for (let attempt = 1;; attempt++) {
-    try {
-      return await send(options, step, where, { ...init, headers, signal });
-    } catch (error) {
-      if (
-        !(error instanceof DocSpaceError) || !error.transient ||
-        attempt >= ATTEMPTS
-      ) {
-        throw error;
-      }
-      const wait = 500 * 2 ** (attempt - 1);
-      options.onRetry?.(`${step} (${path.replace(/\?.*$/, "")})`, error, wait);
-      await delay(wait, { signal });
-    }
-  }
-}
-
-async function send(
-  options: FolderRequestOptions,
-  step: string,
-  url: string,
-  init: RequestInit,
-): Promise<unknown> {
-  let response: Response;
-  let json: Record<string, unknown> | undefined;
-  try {
-    response = await options.fetch(url, init);
-    const text = await response.text();
-    try {
-      json = text === "" ? undefined : JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
-  } catch (error) {
-    if (init.signal?.aborted) throw init.signal.reason;
-    throw new DocSpaceError(
-      `network error (${error instanceof Error ? error.message : error})`,
-      { step, transient: true, cause: error },
+  const what = `${step} (${decodeURIComponent(path.replace(/\?.*$/, ""))})`;
+  return withRetry({
+    policy: POLICY,
+    signal,
+    now: Date.now,
+    random: () => 1, // no jitter: 500 ms, then 1 s
+    onRetry: (notice) => options.onRetry?.(what, notice.error, notice.delay),
+  }, async () => {
+    const reply = await send(what, options.fetch, where, {
+      ...init,
+      headers,
+      signal,
+    });
+    const reading = readEnvelope(reply);
+    if (reading.ok) return reading.value;
+    // The envelope's error, or ASP.NET's ValidationProblemDetails (`title`).
+    const title = reading.body?.title;
+    throw failure(
+      what,
+      reply,
+      reading.message ?? (typeof title === "string" ? title : undefined),
     );
-  }
-  const error = json?.error as { message?: unknown } | undefined;
-  if (response.ok && error === undefined && json !== undefined) {
-    return json.response;
-  }
-  // An envelope's error, or ASP.NET's ValidationProblemDetails (`title`).
-  const message = typeof error?.message === "string"
-    ? error.message
-    : typeof json?.title === "string"
-    ? json.title
-    : undefined;
-  const folder = decodeURIComponent(
-    new URL(url).pathname.replace(/^.*\/api\/2\.0\/files\/(folder\/)?/, ""),
-  );
-  throw new DocSpaceError(
-    `folder ${folder}: ${
-      message ?? response.statusText
-    } (HTTP ${response.status})`,
-    {
-      step,
-      status: response.status,
-      serverMessage: message,
-      transient: TRANSIENT.has(response.status),
-      retryAfter: response.headers.get("retry-after") ?? undefined,
-    },
-  );
+  });
 }
