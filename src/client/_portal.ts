@@ -65,7 +65,7 @@ export async function readSettings(
     `${portal.url}/api/2.0/files/settings`,
     { headers: portal.headers, signal: signal ?? null },
   );
-  const { chunkUploadSize, maxUploadThreadCount } = record(
+  const { chunkUploadSize, maxUploadThreadCount, extsMustConvert } = record(
     envelope("settings", reply),
   );
   if (typeof chunkUploadSize !== "number" || !(chunkUploadSize > 0)) {
@@ -82,6 +82,11 @@ export async function readSettings(
       typeof maxUploadThreadCount === "number" && maxUploadThreadCount > 0
         ? maxUploadThreadCount
         : 15,
+    ...(Array.isArray(extsMustConvert) &&
+        extsMustConvert.length <= 1000 &&
+        extsMustConvert.every((e) => typeof e === "string" && e.length <= 32)
+      ? { extsMustConvert: extsMustConvert.map((e) => e.toLowerCase()) }
+      : {}),
   };
 }
 

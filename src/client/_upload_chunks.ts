@@ -116,7 +116,7 @@ function blobChunks(
 }
 
 /** The rechunker's length error in uploadFile's words. */
-function lengthError(
+export function lengthError(
   error: StreamLengthError,
   describe: string,
 ): StreamLengthError {

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { insertOn } from "./_insert.ts";
 import { DocSpaceError } from "./errors.ts";
 import { checkTitles, type Portal, portalOf, readSettings } from "./_portal.ts";
 import {
@@ -15,6 +16,7 @@ import {
 import type {
   ChunkResult,
   CreateSessionOptions,
+  InsertOptions,
   SessionRoutes,
   SessionTarget,
   UploadChunkOptions,
@@ -163,6 +165,30 @@ export class SessionClient {
     const session = await create("legacy");
     this.#detected = "legacy";
     return session;
+  }
+
+  /**
+   * Uploads a whole file in one request (`POST /api/2.0/files/{folderId}/insert`): no session, no
+   * chunks. The server checks and stores it as a session's finalize would (the title cleaned, a new
+   * version of an existing file or a free name beside it), but it takes no `relativePath` or `createOn`,
+   * converts the formats the portal converts on upload (`extsMustConvert`), and a repeat stores the file
+   * again: {@linkcode uploadFile} and {@linkcode UploadBatch} use it only where the result is the same,
+   * and never send it twice blindly.
+   *
+   * @param folderId The folder's id.
+   * @param body The file's bytes.
+   * @param options The title, and whether an existing file of that title gets a new version.
+   * @param signal Aborts the request.
+   * @returns The stored file.
+   * @throws {DocSpaceError} If the server refuses (401, 402, 403, 404, 415…) or no answer arrives.
+   */
+  insertFile(
+    folderId: number | string,
+    body: Blob | Uint8Array<ArrayBuffer>,
+    options: InsertOptions,
+    signal?: AbortSignal,
+  ): Promise<UploadedFile> {
+    return insertOn(this.#portal, folderId, body, options, signal);
   }
 
   /**

@@ -10,6 +10,19 @@ export interface UploadSettings {
   chunkUploadSize: number;
   /** The most chunk requests the server lets one user run at once. */
   maxUploadThreadCount: number;
+  /**
+   * The extensions (lower-case, with their dot) that the portal converts when a file is uploaded in one
+   * request; undefined when the server did not say.
+   */
+  extsMustConvert?: string[];
+}
+
+/** What {@linkcode SessionClient.insertFile} stores: the title, and what happens to an existing file of that title. */
+export interface InsertOptions {
+  /** The file's title. */
+  title: string;
+  /** `true`: a free name beside an existing file of that title; `false`: a new version of it. */
+  createNewIfExist: boolean;
 }
 
 /**

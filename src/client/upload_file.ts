@@ -14,7 +14,7 @@ import { sendSmall } from "./_small_file.ts";
 import { UploadTracker } from "./_upload_progress.ts";
 import { chunkSizeFor, plan } from "./_upload_plan.ts";
 import { type RetryContext, retryPolicy, withRetry } from "./_retry.ts";
-import { SessionClient } from "./session_client.ts";
+import { type SharedPortal, sharedPortal } from "./_shared_portal.ts";
 import type { UploadedFile } from "./session_types.ts";
 import { StreamLengthError } from "./errors.ts";
 
@@ -64,19 +64,38 @@ const ABORT_TIMEOUT = 10_000;
  * assertEquals(portal.emulator.file(file.id)?.bytes, bytes);
  * ```
  */
-export async function uploadFile(
+export function uploadFile(
+  source: Blob | ReadableStream<Uint8Array>,
+  options: UploadOptions,
+): Promise<UploadedFile> {
+  let portal: SharedPortal;
+  try {
+    plan(source, options);
+    portal = sharedPortal({
+      url: options.url,
+      token: options.token,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+      ...(options.headers ? { headers: options.headers } : {}),
+      ...(options.routes ? { routes: options.routes } : {}),
+    }, false);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return uploadThrough(portal, source, options);
+}
+
+/**
+ * `uploadFile` through a portal that other uploads may share: its session client (and so its `fetch`
+ * and route generation) and its settings.
+ */
+export async function uploadThrough(
+  portal: SharedPortal,
   source: Blob | ReadableStream<Uint8Array>,
   options: UploadOptions,
 ): Promise<UploadedFile> {
   const planned = plan(source, options);
   const { fileName, fileSize, describe, numbered, resumed } = planned;
-  const client = new SessionClient({
-    url: options.url,
-    token: options.token,
-    ...(options.fetch ? { fetch: options.fetch } : {}),
-    ...(options.headers ? { headers: options.headers } : {}),
-    ...(options.routes ? { routes: options.routes } : {}),
-  });
+  const client = portal.client;
   const controller = new AbortController();
   const signal = controller.signal;
   const onAbort = () => controller.abort(options.signal?.reason);
@@ -94,7 +113,7 @@ export async function uploadFile(
   let wrongLength = false;
   try {
     options.signal?.throwIfAborted();
-    const settings = await withRetry(retry, () => client.settings(signal));
+    const settings = await portal.settings(retry);
     const chunkSize = chunkSizeFor(planned, options, settings);
     const small = !resume && fileSize < settings.chunkUploadSize;
     const concurrency = Math.min(

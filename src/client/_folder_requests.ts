@@ -1,14 +1,11 @@
-/**
- * The requests the CLI makes beside the upload client's: a folder's content and a new folder, in
- * DocSpace's `/api/2.0/files/` envelope. Failures become `DocSpaceError`s; transient ones (408, 429,
- * 5xx, a connection reset) are tried three times; a refused connection is not.
- *
- * @module
- */
-import type { DocSpaceError } from "../src/client/errors.ts";
-import { authorizationHeader } from "../src/client/_portal.ts";
-import { failure, readEnvelope, send } from "../src/client/_reply.ts";
-import { withRetry } from "../src/client/_retry.ts";
+// The folder requests: a folder's content (`GET /api/2.0/files/{folderId}`) and a new folder
+// (`POST /api/2.0/files/folder/{folderId}`), in DocSpace's `/api/2.0/files/` envelope. Failures become
+// `DocSpaceError`s; transient ones (408, 429, 5xx, a connection reset) are tried three times; a refused
+// connection is not.
+import type { DocSpaceError } from "./errors.ts";
+import { authorizationHeader } from "./_portal.ts";
+import { failure, readEnvelope, send } from "./_reply.ts";
+import { withRetry } from "./_retry.ts";
 
 /** Where the requests go and how. */
 export interface FolderRequestOptions {

@@ -1,0 +1,197 @@
+// A file smaller than one chunk in one request (`insert`). Every repeat of that request stores the file
+// again (a new version, or a copy beside it), so a request whose reply was lost is not sent again until
+// the folder's listing shows that the file is not there: the listing taken before the first attempt says
+// what the folder held, and the one taken after says whether the file arrived.
+import { pause, type RetryContext, retryPolicy } from "./_retry.ts";
+import { lengthError } from "./_upload_chunks.ts";
+import { plan } from "./_upload_plan.ts";
+import { DocSpaceError, StreamLengthError } from "./errors.ts";
+import type { FolderEntry, FolderTree } from "./folder_tree.ts";
+import type { SessionClient } from "./session_client.ts";
+import type { UploadedFile, UploadSettings } from "./session_types.ts";
+import { storedTitle, titleKey } from "./stored_title.ts";
+import type { UploadOptions, UploadProgress } from "./upload_types.ts";
+
+/** What {@linkcode insertSmall} needs. */
+export interface InsertSmall {
+  client: SessionClient;
+  folders: FolderTree;
+  source: Blob | ReadableStream<Uint8Array>;
+  options: UploadOptions;
+  settings: UploadSettings;
+}
+
+/**
+ * Stores a small file with one `insert` request. Resolves to undefined when the server has no such
+ * route (404 on the first attempt), before anything was stored, so that a session can take the file.
+ */
+export async function insertSmall(
+  { client, folders, source, options }: InsertSmall,
+): Promise<UploadedFile | undefined> {
+  const { fileName, fileSize, describe } = plan(source, options);
+  const folderId = options.folderId;
+  const signal = options.signal ?? new AbortController().signal;
+  const retry: RetryContext = {
+    policy: retryPolicy(options.retry),
+    signal,
+    now: Date.now,
+    random: Math.random,
+    ...(options.onRetry ? { onRetry: options.onRetry } : {}),
+  };
+  const body = source instanceof Blob
+    ? source
+    : await readWhole(source, fileSize, describe);
+  const progress = (sent: number, confirmed: number) =>
+    options.onProgress?.(
+      {
+        bytesSent: sent,
+        bytesConfirmed: confirmed,
+        totalBytes: fileSize,
+        chunksConfirmed: confirmed === fileSize && sent === fileSize ? 1 : 0,
+        totalChunks: 1,
+      } satisfies UploadProgress,
+    );
+  const createNewIfExist = options.createNewIfExist ?? false;
+  const before = snapshot(await folders.contents(folderId), fileName);
+  progress(0, 0);
+  for (let attempt = 1;; attempt++) {
+    signal.throwIfAborted();
+    progress(fileSize, 0);
+    try {
+      const file = await client.insertFile(folderId, body, {
+        title: fileName,
+        createNewIfExist,
+      }, signal);
+      progress(fileSize, fileSize);
+      return file;
+    } catch (error) {
+      if (!(error instanceof DocSpaceError) || signal.aborted) throw error;
+      if (error.status === 404 && attempt === 1) return undefined;
+      if (!error.transient) throw error;
+      // A 429 is refused before any handler runs: nothing was stored.
+      if (error.status !== 429) {
+        const found = await arrived(
+          folders,
+          folderId,
+          fileName,
+          fileSize,
+          createNewIfExist,
+          before,
+        );
+        if (found !== undefined) {
+          progress(fileSize, fileSize);
+          return found;
+        }
+      }
+      if (attempt >= retry.policy.attempts && error.status !== 429) {
+        throw error;
+      }
+      await pause(retry, error, attempt);
+    }
+  }
+}
+
+/** What the folder held of a title before the upload: that file, and every file's id. */
+interface Snapshot {
+  existing: FolderEntry | undefined;
+  ids: Set<string>;
+}
+
+function snapshot(
+  content: { files: FolderEntry[] },
+  fileName: string,
+): Snapshot {
+  const key = titleKey(storedTitle(fileName));
+  const existing = content.files.find((f) => titleKey(f.title) === key);
+  return {
+    existing: existing && { ...existing },
+    ids: new Set(content.files.map((f) => String(f.id))),
+  };
+}
+
+/**
+ * The file the lost request stored, if the folder shows one: a new version of the title (or the title,
+ * new), or, with createNewIfExist, a new file of the size under the title or a free name of it
+ * (`name (2).ext`).
+ */
+async function arrived(
+  folders: FolderTree,
+  folderId: number | string,
+  fileName: string,
+  fileSize: number,
+  createNewIfExist: boolean,
+  before: Snapshot,
+): Promise<UploadedFile | undefined> {
+  const now = await folders.reread(folderId);
+  const title = storedTitle(fileName);
+  let found: FolderEntry | undefined;
+  if (!createNewIfExist) {
+    const key = titleKey(title);
+    const entry = now.files.find((f) => titleKey(f.title) === key);
+    const old = before.existing;
+    if (
+      entry !== undefined &&
+      (old === undefined || String(entry.id) !== String(old.id) ||
+        (entry.version ?? 0) > (old.version ?? 0))
+    ) found = entry;
+  } else {
+    const dot = title.lastIndexOf(".");
+    const base = titleKey(dot >= 0 ? title.slice(0, dot) : title);
+    const extension = titleKey(dot >= 0 ? title.slice(dot) : "");
+    found = now.files.find((f) => {
+      if (before.ids.has(String(f.id)) || f.size !== fileSize) return false;
+      const t = titleKey(f.title);
+      if (!t.startsWith(base) || !t.endsWith(extension)) return false;
+      const middle = t.slice(base.length, t.length - extension.length);
+      return middle === "" || /^ \(\d+\)$/.test(middle);
+    });
+  }
+  if (found === undefined) return undefined;
+  return {
+    id: found.id,
+    folderId,
+    version: found.version ?? 1,
+    title: found.title,
+    uploaded: true,
+    file: found.file ??
+      {
+        id: found.id,
+        title: found.title,
+        folderId,
+        version: found.version ?? 1,
+      },
+  };
+}
+
+/** A small stream, read whole; one byte more than declared is enough to know it is too long. */
+async function readWhole(
+  stream: ReadableStream<Uint8Array>,
+  fileSize: number,
+  describe: string,
+): Promise<Uint8Array<ArrayBuffer>> {
+  const bytes = new Uint8Array(fileSize);
+  let received = 0;
+  const reader = stream.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (received + value.byteLength > fileSize) {
+        received += value.byteLength;
+        await reader.cancel();
+        break;
+      }
+      bytes.set(value, received);
+      received += value.byteLength;
+    }
+  } finally {
+    reader.releaseLock();
+  }
+  if (received !== fileSize) {
+    throw lengthError(
+      new StreamLengthError("", { expected: fileSize, received }),
+      describe,
+    );
+  }
+  return bytes;
+}
