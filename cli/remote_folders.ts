@@ -7,7 +7,10 @@
  * @module
  */
 import { DocSpaceError } from "../src/client/errors.ts";
-import { folderRequest, type FolderRequestOptions } from "../src/client/_folder_requests.ts";
+import {
+  folderRequest,
+  type FolderRequestOptions,
+} from "../src/client/_folder_requests.ts";
 import { serverTitle } from "./names.ts";
 
 /** A file or folder in a listing. */

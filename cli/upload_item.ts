@@ -5,9 +5,9 @@
  * @module
  */
 import { DocSpaceError, StreamLengthError } from "../src/client/errors.ts";
-import { uploadFile } from "../src/client/upload_file.ts";
+import type { UploadBatch } from "../src/client/upload_batch.ts";
 import type { UploadState } from "../src/client/upload_types.ts";
-import { explain, redirectAware } from "./failures.ts";
+import { explain } from "./failures.ts";
 import { FileChangedError, watchedFileStream } from "./file_source.ts";
 import type { ItemResult, UploadItem } from "./item.ts";
 import type { Reporter } from "./reporter.ts";
@@ -40,6 +40,10 @@ export interface UploadContext {
   stdin: () => ReadableStream<Uint8Array>;
   /** The clock, in milliseconds. */
   now: () => number;
+  /** The batch every upload goes through: one budget of requests, the settings read once. */
+  batch: UploadBatch;
+  /** Where the last redirect pointed, for messages. */
+  redirect: () => string | undefined;
 }
 
 /** Where one item's resume state is kept, and the state to resume from. */
@@ -56,13 +60,13 @@ export interface ItemState {
  * @param item The file or stdin.
  * @param context What every upload shares.
  * @param state Where its resume state goes, and a state to resume from.
- * @returns What happened.
+ * @returns What happened; undefined when the upload was stopped before the file's turn came.
  */
 export async function uploadItem(
   item: UploadItem,
   context: UploadContext,
   state: ItemState = {},
-): Promise<ItemResult> {
+): Promise<ItemResult | undefined> {
   const { reporter, store, signal } = context;
   const file = item.file;
   const statePath = state.path;
@@ -100,19 +104,22 @@ export async function uploadItem(
   };
 
   const resumed = resume === undefined ? 0 : confirmedBytes(resume);
-  const started = context.now();
-  const line = reporter.start(item.display, item.size, resumed);
-  const redirects = redirectAware();
+  let started = context.now();
+  let line: number | undefined;
   let handle: Deno.FsFile | undefined;
   try {
-    if (file !== undefined) handle = await Deno.open(file.path, { read: true });
-    const source = handle === undefined || file === undefined
-      ? context.stdin()
-      : watchedFileStream(handle, file);
-    const uploaded = await uploadFile(source, {
-      url: context.url,
-      token: context.token,
-      folderId: context.folderId,
+    // The batch calls this when the file's turn comes: only then is it opened and shown.
+    const open = async () => {
+      started = context.now();
+      line = reporter.start(item.display, item.size, resumed);
+      if (file !== undefined) {
+        handle = await Deno.open(file.path, { read: true });
+      }
+      return handle === undefined || file === undefined
+        ? context.stdin()
+        : watchedFileStream(handle, file);
+    };
+    const uploaded = await context.batch.upload(open, {
       fileName: item.fileName,
       fileSize: item.size,
       createNewIfExist: context.createNewIfExist,
@@ -130,11 +137,14 @@ export async function uploadItem(
       abortSessionOnFailure: file === undefined ||
         typeof context.folderId === "string",
       signal,
-      // Streams each chunk body instead of copying it whole (see node_fetch.ts).
-      fetch: redirects.fetch,
-      onProgress: (progress) =>
-        reporter.progress(line, progress.bytesConfirmed),
-      onRetry: (notice) => reporter.retry(line, item.display, notice),
+      onProgress: (progress) => {
+        if (line !== undefined) {
+          reporter.progress(line, progress.bytesConfirmed);
+        }
+      },
+      onRetry: (notice) => {
+        if (line !== undefined) reporter.retry(line, item.display, notice);
+      },
       onState,
       ...(resume !== undefined ? { resume } : {}),
     });
@@ -147,10 +157,13 @@ export async function uploadItem(
     };
   } catch (error) {
     if (signal.aborted) {
-      return { status: "interrupted", resumable: stateSaved };
+      // A file the batch never got to was not started.
+      return line === undefined && !stateSaved
+        ? undefined
+        : { status: "interrupted", resumable: stateSaved };
     }
     if (error instanceof DocSpaceError) {
-      const message = explain(error, redirects.location());
+      const message = explain(error, context.redirect());
       if (resume !== undefined && error.sessionGone) {
         if (statePath !== undefined) await store.remove(statePath);
         return {
@@ -175,7 +188,7 @@ export async function uploadItem(
     }
     return { status: "failed", message: localFailure(item, error), error };
   } finally {
-    reporter.end(line);
+    if (line !== undefined) reporter.end(line);
     try {
       handle?.close();
     } catch {

@@ -1,6 +1,7 @@
 /**
- * A batch's uploads: the empty folders created first, then two files at a time, each finished file
- * written to the batch's journal; the first failure that every file would meet (a refused token or
+ * A batch's uploads: the empty folders created first, then every file through one `UploadBatch` (one
+ * budget of requests for the whole batch, many small files at once, a few large ones), each finished
+ * file written to the batch's journal; the first failure that every file would meet (a refused token or
  * permission, a redirect, a portal out of reach) stops everything, with one message.
  *
  * @module
@@ -11,7 +12,8 @@ import type { Collected } from "./files.ts";
 import type { CliIo } from "./io.ts";
 import type { Reporter } from "./reporter.ts";
 import type { BatchJournal } from "./batch_journal.ts";
-import { explain, stopReason } from "./failures.ts";
+import { explain, redirectAware, stopReason } from "./failures.ts";
+import { UploadBatch } from "../src/client/upload_batch.ts";
 import type { Decision } from "./plan.ts";
 import type { RemoteFolders } from "./remote_folders.ts";
 import type { ItemSave } from "./saved_sessions.ts";
@@ -37,9 +39,6 @@ export interface Batch {
   /** The output. */
   reporter: Reporter;
 }
-
-/** How many files upload at once. */
-export const FILES_AT_ONCE = 2;
 
 /** What the uploads share besides the batch. */
 export interface Uploads {
@@ -105,6 +104,7 @@ export async function runUploads(
     }
   }
 
+  const redirects = redirectAware();
   const context = {
     url: batch.url,
     token: batch.token,
@@ -119,50 +119,54 @@ export async function runUploads(
     signal,
     stdin: io.stdin,
     now: () => performance.now(),
+    // Streams each chunk body instead of copying it whole (see node_fetch.ts).
+    batch: new UploadBatch({
+      url: batch.url,
+      token: batch.token,
+      folderId: args.folderId,
+      fetch: redirects.fetch,
+      signal,
+    }),
+    redirect: redirects.location,
   };
   const started = performance.now();
-  let next = 0;
-  const worker = async () => {
-    while (!signal.aborted) {
-      const i = next++;
-      const item = items[i];
-      const decision = decisions[i];
-      if (item === undefined || decision === undefined) return;
-      if (results[i] !== undefined || decision.action !== "upload") continue;
-      const result = await uploadItem(item, context, {
-        ...(saves.get(item)?.path ? { path: saves.get(item)!.path } : {}),
-        ...(decision.resume ? { resume: decision.resume } : {}),
-      });
-      results[i] = result;
-      if (result.status === "uploaded") {
-        if (item.file) {
-          journal.recordSync({
-            path: item.file.path,
-            fileName: item.fileName,
-            ...(item.relativePath !== undefined
-              ? { relativePath: item.relativePath }
-              : {}),
-            size: item.file.size,
-            mtime: item.file.mtime,
-            id: result.file.id,
-            version: result.file.version,
-          });
-        }
-        if (!args.json && reporter.verbose) {
-          await reporter.out(uploadedLine(item, result));
-        }
-      } else if (result.status === "failed") {
-        if (stopped && stopReason(result.error)) {
-          results[i] = { status: "interrupted", resumable: false };
-        } else if (!await stopAt(result.error, result.message)) {
-          await reporter.error(`error: ${item.display}: ${result.message}`);
-        }
+  const one = async (i: number) => {
+    const item = items[i]!;
+    const decision = decisions[i]!;
+    if (results[i] !== undefined || decision.action !== "upload") return;
+    if (signal.aborted) return;
+    const result = await uploadItem(item, context, {
+      ...(saves.get(item)?.path ? { path: saves.get(item)!.path } : {}),
+      ...(decision.resume ? { resume: decision.resume } : {}),
+    });
+    results[i] = result;
+    if (result === undefined) return;
+    if (result.status === "uploaded") {
+      if (item.file) {
+        journal.recordSync({
+          path: item.file.path,
+          fileName: item.fileName,
+          ...(item.relativePath !== undefined
+            ? { relativePath: item.relativePath }
+            : {}),
+          size: item.file.size,
+          mtime: item.file.mtime,
+          id: result.file.id,
+          version: result.file.version,
+        });
+      }
+      if (!args.json && reporter.verbose) {
+        await reporter.out(uploadedLine(item, result));
+      }
+    } else if (result.status === "failed") {
+      if (stopped && stopReason(result.error)) {
+        results[i] = { status: "interrupted", resumable: false };
+      } else if (!await stopAt(result.error, result.message)) {
+        await reporter.error(`error: ${item.display}: ${result.message}`);
       }
     }
   };
-  await Promise.all(
-    Array.from({ length: Math.min(FILES_AT_ONCE, items.length) }, worker),
-  );
+  await Promise.all(items.map((_, i) => one(i)));
   const code = await finish({
     items,
     results,

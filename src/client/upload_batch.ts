@@ -246,7 +246,9 @@ export class UploadBatch {
       ? await this.#small.enter(size, signal)
       : await this.#large.enter(1, signal);
     try {
-      let folderId = file.folderId ?? this.#options.folderId;
+      // A resumed session stays in the folder it was opened in.
+      let folderId = file.folderId ?? file.resume?.folderId ??
+        this.#options.folderId;
       let relativePath = file.relativePath;
       // Folders are made once, here, rather than by each session (which would race for the same name).
       if (
@@ -269,14 +271,21 @@ export class UploadBatch {
       if (relativePath !== undefined) options.relativePath = relativePath;
       if (small && this.#insertable(options, settings)) {
         const stored = await this.#inserting(opened, options, settings);
-        if (stored !== undefined) return stored;
+        if (stored !== undefined) {
+          leave();
+          return stored;
+        }
       }
       const uploaded = await uploadThrough(this.#portal, opened, options);
       this.#counts.sessions++;
       await this.#folders.remember(uploaded);
-      return uploaded;
-    } finally {
       leave();
+      return uploaded;
+    } catch (error) {
+      // A failed file's place is given back a turn later, so that a caller who stops the batch on
+      // this failure does so before another file starts.
+      setTimeout(leave, 0);
+      throw error;
     }
   }
 

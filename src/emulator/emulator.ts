@@ -137,6 +137,23 @@ export class DocSpaceEmulator {
   }
 
   /**
+   * The titles of the folders from a root folder down to a folder, the root left out: where a file in
+   * that folder sits, as `relativePath` would name it.
+   *
+   * @param folderId The folder's id.
+   * @returns Like `"photos/2024"`; undefined for a root folder or an unknown id.
+   */
+  folderPath(folderId: number | string): string | undefined {
+    const state = this.#core.state;
+    const folder = state.folders.get(String(folderId));
+    if (folder === undefined) return undefined;
+    const titles = state.path(folder).slice(1).map((id) =>
+      state.folders.get(String(id))?.title ?? String(id)
+    );
+    return titles.length === 0 ? undefined : titles.join("/");
+  }
+
+  /**
    * The open sessions: not finalized, aborted or expired by the clock.
    *
    * @returns A snapshot of each open session.

@@ -44,7 +44,8 @@ Deno.test("cli follows links inside the tree, skips links out of it and broken o
   ]);
   const files = portal.emulator.files();
   assertEquals(
-    files.map((f) => `${f.relativePath}/${f.title}`).sort(),
+    files.map((f) => `${portal.emulator.folderPath(f.folderId)}/${f.title}`)
+      .sort(),
     [
       "tree/dir/deep.bin",
       "tree/real.bin",
@@ -82,7 +83,8 @@ Deno.test("cli --follow-symlinks follows links out of the tree too, but never a 
   assertEquals(run.code, 0, run.stderr);
   const files = portal.emulator.files();
   assertEquals(
-    files.map((f) => `${f.relativePath}/${f.title}`).sort(),
+    files.map((f) => `${portal.emulator.folderPath(f.folderId)}/${f.title}`)
+      .sort(),
     [
       "tree/abs-out/secret.txt",
       "tree/dir/deep.bin",
@@ -194,8 +196,10 @@ Rename them, or pass --allow-renames to upload them under those names.
     `${dir.path}/d/what?.txt: 10 B uploaded to folder 2 as "what_.txt"`,
   );
   assertEquals(
-    portal.emulator.files().map((f) => `${f.relativePath}/${f.title}`).sort(),
-    ["d/a:b/beach __.jpg", "d/fine.txt", "d/what_.txt"],
+    portal.emulator.files().map((f) =>
+      `${portal.emulator.folderPath(f.folderId)}/${f.title}`
+    ).sort(),
+    ["d/a_b/beach __.jpg", // the folder too is stored under its cleaned title "d/fine.txt", "d/what_.txt"],
   );
 });
 

@@ -136,11 +136,23 @@ Deno.test("cli uploads files and a directory tree, keeping its structure", async
   const files = portal.emulator.files();
   const byTitle = new Map(files.map((f) => [f.title, f]));
   assertEquals(files.length, 4);
-  assertEquals(byTitle.get("single.bin")?.relativePath, undefined);
+  assertEquals(
+    portal.emulator.folderPath(byTitle.get("single.bin")!.folderId),
+    undefined,
+  );
   assertEquals(byTitle.get("single.bin")?.folderId, 1);
-  assertEquals(byTitle.get("a.jpg")?.relativePath, "photos/2024");
-  assertEquals(byTitle.get("c.bin")?.relativePath, "photos/2024/raw");
-  assertEquals(byTitle.get("b.txt")?.relativePath, "photos");
+  assertEquals(
+    portal.emulator.folderPath(byTitle.get("a.jpg")!.folderId),
+    "photos/2024",
+  );
+  assertEquals(
+    portal.emulator.folderPath(byTitle.get("c.bin")!.folderId),
+    "photos/2024/raw",
+  );
+  assertEquals(
+    portal.emulator.folderPath(byTitle.get("b.txt")!.folderId),
+    "photos",
+  );
   // The subfolders are real folders: photos/2024/raw sits under photos/2024.
   assert(byTitle.get("a.jpg")?.folderId !== 1);
   assert(byTitle.get("c.bin")?.folderId !== byTitle.get("a.jpg")?.folderId);
