@@ -160,7 +160,9 @@ function rateLimitDelay(
 }
 
 function minutes(ms: number): string {
-  return ms < 60_000
+  return ms < 1000
+    ? `${Math.round(ms)} ms`
+    : ms < 60_000
     ? `${Math.round(ms / 1000)} s`
     : ms < 2 * 60 * 60 * 1000
     ? `${Math.round(ms / 60_000)} min`
