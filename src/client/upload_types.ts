@@ -132,7 +132,8 @@ export interface UploadOptions {
   /**
    * The chunk size: a multiple of 512, at most 10 MiB. In DocSpace's own folders (numeric ids) it must
    * be the server's `chunkUploadSize`, in both modes; third-party folders (string ids) take any size up
-   * to it.
+   * to it that their storage takes: multiples of 256 KiB in Google Drive (`drive-…` ids), of 320 KiB in
+   * OneDrive (`onedrive-…`); a SharePoint (`spoint-…`) file always goes whole in one chunk.
    *
    * @default {the server's chunkUploadSize}
    */
