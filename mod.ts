@@ -63,6 +63,7 @@ export type {
 export {
   DocSpaceError,
   type DocSpaceErrorOptions,
+  type RateLimitHeaders,
   StreamLengthError,
   type StreamLengthErrorOptions,
 } from "./src/client/errors.ts";

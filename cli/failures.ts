@@ -33,8 +33,19 @@ export function stopReason(error: unknown): StopReason | undefined {
 }
 
 /**
- * A failure's message, with where a redirect points (the CLI's `fetch` does not follow redirects: the
- * token must not go to another origin).
+ * What to do about a refused token or permission, on the CLI. A real server answers an unauthenticated
+ * request 401 with an empty body (the authentication challenge), so the status is all there is to go by.
+ */
+const CREDENTIAL_HINTS: Record<number, string> = {
+  401:
+    "set DOCSPACE_TOKEN (or --token) to a valid API key or token of this portal's user",
+  403:
+    "the token's user needs the right to upload into the target folder (or room); check its access there, or use another user's token",
+};
+
+/**
+ * A failure's message, with what to do about a refused token or permission, and where a redirect points
+ * (the CLI's `fetch` does not follow redirects: the token must not go to another origin).
  *
  * @param error The failure.
  * @param location The `Location` of the last redirect answered, if any.
@@ -42,6 +53,8 @@ export function stopReason(error: unknown): StopReason | undefined {
  */
 export function explain(error: DocSpaceError, location?: string): string {
   const status = error.status;
+  const hint = status === undefined ? undefined : CREDENTIAL_HINTS[status];
+  if (hint !== undefined) return `${error.message}; ${hint}`;
   if (status === undefined || status < 300 || status >= 400) {
     return error.message;
   }

@@ -73,9 +73,12 @@ export async function sendNumbered(
   );
 }
 
-/** Sequential chunks in order; the server completes the file on the last one (201). */
+/**
+ * Sequential chunks in order; the server completes the file on the last one (201). A chunk is sent
+ * again only after a 429, which the server refused before counting it.
+ */
 export async function sendSequential(
-  { client, session, signal, next, tracker }: SendContext,
+  { client, retry, session, signal, next, tracker }: SendContext,
   totalChunks: number,
 ): Promise<UploadedFile> {
   let file: UploadedFile | undefined;
@@ -83,11 +86,17 @@ export async function sendSequential(
     tracker.markSent(chunk.number);
     let result;
     try {
-      result = await client.uploadChunk(session, chunk.bytes, {
-        chunkNumber: chunk.number,
-        numbered: false,
-        signal,
-      });
+      const current = chunk;
+      result = await withRetry(
+        retry,
+        () =>
+          client.uploadChunk(session, current.bytes, {
+            chunkNumber: current.number,
+            numbered: false,
+            signal,
+          }),
+        () => false,
+      );
     } catch (error) {
       chunk.discard();
       if (error instanceof DocSpaceError && error.transient) {
@@ -131,13 +140,17 @@ export async function completing(
   step: string,
   send: () => Promise<UploadedFile>,
 ): Promise<UploadedFile> {
-  return await withRetry(retry, async (attempt, previous) => {
+  let lost: DocSpaceError | undefined;
+  return await withRetry(retry, async (_attempt, previous) => {
+    // A 429 between the lost reply and now does not make the loss less likely.
+    if (previous !== undefined && previous.status === undefined) {
+      lost = previous;
+    }
     try {
       return await send();
     } catch (error) {
       if (
-        attempt > 1 && previous?.status === undefined &&
-        error instanceof DocSpaceError &&
+        lost !== undefined && error instanceof DocSpaceError &&
         error.sessionGone
       ) {
         throw new DocSpaceError(
@@ -146,7 +159,7 @@ export async function completing(
             step,
             status: error.status,
             serverMessage: error.serverMessage,
-            cause: previous,
+            cause: lost,
           },
         );
       }

@@ -3,6 +3,7 @@
 import { DocSpaceError } from "./errors.ts";
 import { envelope, send } from "./_reply.ts";
 import { record } from "./_session_replies.ts";
+import { CHUNK_ALIGNMENT, MAX_CHUNK_SIZE } from "./_chunk_size.ts";
 import type { UploadSettings } from "./session_types.ts";
 
 /** The portal a client talks to: its URL, origin, `fetch` and the headers of every request. */
@@ -54,7 +55,11 @@ export function portalOf(options: {
   };
 }
 
-/** `GET /api/2.0/files/settings`: the chunk size, and the thread limit (15 when the server names none). */
+/**
+ * `GET /api/2.0/files/settings`: the chunk size, and the thread limit (15 when the server names none).
+ * Settings no upload can use (a chunk size that is not a positive multiple of 512 up to 10 MiB, a thread
+ * limit that is not a positive integer) are refused with a DocSpaceError.
+ */
 export async function readSettings(
   portal: Portal,
   signal: AbortSignal | undefined,
@@ -68,20 +73,39 @@ export async function readSettings(
   const { chunkUploadSize, maxUploadThreadCount, extsMustConvert } = record(
     envelope("settings", reply),
   );
-  if (typeof chunkUploadSize !== "number" || !(chunkUploadSize > 0)) {
-    throw new DocSpaceError(
-      `the server's settings have no valid chunkUploadSize (received ${
-        JSON.stringify(chunkUploadSize)
-      })`,
+  const refuse = (what: string) =>
+    new DocSpaceError(
+      `the server's settings are not usable: ${what}; check the portal URL, or the server's files.uploader settings`,
       { step: "settings", status: reply.response.status },
+    );
+  // Bounded before any upload: the chunk size sizes the buffers of every chunk in flight.
+  if (
+    typeof chunkUploadSize !== "number" || !Number.isInteger(chunkUploadSize) ||
+    chunkUploadSize <= 0 || chunkUploadSize % CHUNK_ALIGNMENT !== 0 ||
+    chunkUploadSize > MAX_CHUNK_SIZE
+  ) {
+    throw refuse(
+      `chunkUploadSize must be a positive multiple of ${CHUNK_ALIGNMENT} no greater than ${MAX_CHUNK_SIZE} (10 MiB, the most this client sends in one request), received ${
+        JSON.stringify(chunkUploadSize)?.slice(0, 100)
+      }`,
+    );
+  }
+  if (
+    maxUploadThreadCount !== undefined && maxUploadThreadCount !== null &&
+    !(Number.isSafeInteger(maxUploadThreadCount) &&
+      (maxUploadThreadCount as number) >= 1)
+  ) {
+    throw refuse(
+      `maxUploadThreadCount must be a positive integer, received ${
+        JSON.stringify(maxUploadThreadCount)?.slice(0, 100)
+      }`,
     );
   }
   return {
     chunkUploadSize,
-    maxUploadThreadCount:
-      typeof maxUploadThreadCount === "number" && maxUploadThreadCount > 0
-        ? maxUploadThreadCount
-        : 15,
+    maxUploadThreadCount: typeof maxUploadThreadCount === "number"
+      ? maxUploadThreadCount
+      : 15,
     ...(Array.isArray(extsMustConvert) &&
         extsMustConvert.length <= 1000 &&
         extsMustConvert.every((e) => typeof e === "string" && e.length <= 32)

@@ -1,7 +1,7 @@
 // The one reply layer for DocSpace requests, shared by the client and the gateway: send a request and
 // read its whole reply; read an /api/2.0 envelope or a ChunkedUploader `{success, data, message}` reply
 // into plain facts; and, for the client, turn a failed one into a DocSpaceError.
-import { DocSpaceError } from "./errors.ts";
+import { DocSpaceError, type RateLimitHeaders } from "./errors.ts";
 import { SESSION_GONE } from "./_server_messages.ts";
 import { networkFailure } from "./_network_failure.ts";
 
@@ -11,7 +11,8 @@ export { type NetworkFailure, networkFailure } from "./_network_failure.ts";
 const TRANSIENT = new Set([408, 429, 500, 502, 503, 504]);
 
 const HINTS: Record<number, string> = {
-  401: "check the token (DocSpace did not accept it)",
+  401:
+    "check the token (DocSpace did not accept it: a wrong, expired or revoked API key or token, or one for another portal)",
   403: "the token's user may not upload into this folder",
   404: "check the folder id and the portal URL",
   413:
@@ -19,10 +20,15 @@ const HINTS: Record<number, string> = {
   429: "too many requests; the server asked to slow down",
 };
 
+/** Above this, an `X-RateLimit-Reset` is a Unix time in seconds, not a number of seconds from now. */
+const EPOCH_SECONDS = 1e9;
+
 /** A reply that arrived, with its parsed JSON body when it had one. */
 export interface Reply {
   response: Response;
   json: unknown;
+  /** Whether the body was empty (a real server's 401, and its rate limiter's 429, have none). */
+  empty?: boolean;
 }
 
 /** What a DocSpace reply says, read without throwing. */
@@ -65,7 +71,7 @@ export async function fetchReply(
   } catch {
     json = undefined;
   }
-  return { response, json };
+  return { response, json, empty: text === "" };
 }
 
 /**
@@ -141,35 +147,102 @@ function retryAfter(response: Response): string {
   return value ? `, retry after ${value}` : "";
 }
 
+/** The rate limiter's `X-RateLimit-*` headers, when the reply has any. */
+export function rateLimitHeaders(
+  headers: Headers,
+): RateLimitHeaders | undefined {
+  const found: RateLimitHeaders = {};
+  for (const name of ["limit", "remaining", "reset"] as const) {
+    const value = headers.get(`x-ratelimit-${name}`)?.trim();
+    if (value) found[name] = value.slice(0, 100);
+  }
+  return Object.keys(found).length > 0 ? found : undefined;
+}
+
+/**
+ * When a rate limit resets, in milliseconds since the epoch, from `X-RateLimit-Reset`: a Unix time in
+ * seconds (what DocSpace sends), or below 10^9 a number of seconds from `now`.
+ */
+export function rateLimitReset(
+  reset: string | undefined,
+  now: number,
+): number | undefined {
+  if (reset === undefined || !/^\d+(\.\d+)?$/.test(reset)) return undefined;
+  const seconds = Number(reset);
+  return seconds > EPOCH_SECONDS ? seconds * 1000 : now + seconds * 1000;
+}
+
+/** The rate limit, for a person: "limit 10000, 0 remaining, resets at 2026-01-01T00:00:00Z". */
+export function describeRateLimit(
+  rateLimit: RateLimitHeaders | undefined,
+  now: number,
+): string {
+  const parts: string[] = [];
+  if (rateLimit?.limit !== undefined) parts.push(`limit ${rateLimit.limit}`);
+  if (rateLimit?.remaining !== undefined) {
+    parts.push(`${rateLimit.remaining} remaining`);
+  }
+  const reset = rateLimitReset(rateLimit?.reset, now);
+  if (reset !== undefined && reset < 8.64e15) {
+    parts.push(
+      `resets at ${new Date(reset).toISOString().replace(".000Z", "Z")}`,
+    );
+  }
+  return parts.join(", ");
+}
+
+/** What a reply without the server's own message was, for a person. */
+function bodyDetail(
+  { response, json, empty }: Reply,
+  hint: string | undefined,
+): string {
+  const status = response.status;
+  const head = `HTTP ${status} ${response.statusText}`.trimEnd();
+  if (empty === true && status === 429) {
+    const limit = describeRateLimit(
+      rateLimitHeaders(response.headers),
+      Date.now(),
+    );
+    return `${head}: DocSpace's rate limit refused the request before running it${
+      limit ? ` (${limit})` : ""
+    }${retryAfter(response)}`;
+  }
+  if (empty === true) {
+    return `${head} with an empty body${hint ? `: ${hint}` : ""}${
+      retryAfter(response)
+    }`;
+  }
+  const type = response.headers.get("content-type")?.split(";")[0] ?? "none";
+  return head +
+    (json === undefined
+      ? ` with a non-JSON body (content type ${type}), probably from a proxy in front of the portal`
+      : " with an unexpected JSON body") +
+    (hint ? `: ${hint}` : "") + retryAfter(response);
+}
+
 /** The error for a reply that is not a success, with the status, the server's message and a hint. */
 export function failure(
   step: string,
-  { response, json }: Reply,
+  reply: Reply,
   serverMessage: string | undefined,
 ): DocSpaceError {
+  const { response } = reply;
   const status = response.status;
   // The REST routes answer an unknown session with 500: sending it again cannot help.
   const transient = TRANSIENT.has(status) && serverMessage !== SESSION_GONE;
   const hint = HINTS[status];
-  let detail: string;
-  if (serverMessage !== undefined) {
-    detail = status >= 400
-      ? `${serverMessage} (HTTP ${status}${hint ? `: ${hint}` : ""})`
-      : serverMessage;
-  } else {
-    const type = response.headers.get("content-type")?.split(";")[0] ?? "none";
-    detail = `HTTP ${status} ${response.statusText}`.trimEnd() +
-      (json === undefined
-        ? ` with a non-JSON body (content type ${type}), probably from a proxy in front of the portal`
-        : " with an unexpected JSON body") +
-      (hint ? `: ${hint}` : "") + retryAfter(response);
-  }
+  const detail = serverMessage === undefined
+    ? bodyDetail(reply, hint)
+    : status >= 400
+    ? `${serverMessage} (HTTP ${status}${hint ? `: ${hint}` : ""})`
+    : serverMessage;
   return new DocSpaceError(detail, {
     step,
     status,
     serverMessage,
     transient,
     retryAfter: response.headers.get("retry-after") ?? undefined,
+    rateLimit: rateLimitHeaders(response.headers),
   });
 }
 

@@ -130,7 +130,17 @@ export async function finalizeOn(
   return uploadedFile(data, "finalize");
 }
 
-/** Aborts a session. */
+/** What a failed abort leaves behind: the server drops a session's chunks only when it expires. */
+export const CHUNKS_LEFT =
+  "its chunks stay on the server until the session expires (12 hours after its last chunk)";
+
+/**
+ * Aborts a session, once. A refusal says that the chunks stay: on DocSpace's disk storage (the self-hosted
+ * default) an abort after a stored chunk fails ("Directory not empty", from `Directory.Delete` without
+ * `recursive` in common/ASC.Data.Storage/DiscStorage/DiscDataStore.cs AbortChunkedUploadAsync) before the
+ * session is removed: HTTP 200 `success:false` on `location`, HTTP 500 on the REST route. Sending it again
+ * fails the same way, so it is never transient. A session the server no longer knows is thrown as it is.
+ */
 export async function abortOn(
   portal: Portal,
   session: SessionTarget,
@@ -139,10 +149,29 @@ export async function abortOn(
   const target = targetOf(session);
   const family = ROUTES[target.routes];
   const { url, method } = family.abort(portal, target);
-  const reply = await send("abort", portal.fetch, url, {
-    method,
-    headers: portal.headers,
-    signal: signal ?? null,
-  });
-  family.readAbort(reply);
+  try {
+    const reply = await send("abort", portal.fetch, url, {
+      method,
+      headers: portal.headers,
+      signal: signal ?? null,
+    });
+    family.readAbort(reply);
+  } catch (error) {
+    if (!(error instanceof DocSpaceError) || error.sessionGone) throw error;
+    throw new DocSpaceError(
+      `${error.detail}; ${
+        error.status === undefined
+          ? `the session may not have been aborted: if not, ${CHUNKS_LEFT}`
+          : `the session was not aborted, so ${CHUNKS_LEFT}`
+      }`,
+      {
+        step: "abort",
+        status: error.status,
+        serverMessage: error.serverMessage,
+        retryAfter: error.retryAfter,
+        rateLimit: error.rateLimit,
+        cause: error,
+      },
+    );
+  }
 }

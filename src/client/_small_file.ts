@@ -1,7 +1,8 @@
 // A file smaller than one chunk. The server stores it whole in its one chunk request: a numbered one
 // answers 200 with the session and the file needs a finalize (201); a sequential one answers 201 at once.
 // Every repeat of that request stores the file again, as a new version, so a chunk whose reply was lost
-// is not re-sent until finalize shows that the file is not there.
+// is not re-sent until finalize shows that the file is not there. A 429 is re-sent at once (after the wait
+// it asks for): the rate limiter refused it before the handler ran.
 import { completing, type SendContext } from "./_chunk_senders.ts";
 import type { Chunk } from "./_upload_chunks.ts";
 import { pause, withRetry } from "./_retry.ts";
@@ -39,11 +40,16 @@ async function deliver(
     signal.throwIfAborted();
     let result: ChunkResult;
     try {
-      result = await client.uploadChunk(session, bytes, {
-        chunkNumber: 1,
-        numbered,
-        signal,
-      });
+      result = await withRetry(
+        retry,
+        () =>
+          client.uploadChunk(session, bytes, {
+            chunkNumber: 1,
+            numbered,
+            signal,
+          }),
+        () => false,
+      );
     } catch (error) {
       if (
         !(error instanceof DocSpaceError) || !error.transient || signal.aborted

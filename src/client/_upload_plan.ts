@@ -1,6 +1,6 @@
 // Checks uploadFile's options before any request, and the chunk size against the server's settings.
 import type { UploadSession, UploadSettings } from "./session_types.ts";
-import { validateChunkSize } from "./_chunk_size.ts";
+import { MAX_CHUNK_SIZE, validateChunkSize } from "./_chunk_size.ts";
 import type { UploadOptions } from "./upload_types.ts";
 
 /** What the options and the source say about the upload. */
@@ -21,6 +21,68 @@ export interface Plan {
 /** A folder id of digits is DocSpace's own; any other string names third-party storage. */
 export function isNativeFolder(folderId: number | string): boolean {
   return typeof folderId === "number" || /^\d+$/.test(folderId);
+}
+
+/** What a third-party storage needs of the chunks DocSpace forwards to it. */
+export interface ProviderRule {
+  /** The storage's name, for messages. */
+  name: string;
+  /** Every chunk but the last must be a multiple of this many bytes. */
+  multiple?: number;
+  /** Each chunk is stored as the whole file, so a file must go in one chunk. */
+  oneChunk?: boolean;
+}
+
+/**
+ * The storage a third-party folder id names: its prefix is the provider's selector (`drive-3-…`,
+ * products/ASC.Files/Core/Core/Thirdparty/Selectors.cs). Google Drive takes resumable-upload chunks in
+ * multiples of 256 KiB (GoogleDriveStorage.TransferAsync forwards each chunk as it came, with a
+ * Content-Range) and OneDrive in multiples of 320 KiB (OneDriveStorage.TransferAsync, likewise; Microsoft
+ * Graph's rule for upload sessions); SharePoint opens every session with chunking off and saves each
+ * chunk as the whole file (SharePointFileDao.CreateUploadSessionAsync and UploadChunkAsync).
+ */
+export function providerRule(
+  folderId: number | string,
+): ProviderRule | undefined {
+  const selector = typeof folderId === "string"
+    ? /^([a-z]+)-\d+(?:-|$)/.exec(folderId)?.[1]
+    : undefined;
+  switch (selector) {
+    case "drive":
+      return { name: "Google Drive", multiple: 256 * 1024 };
+    case "onedrive":
+      return { name: "OneDrive", multiple: 320 * 1024 };
+    case "spoint":
+      return { name: "SharePoint", oneChunk: true };
+    default:
+      return undefined;
+  }
+}
+
+/** Refuses a chunk size, or a file size, that the folder's storage cannot take. */
+function checkProvider(
+  describe: string,
+  folderId: number | string,
+  fileSize: number,
+  chunkSize: number | undefined,
+  largest: number,
+): void {
+  const rule = providerRule(folderId);
+  if (
+    rule?.multiple !== undefined && chunkSize !== undefined &&
+    chunkSize % rule.multiple !== 0
+  ) {
+    throw new RangeError(
+      `Cannot upload ${describe}: ${rule.name} folders take chunks in multiples of ${rule.multiple} bytes (${
+        rule.multiple / 1024
+      } KiB), but chunkSize is ${chunkSize}; use a multiple of it, or leave chunkSize out`,
+    );
+  }
+  if (rule?.oneChunk && fileSize > largest) {
+    throw new RangeError(
+      `Cannot upload ${describe}: ${rule.name} folders store each chunk as the whole file, so a file must go in one chunk, and ${fileSize} bytes is more than the ${largest} bytes one chunk can carry`,
+    );
+  }
 }
 
 /** Checks the source and the options; throws TypeError or RangeError before any request. */
@@ -89,6 +151,13 @@ export function plan(
   if (options.chunkSize !== undefined) {
     validateChunkSize(options.chunkSize, `Cannot upload ${describe}`);
   }
+  checkProvider(
+    describe,
+    folderId,
+    fileSize,
+    options.chunkSize,
+    MAX_CHUNK_SIZE,
+  );
   const concurrency = options.concurrency ?? 3;
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new RangeError(
@@ -151,10 +220,11 @@ export function plan(
 /**
  * The chunk size to cut the file with. In DocSpace's own folders the server counts chunks in
  * chunkUploadSize pieces in both modes (sequential chunks are numbered by arrival), so only that size
- * completes a file; third-party folders append chunks of any size up to it.
+ * completes a file; third-party folders append chunks of any size up to it, within their storage's rule
+ * (see {@linkcode providerRule}; a SharePoint file goes whole in one chunk).
  */
 export function chunkSizeFor(
-  { describe, native }: Plan,
+  { describe, native, fileSize }: Plan,
   options: UploadOptions,
   { chunkUploadSize }: UploadSettings,
 ): number {
@@ -168,6 +238,29 @@ export function chunkSizeFor(
   if (chunkSize > chunkUploadSize) {
     throw new RangeError(
       `Cannot upload ${describe}: chunkSize ${chunkSize} is larger than the server's chunkUploadSize ${chunkUploadSize}, and the server refuses larger chunks`,
+    );
+  }
+  const rule = providerRule(options.folderId);
+  if (rule?.oneChunk) {
+    checkProvider(
+      describe,
+      options.folderId,
+      fileSize,
+      undefined,
+      chunkUploadSize,
+    );
+    return Math.max(chunkSize, fileSize);
+  }
+  // A file smaller than chunkUploadSize goes whole in one chunk, which every storage takes.
+  if (
+    rule !== undefined && fileSize >= chunkUploadSize && fileSize > chunkSize
+  ) {
+    checkProvider(
+      describe,
+      options.folderId,
+      fileSize,
+      chunkSize,
+      chunkUploadSize,
     );
   }
   return chunkSize;

@@ -18,8 +18,28 @@ export interface DocSpaceErrorOptions {
   transient?: boolean;
   /** The reply's `Retry-After` header, when it had one. */
   retryAfter?: string | undefined;
+  /** The reply's `X-RateLimit-*` headers, when it had any (a 429 from DocSpace's rate limiter). */
+  rateLimit?: RateLimitHeaders | undefined;
   /** What went wrong underneath, such as a network `TypeError`. */
   cause?: unknown;
+}
+
+/**
+ * What DocSpace's rate limiter says about a refused request (HTTP 429): its `X-RateLimit-*` headers as
+ * sent, each only when the limiter has it (RedisRateLimiting.AspNetCore's `RateLimitMetadata.OnRejected`).
+ * The daily write limit sends all three and `Retry-After`; the per-minute and the concurrency limits send
+ * only `limit` and `remaining`.
+ */
+export interface RateLimitHeaders {
+  /** `X-RateLimit-Limit`: the limit's size, like `"10000"` (POST and PUT requests a day). */
+  limit?: string;
+  /** `X-RateLimit-Remaining`: the requests left in the window, like `"0"`. */
+  remaining?: string;
+  /**
+   * `X-RateLimit-Reset`: when the window resets, as DocSpace 3.7 sends it a Unix time in seconds; a value
+   * below 10^9 is read as seconds from now.
+   */
+  reset?: string;
 }
 
 const STEP_LABELS: Record<string, string> = {
@@ -66,6 +86,8 @@ export class DocSpaceError extends Error {
   readonly transient: boolean;
   /** The reply's `Retry-After` header (seconds or an HTTP date), when it had one. */
   readonly retryAfter: string | undefined;
+  /** The reply's `X-RateLimit-*` headers, when it had any. */
+  readonly rateLimit: RateLimitHeaders | undefined;
   /** What went wrong, without the step's label in front. */
   readonly detail: string;
 
@@ -83,7 +105,13 @@ export class DocSpaceError extends Error {
     this.serverMessage = options.serverMessage;
     this.transient = options.transient ?? false;
     this.retryAfter = options.retryAfter;
+    this.rateLimit = options.rateLimit;
     this.detail = detail;
+  }
+
+  /** Whether DocSpace refused the request before running it, to slow the client down (HTTP 429). */
+  get rateLimited(): boolean {
+    return this.status === 429;
   }
 
   /** Whether the server no longer knows the session: it expired, was finalized or aborted, or never was. */

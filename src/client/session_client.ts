@@ -56,7 +56,9 @@ export interface SessionClientOptions {
 /**
  * One method per DocSpace chunked-upload request. Errors of every kind (error envelopes, HTTP-200
  * `success:false` replies, proxy pages, network failures) become {@linkcode DocSpaceError}s; no method
- * retries. Credentials go only to the portal's origin: a `location` anywhere else is refused.
+ * retries. Credentials go only to the portal's origin: a `location` anywhere else is refused, except that
+ * on a loopback portal URL (a tunnel, a port-forward; the server then names its public domain in
+ * `location`) the path and query of a `/ChunkedUploader.ashx?uid=…` location go to the portal's origin.
  *
  * `createSession` picks the session's routes (option `routes`, see {@linkcode SessionRoutes}); every
  * later request for that session follows them.
@@ -111,7 +113,8 @@ export class SessionClient {
    *
    * @param signal Aborts the request.
    * @returns The settings.
-   * @throws {DocSpaceError} If the request fails.
+   * @throws {DocSpaceError} If the request fails, or the settings are not usable (a chunk size that is not
+   * a positive multiple of 512 up to 10 MiB, a thread limit that is not a positive integer).
    */
   settings(signal?: AbortSignal): Promise<UploadSettings> {
     return readSettings(this.#portal, signal);
@@ -248,11 +251,14 @@ export class SessionClient {
   }
 
   /**
-   * Drops the session and its chunks on the server.
+   * Drops the session and its chunks on the server, in one request. On DocSpace's disk storage an abort
+   * after a stored chunk fails ("Directory not empty") and the session stays until it expires; sending it
+   * again fails the same way.
    *
    * @param session The session (or a legacy `location`).
    * @param signal Aborts the request.
-   * @throws {DocSpaceError} If the server refuses or no answer arrives.
+   * @throws {DocSpaceError} If the server refuses or no answer arrives: not transient, and, unless the
+   * session is already gone (`sessionGone`), saying that its chunks stay on the server until it expires.
    */
   abort(session: SessionTarget, signal?: AbortSignal): Promise<void> {
     return abortOn(this.#portal, session, signal);

@@ -17,6 +17,7 @@ import { type RetryContext, retryPolicy, withRetry } from "./_retry.ts";
 import { type SharedPortal, sharedPortal } from "./_shared_portal.ts";
 import type { UploadedFile } from "./session_types.ts";
 import { StreamLengthError } from "./errors.ts";
+import { withAbortNote } from "./_abort_note.ts";
 
 import type { UploadOptions } from "./upload_types.ts";
 
@@ -192,16 +193,20 @@ export async function uploadThrough(
       : await sendSequential(context, totalChunks);
     session = undefined;
     return file;
-  } catch (error) {
+  } catch (caught) {
+    let error = caught;
     controller.abort(error);
     await chunks?.cancel(error);
     if (
       session !== undefined &&
       (wrongLength || options.abortSessionOnFailure !== false)
     ) {
-      await client.abort(session, AbortSignal.timeout(ABORT_TIMEOUT)).catch(
-        () => {},
-      );
+      // One attempt: a refused abort fails the same way again; the error says that the chunks stay.
+      const failed = await client.abort(
+        session,
+        AbortSignal.timeout(ABORT_TIMEOUT),
+      ).then(() => undefined, (abortError) => ({ abortError }));
+      if (failed) error = withAbortNote(error, failed.abortError);
     }
     throw options.signal?.aborted ? options.signal.reason : error;
   } finally {

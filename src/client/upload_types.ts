@@ -6,10 +6,16 @@
 import type { DocSpaceError } from "./errors.ts";
 import type { SessionRoutes } from "./session_types.ts";
 
-/** How failed requests are retried. */
+/**
+ * How failed requests are retried. A 429 (DocSpace's rate limiter refused the request before running it)
+ * is a different case: it is always sent again, a sequential chunk too, and uses up no attempt; the client
+ * waits as the reply asks (`Retry-After`, else until `X-RateLimit-Reset`, else backoff), up to
+ * `rateLimitWait` in all for one request, and fails past that saying when the limit resets.
+ */
 export interface RetryOptions {
   /**
-   * How many times a request is sent at most, the first time included; 1 turns retries off.
+   * How many times a request is sent at most, the first time included; 1 turns retries off. Replies
+   * 429 do not count.
    *
    * @default {8}
    */
@@ -27,6 +33,14 @@ export interface RetryOptions {
    * @default {30000}
    */
   maxDelay?: number;
+  /**
+   * How long one request may wait in all for DocSpace's rate limit (replies 429), in milliseconds. A
+   * wait the server asks for that would go past it is not waited: the request fails at once with a
+   * message naming the limit and when it resets (the daily write limit resets up to a day later).
+   *
+   * @default {900000}
+   */
+  rateLimitWait?: number;
 }
 
 /** A request failed transiently and will be sent again: what `onRetry` receives before each wait. */
@@ -118,7 +132,8 @@ export interface UploadOptions {
   /**
    * The chunk size: a multiple of 512, at most 10 MiB. In DocSpace's own folders (numeric ids) it must
    * be the server's `chunkUploadSize`, in both modes; third-party folders (string ids) take any size up
-   * to it.
+   * to it that their storage takes: multiples of 256 KiB in Google Drive (`drive-…` ids), of 320 KiB in
+   * OneDrive (`onedrive-…`); a SharePoint (`spoint-…`) file always goes whole in one chunk.
    *
    * @default {the server's chunkUploadSize}
    */

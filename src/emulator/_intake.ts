@@ -47,6 +47,9 @@ function statusResponse(fault: Extract<Fault, { kind: "status" }>): Response {
   if (fault.retryAfter !== undefined) {
     headers.set("retry-after", String(fault.retryAfter));
   }
+  for (const [name, value] of Object.entries(fault.headers ?? {})) {
+    headers.set(name, value);
+  }
   return new Response(body, { status: fault.status, headers });
 }
 

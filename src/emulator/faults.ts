@@ -19,7 +19,9 @@ export interface FaultMatch {
 /**
  * A fault to inject. It applies to the next `times` requests that match, in arrival order:
  * - `status`: answer this HTTP status before storing anything (the body is read and dropped), with
- *   `body` (default: a proxy's HTML error page) and an optional `Retry-After` in seconds
+ *   `body` (default: a proxy's HTML error page), an optional `Retry-After` in seconds and optional extra
+ *   `headers` (like the `X-RateLimit-*` of DocSpace's rate limiter, RateLimitMetadata.OnRejected of
+ *   RedisRateLimiting.AspNetCore, set up in common/ASC.Api.Core/Core/BaseStartup.cs)
  * - `drop-after-store`: handle the request fully (the chunk is stored), then break the response: the
  *   status line and headers arrive but the body ends early, so the client's body read fails
  * - `latency`: wait `ms` before handling
@@ -33,7 +35,13 @@ export type Fault =
     times?: number;
   }
   & (
-    | { kind: "status"; status: number; body?: string; retryAfter?: number }
+    | {
+      kind: "status";
+      status: number;
+      body?: string;
+      retryAfter?: number;
+      headers?: Record<string, string>;
+    }
     | { kind: "drop-after-store" }
     | { kind: "latency"; ms: number }
     | { kind: "slow-reader"; bytesPerSecond: number }
