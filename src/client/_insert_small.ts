@@ -2,7 +2,7 @@
 // again (a new version, or a copy beside it), so a request whose reply was lost is not sent again until
 // the folder's listing shows that the file is not there: the listing taken before the first attempt says
 // what the folder held, and the one taken after says whether the file arrived.
-import { pause, type RetryContext, retryPolicy } from "./_retry.ts";
+import { type RetryContext, retryPolicy, withRetry } from "./_retry.ts";
 import { lengthError } from "./_upload_chunks.ts";
 import { plan } from "./_upload_plan.ts";
 import { DocSpaceError, StreamLengthError } from "./errors.ts";
@@ -54,41 +54,37 @@ export async function insertSmall(
   const createNewIfExist = options.createNewIfExist ?? false;
   const before = snapshot(await folders.contents(folderId), fileName);
   progress(0, 0);
-  for (let attempt = 1;; attempt++) {
-    signal.throwIfAborted();
+  const missing = Symbol("no insert route");
+  const stored = await withRetry(retry, async (attempt, previous) => {
+    // A reply lost after the request may have reached the server: the folder says whether it did. (A
+    // 429 is refused before any handler runs, so nothing was stored.)
+    if (previous !== undefined && !previous.rateLimited) {
+      const found = await arrived(
+        folders,
+        folderId,
+        fileName,
+        fileSize,
+        createNewIfExist,
+        before,
+      );
+      if (found !== undefined) return found;
+    }
     progress(fileSize, 0);
     try {
-      const file = await client.insertFile(folderId, body, {
+      return await client.insertFile(folderId, body, {
         title: fileName,
         createNewIfExist,
       }, signal);
-      progress(fileSize, fileSize);
-      return file;
     } catch (error) {
-      if (!(error instanceof DocSpaceError) || signal.aborted) throw error;
-      if (error.status === 404 && attempt === 1) return undefined;
-      if (!error.transient) throw error;
-      // A 429 is refused before any handler runs: nothing was stored.
-      if (error.status !== 429) {
-        const found = await arrived(
-          folders,
-          folderId,
-          fileName,
-          fileSize,
-          createNewIfExist,
-          before,
-        );
-        if (found !== undefined) {
-          progress(fileSize, fileSize);
-          return found;
-        }
-      }
-      if (attempt >= retry.policy.attempts && error.status !== 429) {
-        throw error;
-      }
-      await pause(retry, error, attempt);
+      if (
+        error instanceof DocSpaceError && error.status === 404 && attempt === 1
+      ) return missing;
+      throw error;
     }
-  }
+  });
+  if (stored === missing) return undefined;
+  progress(fileSize, fileSize);
+  return stored;
 }
 
 /** What the folder held of a title before the upload: that file, and every file's id. */

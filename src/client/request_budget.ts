@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { rateLimitReset } from "./_reply.ts";
 import { parseRetryAfter } from "./_retry.ts";
 
 /** Options for {@linkcode RequestBudget}. */
@@ -318,16 +319,13 @@ export class RequestBudget {
   }
 }
 
-/** How long a 429 asks to wait: `Retry-After`, else `X-RateLimit-Reset` (seconds, or a Unix time). */
-export function retryAfter(headers: Headers, now: number): number | undefined {
+/** How long a 429 asks to wait: `Retry-After`, else until `X-RateLimit-Reset`. */
+function retryAfter(headers: Headers, now: number): number | undefined {
   const asked = parseRetryAfter(headers.get("retry-after") ?? undefined, now);
   if (asked !== undefined) return asked;
-  const reset = Number(headers.get("x-ratelimit-reset") ?? "");
-  if (
-    !Number.isFinite(reset) || reset < 0 ||
-    headers.get("x-ratelimit-reset") === ""
-  ) {
-    return undefined;
-  }
-  return reset > 1e9 ? Math.max(0, reset * 1000 - now) : reset * 1000;
+  const reset = rateLimitReset(
+    headers.get("x-ratelimit-reset")?.trim().slice(0, 100),
+    now,
+  );
+  return reset === undefined ? undefined : Math.max(0, reset - now);
 }
