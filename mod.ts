@@ -1,7 +1,8 @@
 /**
  * Stream any file or `ReadableStream` into ONLYOFFICE DocSpace's chunked upload sessions.
  *
- * `uploadFile` does the whole job. Underneath, `RechunkStream` cuts streams into aligned chunks (the
+ * `uploadFile` does the whole job for one file, `UploadBatch` for many (one budget of requests for all
+ * of them, within DocSpace's per-user limits). Underneath, `RechunkStream` cuts streams into aligned chunks (the
  * same core `uploadFile` reads streams with), `createChunkBody` frames a chunk as DocSpace reads it, and
  * `SessionClient` sends one request per method. Upload tickets let a gateway accept uploads from
  * browsers without handing them the DocSpace token.
@@ -26,6 +27,25 @@
  * @module
  */
 export { uploadFile } from "./src/client/upload_file.ts";
+export {
+  type BatchFileOptions,
+  type BatchSource,
+  UploadBatch,
+  type UploadBatchOptions,
+  type UploadBatchStats,
+} from "./src/client/upload_batch.ts";
+export {
+  RequestBudget,
+  type RequestBudgetOptions,
+  type RequestBudgetStats,
+} from "./src/client/request_budget.ts";
+export {
+  type FolderContent,
+  type FolderEntry,
+  FolderTree,
+  type FolderTreeOptions,
+} from "./src/client/folder_tree.ts";
+export { storedTitle, titleKey } from "./src/client/stored_title.ts";
 export type {
   RetryNotice,
   RetryOptions,
@@ -53,6 +73,7 @@ export type {
   ChunkResult,
   CreateSessionOptions,
   DocSpaceFile,
+  InsertOptions,
   SessionRoutes,
   SessionTarget,
   UploadChunkOptions,
