@@ -35,9 +35,16 @@ export type {
   EmulatorUser,
   ResolvedEmulatorOptions,
 } from "./src/emulator/options.ts";
+export type {
+  RateLimitName,
+  RateLimits,
+  RateLimitStats,
+  ResolvedRateLimits,
+} from "./src/emulator/rate_limits.ts";
 export * from "./src/emulator/request_log.ts";
 export * from "./src/emulator/serve.ts";
 export type { SessionInfo, StoredFile } from "./src/emulator/state.ts";
+export type { EmulatorStorage } from "./src/emulator/storage.ts";
 
 if (import.meta.main) {
   const code = await serveFromCommandLine(
