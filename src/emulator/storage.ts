@@ -270,8 +270,16 @@ class DirectoryStore implements Store {
   constructor(directory: string) {
     this.#files = `${directory}/files`;
     this.#chunks = `${directory}/chunks`;
-    Deno.mkdirSync(this.#files, { recursive: true });
-    Deno.mkdirSync(this.#chunks, { recursive: true });
+    try {
+      Deno.mkdirSync(this.#files, { recursive: true });
+      Deno.mkdirSync(this.#chunks, { recursive: true });
+    } catch (error) {
+      throw new Error(
+        `Cannot create DocSpaceEmulator: cannot create the storage directory ${directory}: ${
+          error instanceof Error ? error.message : String(error)
+        }`,
+      );
+    }
   }
 
   #sessionDir(session: UploadSession): string {
