@@ -10,7 +10,7 @@ import {
   type UploadSession,
   withContent,
 } from "./state.ts";
-import { EMPTY_CONTENT } from "./storage.ts";
+import { EMPTY_CONTENT } from "./_store.ts";
 
 /** The .NET exception classes the emulated code throws; the REST routes map them to statuses. */
 export type ExceptionKind =

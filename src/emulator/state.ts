@@ -6,12 +6,8 @@
 
 import { FolderTree } from "./_folder_tree.ts";
 import type { EmulatorFolder } from "./options.ts";
-import {
-  type Content,
-  createStore,
-  type EmulatorStorage,
-  type Store,
-} from "./storage.ts";
+import { type Content, createStore, type Store } from "./_store.ts";
+import type { EmulatorStorage } from "./storage.ts";
 
 /** A file the emulator stored: its bytes (with `"memory"` or directory storage), size and SHA-256. */
 export interface StoredFile {
