@@ -4,8 +4,13 @@
  * server does, so a badly framed chunk fails at finalize here too; it logs every request and can inject
  * proxy faults (error statuses, dropped responses, latency, slow reads).
  *
+ * It applies DocSpace's rate limiter (per user: 1500 requests a minute, 15 concurrent writes, 50
+ * concurrent GETs, 10,000 POST/PUT a day; option `rateLimits`) and keeps uploaded bytes in memory unless
+ * option `storage` says `"digest"` or `{ directory }`.
+ *
  * Run it as a program to serve it: `deno run -A testing.ts --port 8080 [--hostname 0.0.0.0]` (or
- * `PORT=8080`); it prints the URL, the default token and the folder ids.
+ * `PORT=8080`; `--help` lists the storage and rate-limit flags; served, it keeps only digests by
+ * default); it prints the URL, the default token, the folder ids, the storage and the limits.
  *
  * @example Serve an emulator for a test
  * ```ts
@@ -35,9 +40,16 @@ export type {
   EmulatorUser,
   ResolvedEmulatorOptions,
 } from "./src/emulator/options.ts";
+export type {
+  RateLimitName,
+  RateLimits,
+  RateLimitStats,
+  ResolvedRateLimits,
+} from "./src/emulator/rate_limits.ts";
 export * from "./src/emulator/request_log.ts";
 export * from "./src/emulator/serve.ts";
 export type { SessionInfo, StoredFile } from "./src/emulator/state.ts";
+export type { EmulatorStorage } from "./src/emulator/storage.ts";
 
 if (import.meta.main) {
   const code = await serveFromCommandLine(

@@ -7,7 +7,16 @@ export async function emulatorProcess(): Promise<
   { url: string; token: string; process: Deno.ChildProcess } & AsyncDisposable
 > {
   const process = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", here("../testing.ts"), "--port", "0"],
+    args: [
+      "run",
+      "-A",
+      here("../testing.ts"),
+      "--port",
+      "0",
+      // the emulator as it was measured: every byte in memory (the served default keeps digests)
+      "--storage",
+      "memory",
+    ],
     stdout: "piped",
     stderr: "inherit",
   }).spawn();

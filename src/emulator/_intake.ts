@@ -4,6 +4,8 @@ import { authenticate, redactHeaders } from "./_auth.ts";
 import { classify } from "./_classify.ts";
 import type { EmulatorCore } from "./_context.ts";
 import { type Fault, faultPage, type FaultQueue } from "./faults.ts";
+import { IN_PROCESS, remoteAddresses } from "./_remote.ts";
+import type { Admission, RateLimiter } from "./rate_limits.ts";
 import type { RequestLogEntry } from "./request_log.ts";
 
 const LOCATION_MODES = new Set([
@@ -88,11 +90,12 @@ async function record(
   } catch { /* not JSON after all: nothing to record */ }
 }
 
-/** Logs a request, applies any fault, reads the body, and hands it to the routes. */
+/** Logs a request, applies any fault and the rate limiter, reads the body, and hands it to the routes. */
 export async function intake(
   core: EmulatorCore,
   log: RequestLogEntry[],
   faults: FaultQueue,
+  limiter: RateLimiter,
   routes: Hono,
   request: Request,
 ): Promise<Response> {
@@ -112,6 +115,24 @@ export async function intake(
   log.push(entry);
   const fault = faults.take(entry);
   if (fault !== undefined) entry.fault = fault.kind;
+  // BaseStartup.cs: UseRateLimiter runs after authentication and before every handler (the API and the
+  // ChunkedUploader.ashx branch alike), partitioned by the user's Sid claim, else the remote address. A
+  // status fault is a proxy's answer: that request never reaches the server's limiter.
+  let admission: Admission | undefined;
+  if (fault?.kind !== "status") {
+    const key = user?.id ?? remoteAddresses.get(request) ?? IN_PROCESS;
+    const admitted = limiter.admit(key, request.method);
+    if (admitted.refused !== undefined) {
+      // RateLimitMetadata.OnRejected: 429, the limiter's headers, no body; the request body is never read.
+      entry.status = 429;
+      entry.rateLimit = admitted.refused;
+      entry.end = performance.now();
+      const headers = new Headers(admitted.headers);
+      headers.set("content-length", "0");
+      return new Response(null, { status: 429, headers });
+    }
+    admission = admitted;
+  }
   try {
     if (fault?.kind === "latency") await delay(fault.ms);
     let body: Uint8Array;
@@ -144,5 +165,6 @@ export async function intake(
     throw error;
   } finally {
     entry.end = performance.now();
+    admission?.release();
   }
 }

@@ -8,7 +8,9 @@ import {
   type StoredChunk,
   type StoredFile,
   type UploadSession,
+  withContent,
 } from "./state.ts";
+import { EMPTY_CONTENT } from "./_store.ts";
 
 /** The .NET exception classes the emulated code throws; the REST routes map them to statuses. */
 export type ExceptionKind =
@@ -68,7 +70,11 @@ export function uploadChunk(
     // the session announced (FileDao only; third-party folders save whatever came).
     if (session.bytesTotal === 0) session.bytesTotal = chunk.length;
     if (session.thirdParty || session.bytesTotal >= chunk.length) {
-      const file = state.save(session, [chunk.bytes], now);
+      const file = state.save(
+        session,
+        (key) => state.store.whole(chunk.bytes, key),
+        now,
+      );
       session.fileId = file.id;
       session.saved = true;
       if (session.thirdParty) session.bytesTransferred = chunk.length;
@@ -77,13 +83,15 @@ export function uploadChunk(
   }
   if (session.thirdParty) {
     // ThirdPartyFileDao.cs: appended to a temporary file, BytesTransferred += chunkLength
-    session.appended.push(chunk.bytes);
+    state.store.append(session, chunk.bytes);
     session.bytesTransferred += chunk.length;
     return;
   }
   const number = chunk.number ?? ++session.chunksUploaded;
+  // The storage keeps the bytes of the chunks a finalize can count (1..ceil(total / chunkUploadSize)).
+  const last = Math.ceil(session.bytesTotal / options.chunkUploadSize);
   session.chunks.set(number, {
-    bytes: chunk.bytes,
+    bytes: state.store.chunk(session, number, chunk.bytes, last),
     length: chunk.length,
     storedAt: now,
   });
@@ -127,18 +135,22 @@ export function finalizeSession(
   session: UploadSession,
 ): StoredFile {
   const { state, options } = core;
-  let parts: Uint8Array[];
-  if (session.thirdParty) {
-    parts = session.appended;
-  } else {
-    const chunks = countedChunks(core, session);
+  let chunks: StoredChunk[] | undefined;
+  if (!session.thirdParty) {
+    chunks = countedChunks(core, session);
     const counted = chunks.reduce((n, c) => n + c.length, 0);
     if (counted !== session.bytesTotal) {
       throw new ServerException("argument", "uploadSize != bytesTotal");
     }
-    parts = chunks.map((c) => c.bytes);
   }
-  const file = state.save(session, parts, options.now());
+  const file = state.save(
+    session,
+    (key) =>
+      chunks === undefined
+        ? state.store.joinAppended(session, key)
+        : state.store.joinChunks(session, chunks, key),
+    options.now(),
+  );
   state.sessions.delete(session.id);
   return file;
 }
@@ -157,7 +169,7 @@ export function completedFile(
     ? undefined
     : core.state.file(session.fileId);
   if (session.saved && saved) return saved;
-  return {
+  return withContent({
     id: session.fileId ?? 0,
     folderId: session.folderId,
     title: session.title,
@@ -165,10 +177,12 @@ export function completedFile(
     bytes: new Uint8Array(0),
     contentLength: session.bytesTotal,
     created: new Date(session.created).toISOString(),
-  };
+    sha256: "",
+  }, EMPTY_CONTENT);
 }
 
 /** FileUploader.AbortUploadAsync: the session and its chunks are dropped. */
 export function abortSession(core: EmulatorCore, session: UploadSession): void {
   core.state.sessions.delete(session.id);
+  core.state.store.drop(session);
 }

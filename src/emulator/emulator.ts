@@ -18,6 +18,7 @@ import {
   type ResolvedEmulatorOptions,
   resolveOptions,
 } from "./options.ts";
+import { RateLimiter, type RateLimitStats } from "./rate_limits.ts";
 import { peakConcurrency, type RequestLogEntry } from "./request_log.ts";
 import {
   EmulatorState,
@@ -45,8 +46,10 @@ export interface EmulatorApp {
  * `/api/2.0/files/settings`, the create-session routes, `/ChunkedUploader.ashx` in numbered, sequential,
  * small-file, finalize and abort modes (computing numbered chunk lengths the way the server does), the
  * REST session routes of 3.7.1+ (`serverVersion: "3.6"` leaves them out), and folders: their content,
- * paged (`GET /api/2.0/files/{folderId}`), and new ones (`POST /api/2.0/files/folder/{folderId}`). Every
- * request is logged; faults can be injected.
+ * paged (`GET /api/2.0/files/{folderId}`), and new ones (`POST /api/2.0/files/folder/{folderId}`), behind
+ * the server's rate limiter (per user: 1500 requests a minute, 15 concurrent writes, 50 concurrent GETs,
+ * 10,000 POST/PUT a day; see {@linkcode EmulatorOptions.rateLimits}). Every request is logged; faults can
+ * be injected. Stored bytes stay in memory unless {@linkcode EmulatorOptions.storage} says otherwise.
  *
  * @example Upload a small file in-process
  * ```ts
@@ -83,6 +86,7 @@ export class DocSpaceEmulator {
   readonly options: ResolvedEmulatorOptions;
   #core: EmulatorCore;
   #faults = new FaultQueue();
+  #limiter: RateLimiter;
 
   /**
    * Creates an emulator with its own users, folders and clock.
@@ -94,9 +98,14 @@ export class DocSpaceEmulator {
     this.options = resolveOptions(options);
     this.#core = {
       options: this.options,
-      state: new EmulatorState(this.options.folders, this.options.now()),
+      state: new EmulatorState(
+        this.options.folders,
+        this.options.now(),
+        this.options.storage,
+      ),
       requests: new WeakMap(),
     };
+    this.#limiter = new RateLimiter(this.options.rateLimits, this.options.now);
     const routes = new Hono();
     addLocationRoute(routes, this.#core);
     if (this.options.serverVersion !== "3.6") {
@@ -112,7 +121,15 @@ export class DocSpaceEmulator {
     const app = new Hono();
     app.all(
       "*",
-      (c) => intake(this.#core, this.log, this.#faults, routes, c.req.raw),
+      (c) =>
+        intake(
+          this.#core,
+          this.log,
+          this.#faults,
+          this.#limiter,
+          routes,
+          c.req.raw,
+        ),
     );
     this.app = app;
   }
@@ -197,6 +214,35 @@ export class DocSpaceEmulator {
   /** Drops every queued fault. */
   clearFaults(): void {
     this.#faults.clear();
+  }
+
+  /**
+   * What the rate limiter did so far: the requests it refused (by limit and by user), and the most
+   * requests each user had in flight at once (writes and GETs apart), from arrival until the response.
+   *
+   * @returns A copy of the counts.
+   *
+   * @example The 16th concurrent write is refused
+   * ```ts
+   * import { DocSpaceEmulator } from "@docspace-tools/upload/testing";
+   * import { assertEquals } from "@std/assert";
+   *
+   * const emulator = new DocSpaceEmulator();
+   * const headers = { authorization: "Bearer emulator-token" };
+   * for (let i = 0; i < 15; i++) {
+   *   // a body that never ends: each of these writes stays in flight
+   *   const body = new ReadableStream({ pull() {} });
+   *   emulator.app.request("/api/2.0/files/folder/1", { method: "POST", headers, body });
+   * }
+   * const refused = await emulator.app.request("/api/2.0/files/folder/1", { method: "POST", headers });
+   * assertEquals(refused.status, 429);
+   * assertEquals(refused.headers.get("x-ratelimit-limit"), "15");
+   * assertEquals(emulator.stats().refused.byLimit.concurrentWrites, 1);
+   * assertEquals(emulator.stats().peakConcurrentWrites, { admin: 15 });
+   * ```
+   */
+  stats(): RateLimitStats {
+    return this.#limiter.stats();
   }
 
   /**

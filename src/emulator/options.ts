@@ -4,6 +4,13 @@
  * @module
  */
 
+import {
+  type RateLimits,
+  type ResolvedRateLimits,
+  resolveRateLimits,
+} from "./rate_limits.ts";
+import { type EmulatorStorage, resolveStorage } from "./storage.ts";
+
 /** A user the emulator knows, with the credentials it accepts. */
 export interface EmulatorUser {
   /** The user's id, as recorded in the request log and on sessions. */
@@ -34,7 +41,13 @@ export interface EmulatorFolder {
 export interface EmulatorOptions {
   /** The chunk size announced by `/api/2.0/files/settings` and enforced on chunks. @default {10485760} */
   chunkUploadSize?: number;
-  /** The thread count announced by `/api/2.0/files/settings`. @default {15} */
+  /**
+   * The thread count announced by `/api/2.0/files/settings`. SetupInfo.cs reads it from the rate
+   * limiter's write setting (`core:hosting:rateLimiterOptions:defaultConcurrencyWriteRequests`), so it
+   * follows `rateLimits.concurrentWrites` when that is a number.
+   *
+   * @default {`rateLimits.concurrentWrites`, else 15}
+   */
   maxUploadThreadCount?: number;
   /** The users and their credentials. @default {[{ id: "admin", tokens: ["emulator-token"] }]} */
   users?: EmulatorUser[];
@@ -63,6 +76,23 @@ export interface EmulatorOptions {
    * @default {104857600}
    */
   availableFileSize?: number;
+  /**
+   * The server's global rate limiter, per user (anonymous requests per client address): 1500 requests a
+   * minute, 15 concurrent requests other than GET and 50 concurrent GETs (the next is refused at once),
+   * 10,000 POST and PUT requests a day; a refusal is 429 with `X-RateLimit-*` headers. `false` turns it
+   * off; each limit can be set, or turned off with `false`. On by default, with the server's limits.
+   *
+   * @default {{ requestsPerMinute: 1500, concurrentWrites: 15, concurrentGets: 50, writesPerDay: 10000 }}
+   */
+  rateLimits?: false | RateLimits;
+  /**
+   * Where stored files' bytes go: `"memory"` (`file.bytes` is there), `"digest"` (only each file's size
+   * and SHA-256 are kept; `file.bytes` throws), or `{ directory }` (each file is written under it and
+   * `file.bytes` reads it back).
+   *
+   * @default {"memory"}
+   */
+  storage?: EmulatorStorage;
 }
 
 /** The options with every default filled in, as {@linkcode DocSpaceEmulator.options} exposes them. */
@@ -87,6 +117,10 @@ export interface ResolvedEmulatorOptions {
   serverVersion: "3.6" | "3.7";
   /** SetupInfo.AvailableFileSize in bytes. */
   availableFileSize: number;
+  /** Each rate limit, `false` where it is off. */
+  rateLimits: ResolvedRateLimits;
+  /** Where stored files' bytes go. */
+  storage: EmulatorStorage;
 }
 
 function positiveInteger(name: string, value: number): number {
@@ -119,6 +153,7 @@ export function resolveOptions(
       "Cannot create DocSpaceEmulator: users must not be empty",
     );
   }
+  const rateLimits = resolveRateLimits(options.rateLimits);
   return {
     chunkUploadSize: positiveInteger(
       "chunkUploadSize",
@@ -126,7 +161,10 @@ export function resolveOptions(
     ),
     maxUploadThreadCount: positiveInteger(
       "maxUploadThreadCount",
-      options.maxUploadThreadCount ?? 15,
+      options.maxUploadThreadCount ??
+        (rateLimits.concurrentWrites === false
+          ? 15
+          : rateLimits.concurrentWrites),
     ),
     users,
     folders: options.folders ??
@@ -148,5 +186,7 @@ export function resolveOptions(
       "availableFileSize",
       options.availableFileSize ?? 104857600,
     ),
+    rateLimits,
+    storage: resolveStorage(options.storage),
   };
 }

@@ -4,6 +4,8 @@
  * @module
  */
 
+import type { RateLimitName } from "./rate_limits.ts";
+
 /**
  * What a request was, as the emulator classified it on arrival:
  * - `settings`: `GET /api/2.0/files/settings`
@@ -60,6 +62,8 @@ export interface RequestLogEntry {
   end: number;
   /** The kind of the injected fault applied to this request. */
   fault?: string;
+  /** The limit that refused it (status 429), e.g. `"concurrentWrites"`. */
+  rateLimit?: RateLimitName;
 }
 
 /**

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { remoteAddresses } from "./_remote.ts";
 import { DocSpaceEmulator } from "./emulator.ts";
 import type { EmulatorOptions } from "./options.ts";
 
@@ -70,7 +71,14 @@ export function startEmulator(
     port,
     ...(signal === undefined ? {} : { signal }),
     onListen() {},
-  }, (request) => emulator!.app.fetch(request));
+  }, (request, info) => {
+    // The rate limiter partitions anonymous requests by the client's address.
+    const remote = info.remoteAddr;
+    if (remote.transport === "tcp") {
+      remoteAddresses.set(request, remote.hostname);
+    }
+    return emulator!.app.fetch(request);
+  });
   const url = `http://${
     loopbackIfAny(server.addr.hostname)
   }:${server.addr.port}`;

@@ -6,8 +6,10 @@
 
 import { FolderTree } from "./_folder_tree.ts";
 import type { EmulatorFolder } from "./options.ts";
+import { type Content, createStore, type Store } from "./_store.ts";
+import type { EmulatorStorage } from "./storage.ts";
 
-/** A file the emulator stored, with its bytes. */
+/** A file the emulator stored: its bytes (with `"memory"` or directory storage), size and SHA-256. */
 export interface StoredFile {
   /** The file id: a number in DocSpace folders, a string in third-party folders (as the server's ids are). */
   id: number | string;
@@ -17,10 +19,20 @@ export interface StoredFile {
   title: string;
   /** 1 for a new file, +1 for each upload over an existing one. */
   version: number;
-  /** The file's bytes (of the latest version). */
+  /**
+   * The file's bytes (of the latest version). With `"digest"` storage there are none: reading `bytes`
+   * throws (and it is not an enumerable property); directory storage reads the file back on each read.
+   */
   bytes: Uint8Array;
   /** The number of bytes. */
   contentLength: number;
+  /**
+   * The SHA-256 of the bytes, lower-case hex, computed on first read with `"memory"` storage. Throws in
+   * the one case `"digest"` storage cannot know it: a chunk it had hashed was stored again with other bytes.
+   */
+  sha256: string;
+  /** Directory storage: the file's path. */
+  path?: string;
   /** When the latest version was stored, ISO 8601. */
   created: string;
   /** The session's `relativePath`, when it had one. */
@@ -55,7 +67,7 @@ export interface SessionInfo {
 
 /** One stored chunk. */
 export interface StoredChunk {
-  /** The part's real body, as the server's storage copies it. */
+  /** The part's real body, as the server's storage copies it (empty unless the storage is `"memory"`). */
   bytes: Uint8Array;
   /** The length the server counts (the Content-Length formula's), which can differ from bytes.length. */
   length: number;
@@ -104,10 +116,17 @@ export class EmulatorState {
   readonly folders: FolderTree;
   readonly files: StoredFile[] = [];
   readonly sessions: Map<string, UploadSession> = new Map();
+  /** Where sessions' and files' bytes are kept. */
+  readonly store: Store;
   #nextFileId = 1;
 
-  constructor(folders: EmulatorFolder[], now: number) {
+  constructor(
+    folders: EmulatorFolder[],
+    now: number,
+    storage: EmulatorStorage = "memory",
+  ) {
     this.folders = new FolderTree(folders, now);
+    this.store = createStore(storage);
   }
 
   /** The folder's ancestors and itself, root first (the server's breadcrumbs). */
@@ -153,35 +172,36 @@ export class EmulatorState {
   }
 
   /**
-   * Saves bytes as the session's file: a new version of `session.fileId`, or a new file with the session's
-   * title. The parts are joined into `bytes` when a caller first reads it, so a save copies nothing.
+   * Saves content as the session's file: a new version of `session.fileId`, or a new file with the
+   * session's title. `content` is given the file's id (a directory store names the file by it).
    */
-  save(session: UploadSession, parts: Uint8Array[], now: number): StoredFile {
+  save(
+    session: UploadSession,
+    content: (key: string) => Content,
+    now: number,
+  ): StoredFile {
     const created = new Date(now).toISOString();
-    const contentLength = parts.reduce((n, p) => n + p.length, 0);
     const existing = session.fileId === undefined
       ? undefined
       : this.file(session.fileId);
+    const id = existing?.id ?? this.#newFileId(session);
+    const kept = content(String(id));
     const file: StoredFile = existing ?? {
-      id: this.#newFileId(session),
+      id,
       folderId: session.folderId,
       title: session.title,
       version: 0,
       bytes: new Uint8Array(0),
-      contentLength,
+      contentLength: kept.size,
       created,
+      sha256: "",
       ...(session.relativePath === undefined
         ? {}
         : { relativePath: session.relativePath }),
     };
-    Object.assign(file, { contentLength, created });
+    Object.assign(file, { contentLength: kept.size, created });
     file.version += 1;
-    let joined: Uint8Array | undefined;
-    Object.defineProperty(file, "bytes", {
-      enumerable: true,
-      configurable: true,
-      get: () => joined ??= join(parts),
-    });
+    withContent(file, kept);
     if (!existing) this.files.push(file);
     return file;
   }
@@ -191,6 +211,7 @@ export class EmulatorState {
     const session = this.sessions.get(id);
     if (session && session.expired <= now) {
       this.sessions.delete(id);
+      this.store.drop(session);
       return undefined;
     }
     return session;
@@ -231,9 +252,19 @@ export function sessionInfo(session: UploadSession): SessionInfo {
   };
 }
 
-function join(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  parts.reduce((at, p) => (bytes.set(p, at), at + p.length), 0);
-  return bytes;
+/** Makes `bytes` and `sha256` read the content: getters, so nothing is joined or hashed until read. */
+export function withContent(file: StoredFile, content: Content): StoredFile {
+  Object.defineProperty(file, "bytes", {
+    enumerable: content.keepsBytes,
+    configurable: true,
+    get: () => content.bytes(),
+  });
+  Object.defineProperty(file, "sha256", {
+    enumerable: true,
+    configurable: true,
+    get: () => content.sha256(),
+  });
+  if (content.path === undefined) delete file.path;
+  else file.path = content.path;
+  return file;
 }
