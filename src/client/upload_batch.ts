@@ -126,7 +126,7 @@ const SMALL_FILES_AT_ONCE = 64;
  * const files = await Promise.all(["a.txt", "b.txt", "docs/c.txt"].map((path) =>
  *   batch.upload(new Blob([`content of ${path}`]), {
  *     fileName: path.split("/").pop()!,
- *     relativePath: path.includes("/") ? "docs" : undefined,
+ *     ...(path.includes("/") ? { relativePath: "docs" } : {}),
  *   })
  * ));
  * assertEquals(files.map((f) => f.title), ["a.txt", "b.txt", "c.txt"]);

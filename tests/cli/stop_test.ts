@@ -42,15 +42,15 @@ Deno.test("cli stops the batch at the first 401, with one message", async () => 
   );
   assertMatch(run.stderr, /\nStopped: 0 uploaded, .*\n$/);
   assert(!run.stderr.includes("--help"), run.stderr);
-  // The two files started at once were asked about; the third never started (each upload begins by
-  // reading the settings).
+  // The two large files that started at once were refused; the third never started. The batch reads the
+  // settings once, whatever the number of files.
   assertMatch(
     run.stderr,
     /\nStopped: 0 uploaded, 1 stopped, 1 not started, 1 failed\n$/,
   );
   assertEquals(
     portal.emulator.log.filter((e) => e.mode === "settings").length,
-    2,
+    1,
   );
   assertEquals(portal.emulator.files(), []);
 });

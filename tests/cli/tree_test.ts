@@ -199,7 +199,8 @@ Rename them, or pass --allow-renames to upload them under those names.
     portal.emulator.files().map((f) =>
       `${portal.emulator.folderPath(f.folderId)}/${f.title}`
     ).sort(),
-    ["d/a_b/beach __.jpg", // the folder too is stored under its cleaned title "d/fine.txt", "d/what_.txt"],
+    // The folder is stored under its cleaned title too.
+    ["d/a_b/beach __.jpg", "d/fine.txt", "d/what_.txt"],
   );
 });
 
