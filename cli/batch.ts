@@ -6,9 +6,9 @@
  */
 import { nodeFetch } from "../node_fetch.ts";
 import { DocSpaceError } from "../src/client/errors.ts";
-import { SessionClient } from "../src/client/session_client.ts";
+import { UploadBatch } from "../src/client/upload_batch.ts";
 import { printDryRun } from "./dry_run.ts";
-import { explain } from "./failures.ts";
+import { explain, redirectAware } from "./failures.ts";
 import { humanDuration } from "./human.ts";
 import { decide, type Decision } from "./plan.ts";
 import { RemoteFolders } from "./remote_folders.ts";
@@ -35,6 +35,16 @@ export async function runBatch(batch: Batch): Promise<number> {
     await reporter.error(`error: ${bad.display}: ${bad.reason}`);
   }
   const store = new StateStore(stateDirectory(io.env));
+  const redirects = redirectAware();
+  // One batch for every request of the run: one budget, the settings read once.
+  const uploads = new UploadBatch({
+    url: batch.url,
+    token: batch.token,
+    folderId: args.folderId,
+    // Streams each chunk body instead of copying it whole (see node_fetch.ts).
+    fetch: redirects.fetch,
+    signal,
+  });
   const portal = { url: batch.url, token: batch.token };
   const folders = collected.emptyDirectories;
   let decisions: Decision[];
@@ -46,9 +56,8 @@ export async function runBatch(batch: Batch): Promise<number> {
       needsFolders ||
       (args.chunkSize !== undefined && typeof args.folderId === "number")
     ) {
-      // One anonymous read first: a portal that cannot be reached fails here, with the client's words.
-      const client = new SessionClient({ ...portal, fetch: nodeFetch });
-      const { chunkUploadSize } = await client.settings(signal);
+      // The batch's one read of the settings: a portal that cannot be reached fails here, in the client's words.
+      const { chunkUploadSize } = await uploads.settings();
       if (
         args.chunkSize !== undefined && typeof args.folderId === "number" &&
         chunkUploadSize !== args.chunkSize
@@ -97,6 +106,8 @@ export async function runBatch(batch: Batch): Promise<number> {
       );
     }
     return await runUploads(batch, decisions, {
+      uploads,
+      redirect: redirects.location,
       remote,
       saves,
       store,

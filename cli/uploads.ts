@@ -12,8 +12,8 @@ import type { Collected } from "./files.ts";
 import type { CliIo } from "./io.ts";
 import type { Reporter } from "./reporter.ts";
 import type { BatchJournal } from "./batch_journal.ts";
-import { explain, redirectAware, stopReason } from "./failures.ts";
-import { UploadBatch } from "../src/client/upload_batch.ts";
+import { explain, stopReason } from "./failures.ts";
+import type { UploadBatch } from "../src/client/upload_batch.ts";
 import type { Decision } from "./plan.ts";
 import type { RemoteFolders } from "./remote_folders.ts";
 import type { ItemSave } from "./saved_sessions.ts";
@@ -42,6 +42,10 @@ export interface Batch {
 
 /** What the uploads share besides the batch. */
 export interface Uploads {
+  /** The batch every request goes through. */
+  uploads: UploadBatch;
+  /** Where the last redirect pointed. */
+  redirect: () => string | undefined;
   remote: RemoteFolders | undefined;
   saves: Map<UploadItem, ItemSave>;
   store: StateStore;
@@ -59,7 +63,7 @@ export interface Uploads {
 export async function runUploads(
   batch: Batch,
   decisions: Decision[],
-  { remote, saves, store, journal }: Uploads,
+  { uploads, redirect, remote, saves, store, journal }: Uploads,
 ): Promise<number> {
   const { args, items, collected, io, reporter } = batch;
   const stop = new AbortController();
@@ -104,7 +108,6 @@ export async function runUploads(
     }
   }
 
-  const redirects = redirectAware();
   const context = {
     url: batch.url,
     token: batch.token,
@@ -119,15 +122,8 @@ export async function runUploads(
     signal,
     stdin: io.stdin,
     now: () => performance.now(),
-    // Streams each chunk body instead of copying it whole (see node_fetch.ts).
-    batch: new UploadBatch({
-      url: batch.url,
-      token: batch.token,
-      folderId: args.folderId,
-      fetch: redirects.fetch,
-      signal,
-    }),
-    redirect: redirects.location,
+    batch: uploads,
+    redirect,
   };
   const started = performance.now();
   const one = async (i: number) => {
