@@ -137,6 +137,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 
 interface Segment {
   bytes: Uint8Array | null; // null: the end of the stream
+  buffer?: Uint8Array; // the read buffer `bytes` is a view of, to reuse once written
   failed?: boolean; // the stream ended with an error: close the connection, not just its write half
   at: number;
 }
@@ -174,6 +175,7 @@ async function pipe(
 ): Promise<void> {
   const signal = pair.abort.signal;
   const queue: Segment[] = [];
+  const spare: Uint8Array[] = []; // written read buffers, reused: no allocation (nor GC) per read
   let buffered = 0;
   let lastAt = 0;
   let wakeReader: (() => void) | undefined;
@@ -211,15 +213,15 @@ async function pipe(
         push({ bytes: null, at: now + wire.delayMs });
         return;
       }
-      let bytes: Uint8Array;
-      if (n >= READ_SIZE / 4) {
-        bytes = buffer.subarray(0, n); // hand the buffer over, take a new one
-        buffer = new Uint8Array(READ_SIZE);
-      } else {
-        bytes = buffer.slice(0, n); // a small read: copy it, keep the buffer
-      }
+      const at = wire.reserve(n, now);
       buffered += n;
-      push({ bytes, at: wire.reserve(n, now) });
+      if (n >= READ_SIZE / 4) {
+        // Hand the buffer over to the writer, who gives it back once written; take a spare one.
+        push({ bytes: buffer.subarray(0, n), buffer, at });
+        buffer = spare.pop() ?? new Uint8Array(READ_SIZE);
+      } else {
+        push({ bytes: buffer.slice(0, n), at }); // a small read: copy it, keep the buffer
+      }
     }
   };
 
@@ -251,6 +253,7 @@ async function pipe(
       }
       count(segment.bytes.length);
       buffered -= segment.bytes.length;
+      if (segment.buffer !== undefined) spare.push(segment.buffer);
       wakeReader?.();
     }
   };
