@@ -137,7 +137,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 
 interface Segment {
   bytes: Uint8Array | null; // null: the end of the stream
-  buffer?: Uint8Array; // the read buffer `bytes` is a view of, to reuse once written
+  buffer?: Uint8Array<ArrayBuffer>; // the read buffer `bytes` is a view of, to reuse once written
   failed?: boolean; // the stream ended with an error: close the connection, not just its write half
   at: number;
 }
@@ -175,7 +175,7 @@ async function pipe(
 ): Promise<void> {
   const signal = pair.abort.signal;
   const queue: Segment[] = [];
-  const spare: Uint8Array[] = []; // written read buffers, reused: no allocation (nor GC) per read
+  const spare: Uint8Array<ArrayBuffer>[] = []; // written read buffers, reused: no allocation (nor GC) per read
   let buffered = 0;
   let lastAt = 0;
   let wakeReader: (() => void) | undefined;
