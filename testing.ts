@@ -2,7 +2,9 @@
  * A DocSpace emulator for tests: an in-memory portal that speaks the chunked-upload protocol strictly,
  * as ONLYOFFICE DocSpace 3.7 does. It computes numbered-chunk lengths from `Content-Length` the way the
  * server does, so a badly framed chunk fails at finalize here too; it logs every request and can inject
- * proxy faults (error statuses, dropped responses, latency, slow reads).
+ * proxy faults (error statuses, dropped responses, latency, slow reads). {@linkcode startLink} puts a network
+ * link in front of it (or of anything on TCP): a one-way delay, a shared bandwidth cap, a handshake per
+ * connection.
  *
  * It applies DocSpace's rate limiter (per user: 1500 requests a minute, 15 concurrent writes, 50
  * concurrent GETs, 10,000 POST/PUT a day; option `rateLimits`) and keeps uploaded bytes in memory unless
@@ -34,6 +36,12 @@ import { serveFromCommandLine } from "./src/emulator/_command.ts";
 export * from "./src/emulator/chunk_length.ts";
 export * from "./src/emulator/emulator.ts";
 export type { Fault, FaultMatch } from "./src/emulator/faults.ts";
+export {
+  type LinkOptions,
+  type LinkStats,
+  type RunningLink,
+  startLink,
+} from "./src/emulator/link.ts";
 export type {
   EmulatorFolder,
   EmulatorOptions,

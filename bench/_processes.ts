@@ -2,15 +2,20 @@
 const MiB = 1024 * 1024;
 const here = (path: string) => new URL(path, import.meta.url).pathname;
 
-/** An emulator served by `deno run -A testing.ts --port 0` in its own process. */
-export async function emulatorProcess(): Promise<
+/**
+ * An emulator served by `deno run -A testing.ts --port 0` in its own process, or by another script that
+ * prints the same banner (bench/_emulator_with_stats.ts).
+ */
+export async function emulatorProcess(
+  script: string = here("../testing.ts"),
+): Promise<
   { url: string; token: string; process: Deno.ChildProcess } & AsyncDisposable
 > {
   const process = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
       "-A",
-      here("../testing.ts"),
+      script,
       "--port",
       "0",
       // the emulator as it was measured: every byte in memory (the served default keeps digests)

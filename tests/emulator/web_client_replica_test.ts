@@ -413,3 +413,188 @@ Deno.test({
     }
   },
 });
+
+/** The replica's JSON line for a batch of files and folders. */
+interface BatchSummary {
+  ok: boolean;
+  error?: string;
+  files: number;
+  folders: number;
+  bytes: number;
+  requests: number;
+  byKind: Record<string, number>;
+  peakInFlight: number;
+  maxUploadFilesCount: number;
+  uploadThreadCount: number;
+  conflicts: string[];
+  seconds: number;
+  uploaded: {
+    path: string;
+    fileId: number;
+    folderId: number;
+    size: number;
+    chunks: number;
+    sha256?: string;
+  }[];
+}
+
+Deno.test({
+  name:
+    "the web client's batch flow (replica in Node): files and a folder tree, folders first, 5 files and 3 chunks each at once",
+  ignore: skip("the web client replica's batch flow against the emulator"),
+  async fn() {
+    await using docspace = await portal();
+    const { emulator } = docspace;
+    const dir = await Deno.makeTempDir({ prefix: "web-client-batch-" });
+    try {
+      // Root files, a folder with a subfolder, an empty folder, a hidden file (the web client drops it).
+      const layout: Record<string, number> = {
+        "a.bin": 0,
+        "b.bin": 2 * CHUNK - 100,
+        "c.txt": 1000,
+        "photos/x.bin": 3 * CHUNK + 5,
+        "photos/2024/y.bin": CHUNK,
+        "photos/2024/z.bin": 10,
+        "photos/.hidden": 50,
+      };
+      for (let i = 1; i <= 8; i++) layout[`photos/many-0${i}.bin`] = 2000 + i;
+      const hashes = new Map<string, string>();
+      for (const [path, size] of Object.entries(layout)) {
+        const full = `${dir}/${path}`;
+        await Deno.mkdir(full.slice(0, full.lastIndexOf("/")), {
+          recursive: true,
+        });
+        const bytes = randomBytes(size);
+        await Deno.writeFile(full, bytes);
+        hashes.set(path, await sha256(bytes));
+      }
+      await Deno.mkdir(`${dir}/empty`);
+      const out = await new Deno.Command("node", {
+        args: [
+          REPLICA.pathname,
+          "--url",
+          docspace.url,
+          "--token",
+          docspace.token,
+          "--folder",
+          "1",
+          "--sha256",
+          ...["a.bin", "b.bin", "c.txt", "photos", "empty"].map((p) =>
+            `${dir}/${p}`
+          ),
+        ],
+        stdout: "piped",
+        stderr: "piped",
+        signal: AbortSignal.timeout(120_000),
+      }).output();
+      const stdout = new TextDecoder().decode(out.stdout).trim();
+      const context = `${stdout}\n${new TextDecoder().decode(out.stderr)}`;
+      assertEquals(out.code, 0, context);
+      const summary: BatchSummary = JSON.parse(stdout.split("\n").at(-1)!);
+      assert(summary.ok, context);
+      const expected = Object.keys(layout).filter((p) => !p.includes("/."));
+      assertEquals(summary.files, expected.length);
+      assertEquals(summary.folders, 3); // photos, photos/2024, empty
+      assertEquals(summary.maxUploadFilesCount, 5);
+      assertEquals(summary.uploadThreadCount, THREADS);
+      assertEquals(summary.conflicts, []);
+
+      // Every file stored byte-exact, under the folder the replica created for its directory.
+      const parent = (path: string) => path.split("/").slice(0, -1).join("/");
+      const folderOf = new Map<string, number>();
+      assertEquals(
+        summary.uploaded.map((u) => u.path).toSorted(),
+        expected.map((p) => ["a.bin", "b.bin", "c.txt"].includes(p) ? p : p)
+          .toSorted(),
+      );
+      for (const u of summary.uploaded) {
+        const stored = emulator.file(u.fileId);
+        if (stored === undefined) throw new Error(`no file ${u.fileId}`);
+        assertEquals(stored.title, u.path.split("/").at(-1));
+        assertEquals(await sha256(stored.bytes), hashes.get(u.path), u.path);
+        assertEquals(u.sha256, hashes.get(u.path));
+        assertEquals(stored.folderId, u.folderId);
+        const known = folderOf.get(parent(u.path));
+        if (known !== undefined) assertEquals(u.folderId, known, u.path);
+        folderOf.set(parent(u.path), u.folderId);
+      }
+      assertEquals(folderOf.get(""), 1);
+      assertEquals(new Set(folderOf.values()).size, 3); // 1, photos, photos/2024
+      // The folders exist where they belong, by title, as the API lists them.
+      const list = async (id: number) =>
+        (await (await fetch(`${docspace.url}/api/2.0/files/${id}`, {
+          headers: { authorization: `Bearer ${docspace.token}` },
+        })).json()).response.folders.map((f: { id: number; title: string }) =>
+          [f.title, f.id] as const
+        );
+      const top = new Map(await list(1));
+      assertEquals([...top.keys()].toSorted(), ["empty", "photos"]);
+      assertEquals(top.get("photos"), folderOf.get("photos"));
+      assertEquals(
+        await list(folderOf.get("photos")!),
+        [["2024", folderOf.get("photos/2024")!]],
+      );
+
+      // The request sequence: settings once, then the folders one at a time, then one check of every name,
+      // then the files: a session each, its chunks, its finalize.
+      const log = emulator.log.filter((e) => e.mode !== "list"); // not this test's own listing
+      assertEquals(log[0]!.mode, "settings");
+      assertEquals(log.filter((e) => e.mode === "settings").length, 1);
+      const folders = log.filter((e) => e.mode === "create-folder");
+      assertEquals(folders.length, 3);
+      assertEquals(log.slice(1, 4), folders);
+      for (let i = 1; i < folders.length; i++) {
+        assert(folders[i]!.start >= folders[i - 1]!.end, "folders overlap");
+      }
+      assertEquals(log[4]!.path, "/api/2.0/files/1/upload/check");
+      assert(log[4]!.start >= folders[2]!.end);
+      const creates = log.filter((e) => e.mode === "create");
+      assertEquals(creates.length, expected.length);
+      assert(creates.every((e) => e.start >= log[4]!.end));
+      const chunks = expected.reduce(
+        (sum, p) => sum + Math.max(1, Math.ceil(layout[p]! / CHUNK)),
+        0,
+      );
+      assertEquals(
+        log.filter((e) => e.mode === "numbered" || e.mode === "small").length,
+        chunks,
+      );
+      assertEquals(
+        log.filter((e) => e.mode === "finalize" && e.status === 201).length,
+        expected.length,
+      );
+      assertEquals(log.length, 5 + expected.length * 2 + chunks);
+      assertEquals(summary.requests, log.length);
+      assert(log.every((e) => e.status === 200 || e.status === 201));
+      // At most 5 files in action (session created, not yet finalized), 3 chunk requests each, 15 in all.
+      const events: [number, number][] = [
+        ...creates.map((e) => [e.start, 1] as [number, number]),
+        ...log.filter((e) => e.mode === "finalize").map((e) =>
+          [e.end, -1] as [number, number]
+        ),
+      ].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+      let open = 0;
+      for (const [, delta] of events) {
+        open += delta;
+        assert(open <= 5, "more than 5 files at once");
+      }
+      const uids = new Set(log.map((e) => e.uid).filter((u) => u));
+      assertEquals(uids.size, expected.length);
+      for (const uid of uids) {
+        assert(
+          emulator.peakConcurrency((e) =>
+            e.uid === uid && e.mode !== "finalize"
+          ) <= THREADS,
+          "more than 3 chunk requests at once for one file",
+        );
+      }
+      assert(summary.peakInFlight <= 15);
+      assert(
+        emulator.peakConcurrency((e) => e.uid !== undefined) <= 15,
+        "more than 15 chunk requests at once",
+      );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
