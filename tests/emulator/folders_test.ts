@@ -271,5 +271,7 @@ Deno.test("creating a folder cleans its title, allows a second of the same title
     "The field Title must be a string with a maximum length of 165.",
   ]);
   const none = await mkdir(emulator, 1, {});
-  assertEquals(none.json.errors.Title, ["The Title field is required."]);
+  assertEquals(none.json.response.errors.Title, [
+    "The Title field is required.",
+  ]);
 });
