@@ -53,11 +53,11 @@ Deno.test("cli follows links inside the tree, skips links out of it and broken o
     ],
   );
   assertEquals(
-    await sha256(files.find((f) => f.title === "same-file")!.bytes),
+    await sha256(files.find((f) => f.title === "same-file.")!.bytes),
     await sha256(inside),
   );
   assert(
-    !files.some((f) => f.title === "secret.txt" || f.title === "link-out"),
+    !files.some((f) => f.title === "secret.txt" || f.title === "link-out."),
   );
   assertStringIncludes(run.stderr, "Done: 4 uploaded (1.97 KiB in ");
   assertStringIncludes(run.stderr, "), 5 skipped\n");
@@ -93,7 +93,7 @@ Deno.test("cli --follow-symlinks follows links out of the tree too, but never a 
     ],
   );
   assertEquals(
-    await sha256(files.find((f) => f.title === "link-out")!.bytes),
+    await sha256(files.find((f) => f.title === "link-out.")!.bytes),
     await sha256(secret),
   );
   assertEquals(
