@@ -52,11 +52,14 @@ function planned(
   const existing = decision.existing;
   const other = existing &&
     `file ${existing.id} "${printable(existing.title)}"`;
+  const stored = decision.stored === undefined
+    ? ""
+    : `, stored as "${printable(decision.stored)}"`;
   return {
     ...base,
     action: "upload",
     detail: other === undefined
-      ? "a new file"
+      ? `a new file${stored}`
       : copy
       ? `beside ${other}, under a free name`
       : `as a new version of ${other}`,

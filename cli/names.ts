@@ -79,3 +79,76 @@ export function serverTitle(name: string): string {
   }
   return title.replace(INVALID, "_");
 }
+
+/**
+ * The title DocSpace stores for a file uploaded into one of its own folders (a numeric folder id): the
+ * {@linkcode serverTitle}, then, as FileDao.SaveFileAsync does with FileUtility.ReplaceFileExtension
+ * (products/ASC.Files/Core/Core/Dao/TeamlabDao/FileDao.cs), the extension lower-cased and a trailing dot
+ * added to a name without one. Third-party folders store the {@linkcode serverTitle}.
+ *
+ * @param name The file's name.
+ * @param native Whether the folder is DocSpace's own (a numeric id).
+ * @returns The title the file will have.
+ *
+ * @example The extension rule
+ * ```ts
+ * import { storedFileTitle } from "./names.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(storedFileTitle("Photo.JPG", true), "Photo.jpg");
+ * assertEquals(storedFileTitle("README", true), "README.");
+ * assertEquals(storedFileTitle(".bashrc", true), ".bashrc");
+ * assertEquals(storedFileTitle("README", false), "README");
+ * ```
+ */
+export function storedFileTitle(name: string, native: boolean): string {
+  const title = serverTitle(name);
+  if (!native) return title;
+  const dot = title.lastIndexOf(".");
+  if (dot < 0) return `${title}.`;
+  // Path.GetExtension: empty when the dot ends the name; then the name keeps its dot as it is.
+  if (dot === title.length - 1) return title;
+  return title.slice(0, dot) + title.slice(dot).trim().toLowerCase();
+}
+
+/**
+ * A key under which two titles compare as DocSpace compares them when it looks a title up: its database
+ * collation `utf8_general_ci` ignores letter case and accents in its own folders; third-party providers
+ * compare ignoring case.
+ *
+ * @param title A title.
+ * @param native Whether the folder is DocSpace's own (a numeric id).
+ * @returns The comparison key.
+ *
+ * @example Case and accents
+ * ```ts
+ * import { titleKey } from "./names.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(titleKey("Café.JPG", true), titleKey("cafe.jpg", true));
+ * ```
+ */
+export function titleKey(title: string, native: boolean): string {
+  if (!native) return title.toUpperCase();
+  let key = "";
+  for (const ch of title.replace(/ +$/, "")) {
+    const base = ch.normalize("NFD")[0] ?? ch;
+    const upper = base.toUpperCase();
+    key += upper.length === base.length ? upper : base;
+  }
+  return key;
+}
+
+/**
+ * The file name to send when creating a session, so that the server's own lookup (by the name as sent)
+ * finds the file an earlier upload stored: the stored title in DocSpace's folders (`README.` for
+ * `README`), the name itself elsewhere, or when the stored title would be cut again.
+ *
+ * @param name The file's name.
+ * @param native Whether the folder is DocSpace's own (a numeric id).
+ * @returns The name to send.
+ */
+export function sentFileName(name: string, native: boolean): string {
+  const stored = storedFileTitle(name, native);
+  return native && serverTitle(stored) === stored ? stored : name;
+}

@@ -10,7 +10,7 @@ import type { OnConflict } from "./args.ts";
 import type { FinishedFile } from "./batch_journal.ts";
 import { changeOf } from "./file_source.ts";
 import { humanBytes } from "./human.ts";
-import { printable, serverTitle } from "./names.ts";
+import { printable, serverTitle, storedFileTitle } from "./names.ts";
 import type { RemoteEntry, RemoteFolders } from "./remote_folders.ts";
 import type { ItemSave } from "./saved_sessions.ts";
 import type { UploadItem } from "./item.ts";
@@ -23,6 +23,8 @@ export type Decision =
     resume?: UploadState;
     /** The file of that title already in the folder (a new version or a copy is made). */
     existing?: RemoteEntry;
+    /** The title DocSpace will store, when it is not the name (`README.` for `README`). */
+    stored?: string;
   }
   | { action: "skip"; reason: string }
   | { action: "fail"; message: string };
@@ -89,10 +91,15 @@ export async function decide(
       return { action: "upload", resume: saved.state };
     }
   }
+  const stored = storedFileTitle(
+    item.fileName,
+    typeof context.folderId === "number",
+  );
+  const renamed = stored === item.fileName ? {} : { stored };
   const remote = context.remote;
-  if (remote === undefined) return { action: "upload" };
+  if (remote === undefined) return { action: "upload", ...renamed };
   const existing = await remote.file(item.relativePath, item.fileName);
-  if (existing === undefined) return { action: "upload" };
+  if (existing === undefined) return { action: "upload", ...renamed };
   const title = `"${printable(existing.title)}"`;
   if (context.onConflict === "skip") {
     return {
@@ -108,7 +115,7 @@ export async function decide(
       } with the same size (${humanBytes(item.size)})`,
     };
   }
-  return { action: "upload", existing };
+  return { action: "upload", existing, ...renamed };
 }
 
 /** A name DocSpace would store under another title. */

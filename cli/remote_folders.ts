@@ -11,7 +11,7 @@ import {
   folderRequest,
   type FolderRequestOptions,
 } from "../src/client/_folder_requests.ts";
-import { serverTitle } from "./names.ts";
+import { serverTitle, storedFileTitle, titleKey } from "./names.ts";
 
 /** A file or folder in a listing. */
 export interface RemoteEntry {
@@ -81,9 +81,9 @@ export class RemoteFolders {
   async find(relativePath?: string): Promise<number | string | undefined> {
     let id: number | string = this.#options.folderId;
     for (const segment of segmentsOf(relativePath)) {
-      const title = serverTitle(segment);
+      const key = this.#key(serverTitle(segment));
       const next = (await this.contents(id)).folders.find((f) =>
-        f.title === title
+        this.#key(f.title) === key
       );
       if (next === undefined) return undefined;
       id = next.id;
@@ -95,7 +95,8 @@ export class RemoteFolders {
    * The file of a title in the folder at a path, if there is one.
    *
    * @param relativePath The folder's path under the target folder.
-   * @param name The file's name (compared as the server stores it).
+   * @param name The file's name, compared as the server stores it (`README` as `README.` in DocSpace's
+   * own folders) and looks it up (ignoring case).
    * @returns The file, or undefined.
    */
   async file(
@@ -104,8 +105,19 @@ export class RemoteFolders {
   ): Promise<RemoteEntry | undefined> {
     const folder = await this.find(relativePath);
     if (folder === undefined) return undefined;
-    const title = serverTitle(name);
-    return (await this.contents(folder)).files.find((f) => f.title === title);
+    const key = this.#key(storedFileTitle(name, this.#native));
+    return (await this.contents(folder)).files.find((f) =>
+      this.#key(f.title) === key
+    );
+  }
+
+  /** DocSpace's own folders have numeric ids; a third-party folder's subfolders are third-party too. */
+  get #native(): boolean {
+    return typeof this.#options.folderId === "number";
+  }
+
+  #key(title: string): string {
+    return titleKey(title, this.#native);
   }
 
   /**
@@ -121,13 +133,13 @@ export class RemoteFolders {
     for (const segment of segmentsOf(relativePath)) {
       const title = serverTitle(segment);
       const existing = (await this.contents(id)).folders.find((f) =>
-        f.title === title
+        this.#key(f.title) === this.#key(title)
       );
       if (existing !== undefined) {
         id = existing.id;
         continue;
       }
-      const key = `${id}\n${title}`;
+      const key = `${id}\n${this.#key(title)}`;
       let made = this.#created.get(key);
       if (made === undefined) {
         made = this.#create(id, title);

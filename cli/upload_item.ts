@@ -11,6 +11,7 @@ import { explain } from "./failures.ts";
 import { FileChangedError, watchedFileStream } from "./file_source.ts";
 import type { ItemResult, UploadItem } from "./item.ts";
 import type { Reporter } from "./reporter.ts";
+import { sentFileName } from "./names.ts";
 import { abortSession, confirmedBytes } from "./saved_sessions.ts";
 import type { StateStore } from "./state_file.ts";
 
@@ -120,7 +121,11 @@ export async function uploadItem(
         : watchedFileStream(handle, file);
     };
     const uploaded = await context.batch.upload(open, {
-      fileName: item.fileName,
+      // The stored title in DocSpace's folders, so the server's lookup finds what an earlier run stored
+      fileName: sentFileName(
+        item.fileName,
+        typeof context.folderId === "number",
+      ),
       fileSize: item.size,
       createNewIfExist: context.createNewIfExist,
       ...(item.relativePath !== undefined

@@ -1,11 +1,21 @@
 import type { Context, Hono } from "hono";
 import { contextOf, type EmulatorCore } from "./_context.ts";
 import { maxSizeMessage, sessionObject } from "./_dto.ts";
-import { envelope, envelopeError } from "./_envelope.ts";
+import {
+  envelope,
+  envelopeError,
+  unauthorized,
+  validationProblem,
+} from "./_envelope.ts";
 import { parseSessionRequest } from "./_session_request.ts";
 import type { EmulatorFolder, EmulatorUser } from "./options.ts";
-import { SESSION_LIFETIME, type UploadSession } from "./state.ts";
-import { cleanTitle } from "./_title.ts";
+import {
+  type EmulatorState,
+  SESSION_LIFETIME,
+  type StoredFile,
+  type UploadSession,
+} from "./state.ts";
+import { cleanTitle, fileExtension, storedTitle, titleKey } from "./_title.ts";
 
 function randomId(): string {
   return Array.from(
@@ -18,47 +28,99 @@ function randomId(): string {
 interface SessionTarget {
   /** The folder, or undefined when it does not exist (checked after size and type, as the server does). */
   folder: EmulatorFolder | undefined;
-  title: string;
+  /** Null when the body's `fileName` was null. */
+  title: string | null;
   fileSize: number;
   createNewIfExist: boolean;
-  fileId?: number | string;
   relativePath?: string;
 }
 
+/** A file chosen for a session: a new version of `fileId`, or a new file of `title`. */
+interface SessionFile {
+  folder: EmulatorFolder;
+  title: string;
+  fileId?: number | string;
+  keepVersion?: boolean;
+  relativePath?: string;
+}
+
+/** Title lookups as the folder's DAO makes them (`utf8_general_ci` natively, ignore-case in third-party ones). */
+function sameTitle(native: boolean, a: string, b: string): boolean {
+  return native
+    ? titleKey(a) === titleKey(b)
+    : a.toUpperCase() === b.toUpperCase();
+}
+
+/** FileDao.GetFileAsync(parentId, title): the oldest current file of that title (OrderBy CreateOn). */
+export function fileByTitle(
+  state: EmulatorState,
+  folderId: number | string,
+  title: string,
+): StoredFile | undefined {
+  const native = typeof folderId === "number";
+  return state.files.find((f) =>
+    String(f.folderId) === String(folderId) &&
+    sameTitle(native, f.title, title)
+  );
+}
+
 /**
- * FileUploader.VerifyChunkedUploadAsync, then InitiateUploadAsync (products/ASC.Files/Core/Utils/
- * FileUploader.cs): size 402, title cleaned, type 415, folder 404, permission 403, subfolders created, and
- * the file decided (a new version of an existing one, or a new file with a free name) before the session
- * opens. A Response when refused.
+ * Global.GetAvailableTitleAsync (products/ASC.Files/Core/Helpers/Global.cs): " (1)" before the last dot
+ * (or at the end), then " (2)", … while the DAO's IsExistAsync finds the title.
  */
-function openSession(
+function availableTitle(
+  state: EmulatorState,
+  folderId: number | string,
+  title: string,
+): string {
+  if (fileByTitle(state, folderId, title) === undefined) return title;
+  const dot = title.lastIndexOf(".");
+  const [base, ext] = dot < 0
+    ? [title, ""]
+    : [title.slice(0, dot), title.slice(dot)];
+  let n = 1;
+  while (fileByTitle(state, folderId, `${base} (${n})${ext}`)) n++;
+  return `${base} (${n})${ext}`;
+}
+
+/**
+ * FileUploader.VerifyChunkedUploadAsync and VerifyFileUploadAsync (products/ASC.Files/Core/Utils/FileUploader.cs):
+ * size 402, title cleaned, the upload filter's 415, folder 404, create right 403, subfolders found or made,
+ * then the file looked up by the cleaned title as sent (FileDao.GetFileAsync; an empty title is an
+ * ArgumentException): a new version of it, or with createNewIfExist a new file under a free title. A
+ * Response when refused.
+ */
+function verifyUpload(
   core: EmulatorCore,
   c: Context,
   user: EmulatorUser,
   target: SessionTarget,
-): Response | {
-  session: UploadSession;
-  data: Record<string, unknown>;
-} {
+): Response | SessionFile {
   const { options, state } = core;
   if (target.fileSize > options.maxFileSize) {
     return envelopeError(c, 402, maxSizeMessage(options.maxFileSize));
   }
-  let title = cleanTitle(target.title);
-  const dot = title.lastIndexOf(".");
+  let title = target.title === null ? null : cleanTitle(target.title);
   if (
-    dot >= 0 &&
-    options.blockedExtensions.includes(title.slice(dot).toLowerCase())
+    options.uploadableExtensions !== undefined &&
+    !options.uploadableExtensions.includes(fileExtension(title ?? ""))
   ) {
     return envelopeError(c, 415, "Sorry, this file format isn't supported");
   }
+  // GetFolderIdAsync: DirectoryNotFoundException, then SecurityException (reported as "Access denied")
   if (target.folder === undefined) {
-    return envelopeError(c, 404, "The required folder was not found");
+    return envelopeError(
+      c,
+      404,
+      "The required folder was not found",
+      "directoryNotFound",
+    );
   }
   if (!state.canWrite(target.folder, user.id)) {
     return envelopeError(c, 403, "Access denied");
   }
-  // GetFolderIdAsync: each segment cleaned; an empty one ends the walk (the rest is ignored).
+  // Each segment cleaned and looked up by title (FolderDao.GetFolderAsync(title, parentId)); an empty one
+  // ends the walk (the rest is ignored).
   const segments: string[] = [];
   for (const segment of (target.relativePath ?? "").split("/")) {
     const cleaned = cleanTitle(segment);
@@ -66,29 +128,79 @@ function openSession(
     segments.push(cleaned);
   }
   const folder = state.subfolder(target.folder, segments, options.now());
-  let fileId = target.fileId;
-  if (fileId === undefined) {
-    const existing = state.fileByTitle(folder.id, title);
-    if (existing && !target.createNewIfExist) fileId = existing.id;
-    else if (existing) title = state.freeTitle(folder.id, title);
+  // FileDao.GetFileAsync(parentId, title): ArgumentException.ThrowIfNullOrEmpty(title)
+  if (title === null) {
+    return envelopeError(
+      c,
+      400,
+      "Value cannot be null. (Parameter 'title')",
+      "argumentNull",
+    );
   }
-  const now = options.now();
-  const session: UploadSession = {
-    id: randomId(),
-    user: user.id,
-    folderId: folder.id,
-    thirdParty: typeof folder.id === "string",
-    title,
-    bytesTotal: target.fileSize,
-    ...(fileId === undefined ? {} : { fileId }),
-    saved: false,
+  if (title === "") {
+    return envelopeError(
+      c,
+      400,
+      "The value cannot be an empty string. (Parameter 'title')",
+    );
+  }
+  const existing = fileByTitle(state, folder.id, title);
+  if (existing && !target.createNewIfExist) {
+    return {
+      folder,
+      title,
+      fileId: existing.id,
+      ...(target.relativePath === undefined
+        ? {}
+        : { relativePath: target.relativePath }),
+    };
+  }
+  if (existing) title = availableTitle(state, folder.id, title);
+  return {
+    folder,
+    // FileDao.SaveFileAsync stores a native file's extension lower-cased, and a trailing dot without one.
+    title: typeof folder.id === "number" ? storedTitle(title) : title,
     ...(target.relativePath === undefined
       ? {}
       : { relativePath: target.relativePath }),
+  };
+}
+
+/**
+ * FileUploader.InitiateUploadAsync: the DAO's session with the 12 h sliding expiry; `keepVersion` for
+ * edit_session. A new version keeps the stored file's title (FileDao.GetFileForCommitAsync reads the file).
+ */
+function initiateUpload(
+  core: EmulatorCore,
+  c: Context,
+  user: EmulatorUser,
+  file: SessionFile,
+  fileSize: number,
+): { session: UploadSession; data: Record<string, unknown> } {
+  const { options, state } = core;
+  const now = options.now();
+  const thirdParty = typeof file.folder.id === "string";
+  const session: UploadSession = {
+    id: randomId(),
+    user: user.id,
+    folderId: file.folder.id,
+    thirdParty,
+    title: file.fileId === undefined
+      ? file.title
+      : state.file(file.fileId)?.title ?? file.title,
+    bytesTotal: fileSize,
+    ...(file.fileId === undefined ? {} : { fileId: file.fileId }),
+    saved: false,
+    ...(file.keepVersion ? { keepVersion: true } : {}),
+    ...(file.relativePath === undefined
+      ? {}
+      : { relativePath: file.relativePath }),
     created: now,
     expired: now + SESSION_LIFETIME,
-    // CommonChunkedUploadSessionHolder.InitAsync and the third-party DAOs: chunking off below one chunk
-    small: target.fileSize < options.chunkUploadSize,
+    // CommonChunkedUploadSessionHolder.InitAsync (`BytesTotal < MaxChunkUploadSize && BytesTotal != -1`) and
+    // the third-party DAOs (below one chunk): chunking off
+    small: fileSize < options.chunkUploadSize &&
+      (thirdParty || fileSize !== -1),
     chunks: new Map(),
     chunksUploaded: 0,
     appended: [],
@@ -101,7 +213,7 @@ function openSession(
     data: sessionObject(
       session,
       contextOf(core, c.req.raw).origin,
-      state.path(folder),
+      state.path(file.folder),
     ),
   };
 }
@@ -112,10 +224,12 @@ function createInFolder(
   wrap: boolean,
 ): Response {
   const context = contextOf(core, c.req.raw);
-  if (context.user === undefined) return envelopeError(c, 401, "Unauthorized");
+  if (context.user === undefined) return unauthorized(c);
   const request = parseSessionRequest(context.body);
-  if (typeof request === "string") return envelopeError(c, 400, request);
-  const opened = openSession(core, c, context.user, {
+  if ("field" in request) {
+    return validationProblem(c, request.field, request.message);
+  }
+  const file = verifyUpload(core, c, context.user, {
     folder: core.state.folders.get(c.req.param("folderId") ?? ""),
     title: request.fileName,
     fileSize: request.fileSize,
@@ -124,7 +238,8 @@ function createInFolder(
       ? {}
       : { relativePath: request.relativePath }),
   });
-  if (opened instanceof Response) return opened;
+  if (file instanceof Response) return file;
+  const opened = initiateUpload(core, c, context.user, file, request.fileSize);
   return envelope(c, wrap ? { success: true, data: opened.data } : opened.data);
 }
 
@@ -190,16 +305,12 @@ export function addApiRoutes(app: Hono, core: EmulatorCore): void {
     );
   }
   // The web client's check before uploading: which of these titles already exist in the folder
-  // (UploadController.cs, CheckUploadAsync).
+  // (UploadController.cs, CheckUploadAsync): folder 404, create right 403 (InvalidOperationException), then
+  // each title as sent looked up by FileDao.GetFileAsync (the collation's comparison; an empty title is an
+  // ArgumentException); a HashSet of the titles found.
   app.post("/api/2.0/files/:folderId/upload/check", (c) => {
     const context = contextOf(core, c.req.raw);
-    if (context.user === undefined) {
-      return envelopeError(c, 401, "Unauthorized");
-    }
-    const folder = state.folders.get(c.req.param("folderId") ?? "");
-    if (folder === undefined) {
-      return envelopeError(c, 404, "The required folder was not found");
-    }
+    if (context.user === undefined) return unauthorized(c);
     let titles: unknown = undefined;
     try {
       const json = JSON.parse(new TextDecoder().decode(context.body));
@@ -212,42 +323,81 @@ export function addApiRoutes(app: Hono, core: EmulatorCore): void {
         c,
         400,
         "Value cannot be null. (Parameter 'filesTitle')",
+        "argumentNull",
       );
     }
-    const existing = new Set(
-      state.files.filter((f) => String(f.folderId) === String(folder.id)).map((
-        f,
-      ) => f.title),
-    );
-    return envelope(c, titles.filter((t) => existing.has(t)));
+    const folder = state.folders.get(c.req.param("folderId") ?? "");
+    if (folder === undefined) {
+      return envelopeError(c, 404, "The required folder was not found");
+    }
+    if (!state.canWrite(folder, context.user.id)) {
+      return envelopeError(
+        c,
+        403,
+        "You don't have enough permission to create",
+        "invalidOperation",
+      );
+    }
+    const found = new Set<string>();
+    for (const title of titles) {
+      if (typeof title !== "string" || title === "") {
+        return title === null || title === undefined
+          ? envelopeError(
+            c,
+            400,
+            "Value cannot be null. (Parameter 'title')",
+            "argumentNull",
+          )
+          : envelopeError(
+            c,
+            400,
+            "The value cannot be an empty string. (Parameter 'title')",
+          );
+      }
+      if (fileByTitle(state, folder.id, title)) found.add(title);
+    }
+    return envelope(c, [...found]);
   });
-  // UploadController.cs (CreateEditSession) and FileUploader.VerifyChunkedUploadForEditing
+  // UploadController.CreateEditSession → UploadControllerHelper.CreateEditSessionAsync
+  // (products/ASC.Files/Server/Helpers/UploadControllerHelper.cs): FileUploader.VerifyChunkedUploadForEditing
+  // (file 404, size 402, edit right 403), then a session with keepVersion, answered `{success, data}`.
   app.post("/api/2.0/files/file/:fileId/edit_session", (c) => {
     const user = contextOf(core, c.req.raw).user;
-    if (user === undefined) return envelopeError(c, 401, "Unauthorized");
+    if (user === undefined) return unauthorized(c);
+    // CreateEditSessionRequestDto: `[FromQuery] long FileSize`, 0 when absent
+    const size = c.req.query("fileSize") ?? "";
+    if (size !== "" && !/^\s*[-+]?\d+\s*$/.test(size)) {
+      return validationProblem(
+        c,
+        "fileSize",
+        `The value '${size}' is not valid for FileSize.`,
+      );
+    }
+    const fileSize = size === "" ? 0 : Number(size);
     const file = state.files.find((f) =>
       String(f.id) === c.req.param("fileId")
     );
     const folder = file && state.folders.get(String(file.folderId));
-    // FileUploader.VerifyChunkedUploadForEditing: file 404, then size 402, then edit right 403
     if (file === undefined || folder === undefined) {
-      return envelopeError(c, 404, "The required file was not found");
-    }
-    const size = c.req.query("fileSize") ?? "";
-    if (!/^\d+$/.test(size)) {
       return envelopeError(
         c,
-        400,
-        "Value cannot be null. (Parameter 'fileSize')",
+        404,
+        "The required file was not found",
+        "fileNotFound",
       );
     }
-    const opened = openSession(core, c, user, {
+    if (fileSize > options.maxFileSize) {
+      return envelopeError(c, 402, maxSizeMessage(options.maxFileSize));
+    }
+    if (!state.canWrite(folder, user.id)) {
+      return envelopeError(c, 403, "Access denied");
+    }
+    const opened = initiateUpload(core, c, user, {
       folder,
       title: file.title,
-      fileSize: Number(size),
-      createNewIfExist: false,
       fileId: file.id,
-    });
-    return opened instanceof Response ? opened : envelope(c, opened.data);
+      keepVersion: true,
+    }, fileSize);
+    return envelope(c, { success: true, data: opened.data });
   });
 }

@@ -25,20 +25,21 @@ function cookieToken(cookie: string | null): string | undefined {
 }
 
 /**
- * The user a request's credentials name; the `asc_auth_key` cookie wins over `Authorization`
- * (common/ASC.Api.Core/Auth/: CookieAuthHandler, BasicAuthHandler, ApiKeyBearerAuthHandler, JwtBearerAuthHandler).
+ * The user a request's credentials name, as the policy scheme of common/ASC.Api.Core/Core/BaseStartup.cs
+ * picks a handler: an Authorization header starting with `Basic ` (case-sensitive) goes to BasicAuthHandler;
+ * everything else (the emulator has no JWTs or `sk-` keys) to CookieAuthHandler, which takes the
+ * `asc_auth_key` cookie or else the whole header, trimmed, and drops its first seven characters when it
+ * contains `Bearer` anywhere (common/ASC.Api.Core/Auth/CookieAuthHandler.cs). So `bearer t` and `BASIC …`
+ * authenticate nobody.
  */
 export function authenticate(
   headers: Headers,
   users: EmulatorUser[],
 ): EmulatorUser | undefined {
-  const cookie = cookieToken(headers.get("cookie"));
-  if (cookie !== undefined) return users.find((u) => u.tokens.includes(cookie));
-  const authorization = headers.get("authorization")?.trim();
-  if (!authorization) return undefined;
-  const [scheme = "", rest = ""] = authorization.split(/\s+(.*)/s);
-  if (scheme.toLowerCase() === "basic") {
-    const credentials = decodeBasic(rest.trim());
+  const authorization = headers.get("authorization") ?? "";
+  if (authorization.startsWith("Basic ")) {
+    // BasicAuthHandler.cs: `Basic (.*)` replaced by its group, then base64 and "user:password"
+    const credentials = decodeBasic(authorization.slice("Basic ".length));
     return credentials &&
       users.find((u) =>
         u.email !== undefined && u.password !== undefined &&
@@ -46,7 +47,9 @@ export function authenticate(
         u.password === credentials[1]
       );
   }
-  const token = scheme.toLowerCase() === "bearer" ? rest.trim() : authorization;
+  let token = (cookieToken(headers.get("cookie")) ?? authorization).trim();
+  if (token === "") return undefined;
+  if (token.includes("Bearer")) token = token.slice("Bearer ".length);
   return users.find((u) => u.tokens.includes(token));
 }
 

@@ -60,11 +60,13 @@ export function readNumberedChunk(
 /**
  * ASP.NET form parsing (`ReadFormAsync().Files[0]`, or an `IFormFile` parameter): the first file part (one
  * whose Content-Disposition names a `filename`) and its real length. Undefined when there is none. Read
- * in place, without copying the body.
+ * in place, without copying the body. With `field`, only a file part of that form name counts, compared
+ * case-insensitively, as FormFileModelBinder binds an `IFormFile File` property.
  */
 export function readFormFile(
   core: EmulatorCore,
   c: Context,
+  field?: string,
 ): Omit<IncomingChunk, "number"> | undefined {
   const { entry, body } = contextOf(core, c.req.raw);
   const boundary = boundaryOf(c.req.header("content-type") ?? null);
@@ -75,7 +77,12 @@ export function readFormFile(
     const disposition = part.headers.find(([name]) =>
       name.toLowerCase() === "content-disposition"
     )?.[1] ?? "";
-    if (/(^|;)\s*filename\*?\s*=/i.test(disposition)) {
+    const name = /(?:^|;)\s*name\s*=\s*(?:"([^"]*)"|([^;\s]*))/i.exec(
+      disposition,
+    );
+    const named = field === undefined ||
+      (name?.[1] ?? name?.[2] ?? "").toLowerCase() === field.toLowerCase();
+    if (named && /(^|;)\s*filename\*?\s*=/i.test(disposition)) {
       const bytes = body.subarray(part.dataStart, part.dataEnd);
       entry.computedLength = bytes.length;
       return { bytes, length: bytes.length };

@@ -1,7 +1,12 @@
 import type { Context, Hono } from "hono";
 import { contextOf, type EmulatorCore } from "./_context.ts";
 import { fileObject, folderObject, type Json } from "./_dto.ts";
-import { envelope, envelopeError, validationProblem } from "./_envelope.ts";
+import {
+  envelope,
+  envelopeError,
+  unauthorized,
+  validationProblem,
+} from "./_envelope.ts";
 import { cleanTitle } from "./_title.ts";
 import type { EmulatorFolder } from "./options.ts";
 import type { StoredFile } from "./state.ts";
@@ -99,30 +104,30 @@ export function addFolderRoutes(app: Hono, core: EmulatorCore): void {
     if (from instanceof Response) return from;
     const asked = orderOf(c);
     if (asked instanceof Response) return asked;
-    const folder = state.folders.get(c.req.param("folderId"));
-    if (folder === undefined) {
-      // GenerateException (FileStorageService.cs): a missing folder is a SecurityException for anonymous callers.
-      return user === undefined
-        ? envelopeError(
-          c,
-          403,
-          "You don't have enough permission to perform the operation",
-        )
-        : envelopeError(c, 404, "The required folder was not found");
-    }
-    if (user === undefined) {
-      return envelopeError(
-        c,
-        403,
-        "You don't have enough permission to view the folder content",
-      );
-    }
+    // ArgumentOutOfRangeException.ThrowIfLessThan(from, 0), before the folder is read: 400.
     if (from < 0) {
-      // ArgumentOutOfRangeException.ThrowIfLessThan(from, 0), an ArgumentException: 400.
       return envelopeError(
         c,
         400,
         `from ('${from}') must be greater than or equal to '0'. (Parameter 'from')\nActual value was ${from}.`,
+        "argumentOutOfRange",
+      );
+    }
+    const folder = state.folders.get(c.req.param("folderId"));
+    if (folder === undefined) {
+      // GenerateException (FileStorageService.cs): a missing folder is a SecurityException for anonymous
+      // callers, which CustomExceptionHandler reports as "Access denied"; an ItemNotFoundException otherwise.
+      return user === undefined
+        ? envelopeError(c, 403, "Access denied")
+        : envelopeError(c, 404, "The required folder was not found");
+    }
+    if (user === undefined) {
+      // `!CanReadAsync(parent)`: InvalidOperationException
+      return envelopeError(
+        c,
+        403,
+        "You don't have enough permission to view the folder content",
+        "invalidOperation",
       );
     }
     if (asked) defaultOrders.set(user.id, asked);
@@ -190,7 +195,7 @@ export function addFolderRoutes(app: Hono, core: EmulatorCore): void {
   // (products/ASC.Files/Core/Core/FileStorageService.cs); the title is cleaned by FolderDao.SaveFolderAsync.
   app.post("/api/2.0/files/folder/:folderId", (c) => {
     const { user, body } = contextOf(core, c.req.raw);
-    if (user === undefined) return envelopeError(c, 401, "Unauthorized");
+    if (user === undefined) return unauthorized(c);
     let title: unknown;
     try {
       const json = JSON.parse(new TextDecoder().decode(body));
@@ -210,6 +215,7 @@ export function addFolderRoutes(app: Hono, core: EmulatorCore): void {
       );
     }
     if (title.trim() === "") {
+      // ArgumentException.ThrowIfNullOrEmpty(title) after the trim
       return envelopeError(
         c,
         400,
@@ -219,13 +225,19 @@ export function addFolderRoutes(app: Hono, core: EmulatorCore): void {
     const parent = state.folders.get(c.req.param("folderId"));
     // InvalidOperationException answers 403 (common/ASC.Api.Core/Middleware/ResponseWrapper.cs).
     if (parent === undefined) {
-      return envelopeError(c, 403, "The required folder was not found");
+      return envelopeError(
+        c,
+        403,
+        "The required folder was not found",
+        "invalidOperation",
+      );
     }
     if (!state.canWrite(parent, user.id)) {
       return envelopeError(
         c,
         403,
         "You don't have enough permission to create",
+        "invalidOperation",
       );
     }
     const created = state.folders.create(

@@ -1,5 +1,6 @@
 // The emulator's folders: ids, parents, who may write, and when each was created.
 import type { EmulatorFolder } from "./options.ts";
+import { titleKey } from "./_title.ts";
 
 /** The folders by id (as a string); internal to the emulator. */
 export class FolderTree extends Map<string, EmulatorFolder> {
@@ -62,7 +63,10 @@ export class FolderTree extends Map<string, EmulatorFolder> {
     return created;
   }
 
-  /** The folder at these subfolder titles under `folder`, creating missing ones. */
+  /**
+   * The folder at these subfolder titles under `folder`, creating missing ones. FolderDao.GetFolderAsync(title,
+   * parentId) compares in the database's `utf8_general_ci`; a third-party provider ignoring case.
+   */
   subfolder(
     folder: EmulatorFolder,
     titles: string[],
@@ -70,8 +74,14 @@ export class FolderTree extends Map<string, EmulatorFolder> {
   ): EmulatorFolder {
     let current = folder;
     for (const title of titles) {
-      current = this.children(current).find((f) => f.title === title) ??
-        this.create(current, title, now);
+      const key = typeof current.id === "number"
+        ? titleKey(title)
+        : title.toUpperCase();
+      current = this.children(current).find((f) =>
+        (typeof current.id === "number"
+          ? titleKey(f.title ?? "")
+          : (f.title ?? "").toUpperCase()) === key
+      ) ?? this.create(current, title, now);
     }
     return current;
   }

@@ -1,59 +1,80 @@
+// Binding the create-session body (products/ASC.Files/Server/ApiModels/RequestDto/SessionRequestDto.cs):
+// System.Text.Json with the web defaults, case-insensitive names and numbers read from strings
+// (common/ASC.Api.Core/Core/DynamicIgnoreResolver.cs, ConfigureJsonOptions).
+
 /** The create-session body, after the server's case-insensitive binding. */
 export interface SessionRequest {
-  fileName: string;
+  /** `required string FileName`: present, but may be null or empty (the server refuses those later). */
+  fileName: string | null;
+  /** `long FileSize`: 0 when absent; a negative size is not refused here. */
   fileSize: number;
   relativePath?: string;
   createNewIfExist: boolean;
 }
 
+/** A binding failure: the model-state key and its message, for the automatic 400. */
+export interface BindingError {
+  field: string;
+  message: string;
+}
+
+const TYPE = "ASC.Files.ApiModels.RequestDto.SessionRequest";
+
 function int64(value: unknown): number | undefined {
   if (typeof value === "number" && Number.isSafeInteger(value)) return value;
-  // ASP.NET's web JSON defaults also read numbers from strings.
-  if (typeof value === "string" && /^-?\d+$/.test(value.trim())) {
-    return Number(value.trim());
+  // JsonNumberHandling.AllowReadingFromString
+  if (typeof value === "string" && /^-?\d+$/.test(value)) {
+    const number = Number(value);
+    return Number.isSafeInteger(number) ? number : undefined;
   }
   return undefined;
 }
 
-/** Binds a create-session JSON body, or returns the 400 message. */
-export function parseSessionRequest(body: Uint8Array): SessionRequest | string {
+const convert = (path: string, type: string): BindingError => ({
+  field: path,
+  message: `The JSON value could not be converted to ${type}. Path: ${path}`,
+});
+
+/** Binds a create-session JSON body, or returns the binding error (answered by ASP.NET's automatic 400). */
+export function parseSessionRequest(
+  body: Uint8Array,
+): SessionRequest | BindingError {
   let json: unknown;
   try {
     json = JSON.parse(new TextDecoder().decode(body));
   } catch {
-    return "The request body is not valid JSON";
+    return { field: "$", message: "The request body is not valid JSON." };
   }
   if (typeof json !== "object" || json === null || Array.isArray(json)) {
-    return "The JSON value could not be converted to the session request";
+    return convert("$", TYPE);
   }
   const fields = new Map(
     Object.entries(json).map(([k, v]) => [k.toLowerCase(), v]),
   );
+  if (!fields.has("filename")) {
+    return {
+      field: "$",
+      message:
+        `JSON deserialization for type '${TYPE}' was missing required properties including: 'fileName'.`,
+    };
+  }
   const fileName = fields.get("filename");
-  if (typeof fileName !== "string" || fileName.trim() === "") {
-    return "Value cannot be null. (Parameter 'fileName')";
+  if (fileName !== null && typeof fileName !== "string") {
+    return convert("$.fileName", "System.String");
   }
   const rawSize = fields.get("filesize");
-  if (rawSize === undefined || rawSize === null) {
-    return "Value cannot be null. (Parameter 'fileSize')";
-  }
-  const fileSize = int64(rawSize);
-  if (fileSize === undefined) {
-    return "The JSON value could not be converted to System.Int64. Path: $.fileSize";
-  }
-  if (fileSize < 0) {
-    return "Specified argument was out of the range of valid values. (Parameter 'fileSize')";
-  }
+  const fileSize = rawSize === undefined ? 0 : int64(rawSize);
+  if (fileSize === undefined) return convert("$.fileSize", "System.Int64");
   const relativePath = fields.get("relativepath") ?? undefined;
   if (relativePath !== undefined && typeof relativePath !== "string") {
-    return "The JSON value could not be converted to System.String. Path: $.relativePath";
+    return convert("$.relativePath", "System.String");
   }
   const createNewIfExist = fields.get("createnewifexist") ?? false;
   if (typeof createNewIfExist !== "boolean") {
-    return "The JSON value could not be converted to System.Boolean. Path: $.createNewIfExist";
+    return convert("$.createNewIfExist", "System.Boolean");
   }
   return {
-    fileName: fileName.trim(),
+    fileName,
     fileSize,
     createNewIfExist,
     ...(relativePath === undefined || relativePath === ""

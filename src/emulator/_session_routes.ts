@@ -6,7 +6,13 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { chunkNumberOf, readFormFile } from "./_chunk_upload.ts";
 import { contextOf, type EmulatorCore } from "./_context.ts";
 import { completionObject, fileObject, sessionObject } from "./_dto.ts";
-import { envelope, envelopeError } from "./_envelope.ts";
+import {
+  envelope,
+  envelopeError,
+  type ExceptionName,
+  unauthorized,
+  validationProblem,
+} from "./_envelope.ts";
 import {
   abortSession,
   completedFile,
@@ -19,11 +25,11 @@ import {
 } from "./_uploader.ts";
 import type { StoredFile, UploadSession } from "./state.ts";
 
-const STATUS: Record<ExceptionKind, ContentfulStatusCode> = {
-  argument: 400,
-  quota: 402,
-  "null-reference": 500,
-  io: 500,
+const STATUS: Record<ExceptionKind, [ContentfulStatusCode, ExceptionName]> = {
+  argument: [400, "argument"],
+  quota: [402, "quota"],
+  "null-reference": [500, "nullReference"],
+  io: [500, "io"],
 };
 
 const SESSION = "/api/2.0/files/:folderId/session/:sessionId";
@@ -66,8 +72,9 @@ function sessionOf(core: EmulatorCore, c: Context): UploadSession {
 }
 
 async function formChunk(core: EmulatorCore, c: Context) {
-  const chunk = await readFormFile(core, c);
-  // `inDto.File.OpenReadStream()` on a request without a file part
+  // UploadSessionRequestDto.cs: `IFormFile File` binds the part named "file" (any case); under another
+  // name it is null, and `inDto.File.OpenReadStream()` throws NullReferenceException
+  const chunk = await readFormFile(core, c, "file");
   if (chunk === undefined) throw sessionGone();
   return chunk;
 }
@@ -78,14 +85,13 @@ function guarded(
   body: (c: Context) => Promise<Response> | Response,
 ) {
   return async (c: Context): Promise<Response> => {
-    if (contextOf(core, c.req.raw).user === undefined) {
-      return envelopeError(c, 401, "Unauthorized");
-    }
+    if (contextOf(core, c.req.raw).user === undefined) return unauthorized(c);
     try {
       return await body(c);
     } catch (error) {
       if (!(error instanceof ServerException)) throw error;
-      return envelopeError(c, STATUS[error.kind], error.message);
+      const [status, exception] = STATUS[error.kind];
+      return envelopeError(c, status, error.message, exception);
     }
   };
 }
@@ -98,10 +104,12 @@ export function addSessionRoutes(app: Hono, core: EmulatorCore): void {
     guarded(core, async (c) => {
       const rawNumber = c.req.query("chunkNumber");
       const number = chunkNumberOf(rawNumber);
+      // UploadSessionAsyncRequestDto.ChunkNumber (`int?`): model binding's automatic 400, before the action
       if (rawNumber !== undefined && rawNumber !== "" && number === undefined) {
-        throw new ServerException(
-          "argument",
-          `The value '${rawNumber}' is not valid.`,
+        return validationProblem(
+          c,
+          "ChunkNumber",
+          `The value '${rawNumber}' is not valid for ChunkNumber.`,
         );
       }
       const session = sessionOf(core, c);

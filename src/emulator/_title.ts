@@ -19,3 +19,50 @@ export function cleanTitle(title: string): string {
   }
   return cleaned.replace(INVALID, "_");
 }
+
+/**
+ * FileUtility.GetFileExtension (products/ASC.Files/Core/Helpers/FileUtility.cs): .NET's Path.GetExtension
+ * (from the last dot, empty when the dot ends the name; on Linux only "/" separates directories, and the
+ * cleaning has already replaced it), trimmed and lower-cased. `.bashrc` → ".bashrc", `a.` → "".
+ */
+export function fileExtension(title: string): string {
+  const dot = title.lastIndexOf(".");
+  if (dot < 0 || dot === title.length - 1 || title.indexOf("/", dot) >= 0) {
+    return "";
+  }
+  return title.slice(dot).trim().toLowerCase();
+}
+
+/**
+ * The title a native save stores: FileDao.SaveFileAsync and ReplaceFileVersionAsync
+ * (products/ASC.Files/Core/Core/Dao/TeamlabDao/FileDao.cs) run, after cleaning,
+ * `ReplaceFileExtension(title, GetFileExtension(title))`: Path.GetFileNameWithoutExtension + "." + the
+ * extension without its dots. The extension is lower-cased (`Photo.JPG` → `Photo.jpg`) and a name without
+ * one gains a trailing dot (`README` → `README.`); `.bashrc`, `a.` and `a..` stay as they are. The
+ * third-party DAOs (products/ASC.Files/Core/Core/Thirdparty/) do not do this.
+ */
+export function storedTitle(title: string): string {
+  const slash = title.lastIndexOf("/");
+  const name = title.slice(slash + 1);
+  const dot = name.lastIndexOf(".");
+  const base = dot < 0 ? name : name.slice(0, dot);
+  return `${base}.${fileExtension(title).replace(/^\.+/, "")}`;
+}
+
+/**
+ * A key under which titles compare as the database compares them: `files_file.title` and
+ * `files_folder.title` are `varchar` with collation `utf8_general_ci`
+ * (migrations/mysql/SaaS/MigrationContext/MigrationContextModelSnapshot.cs), so `FileDao.GetFileAsync(parentId,
+ * title)`, `upload/check` and `FolderDao.GetFolderAsync(title, parentId)` ignore letter case and accents,
+ * and a PAD SPACE collation ignores trailing spaces. Approximated per character: the base letter of its
+ * canonical decomposition, upper-cased when that stays one character.
+ */
+export function titleKey(title: string): string {
+  let key = "";
+  for (const ch of title.replace(/ +$/, "")) {
+    const base = ch.normalize("NFD")[0] ?? ch;
+    const upper = base.toUpperCase();
+    key += upper.length === base.length ? upper : base;
+  }
+  return key;
+}

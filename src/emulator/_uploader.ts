@@ -181,8 +181,25 @@ export function completedFile(
   }, EMPTY_CONTENT);
 }
 
-/** FileUploader.AbortUploadAsync: the session and its chunks are dropped. */
+/**
+ * FileUploader.AbortUploadAsync: the DAO aborts, then the session is removed. For a chunked native session
+ * CommonChunkedUploadSessionHolder.AbortAsync asks the data store: DiscDataStore.AbortChunkedUploadAsync
+ * (common/ASC.Data.Storage/DiscStorage/DiscDataStore.cs) deletes the `chunks` directory without recursion,
+ * which throws IOException "Directory not empty" once a chunk is stored there, so the session stays until it
+ * expires; with no chunk the directory does not exist and nothing is deleted. S3Storage aborts the
+ * multipart upload, which always succeeds. Small sessions and third-party folders store no chunks.
+ */
 export function abortSession(core: EmulatorCore, session: UploadSession): void {
+  if (
+    core.options.dataStore === "disk" && !session.thirdParty &&
+    !session.small && session.chunks.size > 0
+  ) {
+    // .NET on Linux: the errno text, then the path (Interop.GetExceptionForIoErrno).
+    throw new ServerException(
+      "io",
+      `Directory not empty : '/app/onlyoffice/data/Products/Files/uploads/${session.id}chunks'`,
+    );
+  }
   core.state.sessions.delete(session.id);
   core.state.store.drop(session);
 }

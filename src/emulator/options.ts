@@ -55,8 +55,23 @@ export interface EmulatorOptions {
   folders?: EmulatorFolder[];
   /** The largest file size a session may announce, in bytes (a paid plan's cap). @default {1073741824} */
   maxFileSize?: number;
-  /** File extensions refused with 415, compared case-insensitively. @default {[".exe"]} */
-  blockedExtensions?: string[];
+  /**
+   * The server's `files:upload-filter`: when set, only these extensions may be uploaded (FileUtility.ExtsUploadable
+   * as an allow-list, Global.EnableUploadFilter in products/ASC.Files/Core/Helpers/Global.cs) and any other,
+   * including none, is refused with 415. Compared lower-cased. A default server has the filter off and accepts
+   * every extension.
+   *
+   * @default {undefined}
+   */
+  uploadableExtensions?: string[];
+  /**
+   * The storage behind native folders (common/ASC.Data.Storage): `"disk"` is DiscDataStore, the self-hosted
+   * default, whose abort of a chunked session fails once a chunk is stored; `"s3"` is S3Storage, whose abort
+   * always succeeds.
+   *
+   * @default {"disk"}
+   */
+  dataStore?: "disk" | "s3";
   /** The clock, in milliseconds since the epoch; drives `created`, `expired` and the 12 h expiry. @default {Date.now} */
   now?: () => number;
   /** The origin put in front of `/ChunkedUploader.ashx` in `location`. @default {the request's own origin} */
@@ -107,8 +122,10 @@ export interface ResolvedEmulatorOptions {
   folders: EmulatorFolder[];
   /** The file size cap in bytes. */
   maxFileSize: number;
-  /** Refused extensions, lower-cased, each with its leading dot. */
-  blockedExtensions: string[];
+  /** The only extensions accepted, lower-cased, each with its leading dot; undefined: the filter is off. */
+  uploadableExtensions: string[] | undefined;
+  /** The storage behind native folders. */
+  dataStore: "disk" | "s3";
   /** The clock. */
   now: () => number;
   /** The origin for `location`, or undefined to use the request's origin. */
@@ -136,6 +153,17 @@ function serverVersion(value: string): "3.6" | "3.7" {
   if (value !== "3.6" && value !== "3.7") {
     throw new RangeError(
       `Cannot create DocSpaceEmulator: serverVersion must be "3.6" or "3.7", received ${
+        JSON.stringify(value)
+      }`,
+    );
+  }
+  return value;
+}
+
+function dataStore(value: string): "disk" | "s3" {
+  if (value !== "disk" && value !== "s3") {
+    throw new RangeError(
+      `Cannot create DocSpaceEmulator: dataStore must be "disk" or "s3", received ${
         JSON.stringify(value)
       }`,
     );
@@ -176,9 +204,12 @@ export function resolveOptions(
       "maxFileSize",
       options.maxFileSize ?? 1073741824,
     ),
-    blockedExtensions: (options.blockedExtensions ?? [".exe"]).map((ext) =>
-      (ext.startsWith(".") ? ext : `.${ext}`).toLowerCase()
+    uploadableExtensions: options.uploadableExtensions?.map((ext) =>
+      ext === "" || ext.startsWith(".")
+        ? ext.toLowerCase()
+        : `.${ext}`.toLowerCase()
     ),
+    dataStore: dataStore(options.dataStore ?? "disk"),
     now: options.now ?? Date.now,
     publicUrl: options.publicUrl?.replace(/\/+$/, ""),
     serverVersion: serverVersion(options.serverVersion ?? "3.7"),

@@ -88,6 +88,8 @@ export interface UploadSession {
   fileId?: number | string;
   /** Whether a small session has saved its file (later chunk requests save new versions of it). */
   saved: boolean;
+  /** edit_session: the file's current version is replaced, not followed by a new one (FileDao GetFileForCommitAsync). */
+  keepVersion?: boolean;
   relativePath?: string;
   created: number;
   expired: number;
@@ -200,7 +202,7 @@ export class EmulatorState {
         : { relativePath: session.relativePath }),
     };
     Object.assign(file, { contentLength: kept.size, created });
-    file.version += 1;
+    if (!(existing && session.keepVersion)) file.version += 1;
     withContent(file, kept);
     if (!existing) this.files.push(file);
     return file;

@@ -1,5 +1,7 @@
 // Failed uploads exit 1 with the server's message on stderr, and do not stop the other files.
 import { assertEquals, assertMatch, assertStringIncludes } from "@std/assert";
+// dataStore "s3": its abort always succeeds, and these tests are about asking for it (on the default disk
+// storage DocSpace keeps a session once a chunk is stored: tests/emulator/storage_test.ts).
 import { startEmulator } from "../../testing.ts";
 import {
   runCli,
@@ -14,7 +16,11 @@ import {
 const CHUNK = 64 * 1024;
 
 Deno.test("cli exits 1 with the server's message when the server refuses", async () => {
-  await using portal = await startEmulator({ chunkUploadSize: CHUNK });
+  await using portal = await startEmulator({
+    dataStore: "s3",
+    uploadableExtensions: [".bin"], // files:upload-filter on: .exe refused
+    chunkUploadSize: CHUNK,
+  });
   await using dir = await tempDir();
   await writeRandom(`${dir.path}/setup.exe`, 100);
   const run = await runCli([`${dir.path}/setup.exe`, "--folder", "1"], {
@@ -37,7 +43,10 @@ Deno.test("cli exits 1 with the server's message when the server refuses", async
 });
 
 Deno.test("cli exits 1 for a folder that does not exist or a token the server refuses", async () => {
-  await using portal = await startEmulator({ chunkUploadSize: CHUNK });
+  await using portal = await startEmulator({
+    dataStore: "s3",
+    chunkUploadSize: CHUNK,
+  });
   await using dir = await tempDir();
   await writeRandom(`${dir.path}/a.bin`, 100);
   const env = {
@@ -62,7 +71,11 @@ Deno.test("cli exits 1 for a folder that does not exist or a token the server re
 });
 
 Deno.test("cli keeps uploading the other files when one fails", async () => {
-  await using portal = await startEmulator({ chunkUploadSize: CHUNK });
+  await using portal = await startEmulator({
+    dataStore: "s3",
+    uploadableExtensions: [".bin"], // files:upload-filter on: .exe refused
+    chunkUploadSize: CHUNK,
+  });
   await using dir = await tempDir();
   const first = await writeRandom(`${dir.path}/first.bin`, 3 * CHUNK);
   await writeRandom(`${dir.path}/bad.exe`, 3 * CHUNK);
@@ -109,7 +122,10 @@ Deno.test("cli keeps uploading the other files when one fails", async () => {
 });
 
 Deno.test("cli exits 1 when a chunk keeps failing, and keeps the state for --resume", async () => {
-  await using portal = await startEmulator({ chunkUploadSize: CHUNK });
+  await using portal = await startEmulator({
+    dataStore: "s3",
+    chunkUploadSize: CHUNK,
+  });
   await using dir = await tempDir();
   await writeRandom(`${dir.path}/a.bin`, 4 * CHUNK);
   portal.emulator.injectFault({
@@ -141,7 +157,10 @@ Deno.test("cli exits 1 when a chunk keeps failing, and keeps the state for --res
 });
 
 async function changeDuringUpload(change: (path: string) => Promise<void>) {
-  await using portal = await startEmulator({ chunkUploadSize: CHUNK });
+  await using portal = await startEmulator({
+    dataStore: "s3",
+    chunkUploadSize: CHUNK,
+  });
   await using dir = await tempDir();
   const path = `${dir.path}/moving.bin`;
   await writeRandom(path, 32 * CHUNK);
@@ -214,7 +233,10 @@ Deno.test("cli refuses a file modified in place before its upload finalizes, sam
 });
 
 Deno.test("cli says when a request is retried and when the next try is (plain lines)", async () => {
-  await using portal = await startEmulator({ chunkUploadSize: CHUNK });
+  await using portal = await startEmulator({
+    dataStore: "s3",
+    chunkUploadSize: CHUNK,
+  });
   await using dir = await tempDir();
   const bytes = await writeRandom(`${dir.path}/a.bin`, 4 * CHUNK);
   portal.emulator.injectFault({
@@ -242,7 +264,10 @@ Deno.test("cli says when a request is retried and when the next try is (plain li
 });
 
 Deno.test("cli stdin shorter than --size at the default concurrency points at --size (no detached buffer)", async () => {
-  await using portal = await startEmulator({ chunkUploadSize: CHUNK });
+  await using portal = await startEmulator({
+    dataStore: "s3",
+    chunkUploadSize: CHUNK,
+  });
   await using dir = await tempDir();
   portal.emulator.injectFault({
     kind: "latency",

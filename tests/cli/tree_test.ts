@@ -50,15 +50,15 @@ Deno.test("cli follows links inside the tree, skips links out of it and broken o
       "tree/dir/deep.bin",
       "tree/real.bin",
       "tree/same-dir/deep.bin",
-      "tree/same-file",
+      "tree/same-file.", // stored with a trailing dot (FileDao.SaveFileAsync)
     ],
   );
   assertEquals(
-    await sha256(files.find((f) => f.title === "same-file")!.bytes),
+    await sha256(files.find((f) => f.title === "same-file.")!.bytes),
     await sha256(inside),
   );
   assert(
-    !files.some((f) => f.title === "secret.txt" || f.title === "link-out"),
+    !files.some((f) => f.title === "secret.txt" || f.title === "link-out."),
   );
   assertStringIncludes(run.stderr, "Done: 4 uploaded (1.97 KiB in ");
   assertStringIncludes(run.stderr, "), 5 skipped\n");
@@ -88,14 +88,14 @@ Deno.test("cli --follow-symlinks follows links out of the tree too, but never a 
     [
       "tree/abs-out/secret.txt",
       "tree/dir/deep.bin",
-      "tree/link-out",
+      "tree/link-out.",
       "tree/real.bin",
       "tree/same-dir/deep.bin",
-      "tree/same-file",
+      "tree/same-file.", // stored with a trailing dot (FileDao.SaveFileAsync)
     ],
   );
   assertEquals(
-    await sha256(files.find((f) => f.title === "link-out")!.bytes),
+    await sha256(files.find((f) => f.title === "link-out.")!.bytes),
     await sha256(secret),
   );
   assertEquals(

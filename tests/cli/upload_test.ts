@@ -6,6 +6,8 @@ import {
   assertMatch,
   assertStringIncludes,
 } from "@std/assert";
+// dataStore "s3": its abort always succeeds, and these tests are about asking for it (on the default disk
+// storage DocSpace keeps a session once a chunk is stored: tests/emulator/storage_test.ts).
 import { startEmulator } from "../../testing.ts";
 import {
   randomBytes,
@@ -19,7 +21,10 @@ import {
 const CHUNK = 64 * 1024;
 
 Deno.test("cli uploads a file byte-exact and prints a one-line summary", async () => {
-  await using portal = await startEmulator({ chunkUploadSize: CHUNK });
+  await using portal = await startEmulator({
+    dataStore: "s3",
+    chunkUploadSize: CHUNK,
+  });
   await using dir = await tempDir();
   const bytes = await writeRandom(`${dir.path}/a.bin`, 17 * CHUNK + 123);
   const run = await runCli([`${dir.path}/a.bin`, "--folder", "1"], {
@@ -51,7 +56,10 @@ Deno.test("cli uploads a file byte-exact and prints a one-line summary", async (
 });
 
 Deno.test("cli uploads stdin with --size and --name byte-exact", async () => {
-  await using portal = await startEmulator({ chunkUploadSize: CHUNK });
+  await using portal = await startEmulator({
+    dataStore: "s3",
+    chunkUploadSize: CHUNK,
+  });
   await using dir = await tempDir();
   const bytes = randomBytes(5 * CHUNK + 7);
   const run = await runCli(
@@ -85,7 +93,10 @@ Deno.test("cli uploads stdin with --size and --name byte-exact", async () => {
 });
 
 Deno.test("cli stdin shorter than --size fails and creates no file", async () => {
-  await using portal = await startEmulator({ chunkUploadSize: CHUNK });
+  await using portal = await startEmulator({
+    dataStore: "s3",
+    chunkUploadSize: CHUNK,
+  });
   await using dir = await tempDir();
   const run = await runCli(
     ["-", "--size", "1MiB", "--name", "short.dat", "--folder", "1"],
@@ -110,7 +121,10 @@ Deno.test("cli stdin shorter than --size fails and creates no file", async () =>
 });
 
 Deno.test("cli uploads files and a directory tree, keeping its structure", async () => {
-  await using portal = await startEmulator({ chunkUploadSize: CHUNK });
+  await using portal = await startEmulator({
+    dataStore: "s3",
+    chunkUploadSize: CHUNK,
+  });
   await using dir = await tempDir();
   const tree = {
     "photos/2024/a.jpg": 3 * CHUNK + 5,
@@ -173,7 +187,10 @@ Deno.test("cli uploads files and a directory tree, keeping its structure", async
 });
 
 Deno.test("cli uploads two files at a time", async () => {
-  await using portal = await startEmulator({ chunkUploadSize: CHUNK });
+  await using portal = await startEmulator({
+    dataStore: "s3",
+    chunkUploadSize: CHUNK,
+  });
   await using dir = await tempDir();
   const paths: string[] = [];
   for (let i = 0; i < 4; i++) {
@@ -202,7 +219,10 @@ Deno.test("cli uploads two files at a time", async () => {
 });
 
 Deno.test("cli --json prints the server's file object for one file", async () => {
-  await using portal = await startEmulator({ chunkUploadSize: CHUNK });
+  await using portal = await startEmulator({
+    dataStore: "s3",
+    chunkUploadSize: CHUNK,
+  });
   await using dir = await tempDir();
   await writeRandom(`${dir.path}/one.bin`, 2 * CHUNK + 1);
   const run = await runCli([`${dir.path}/one.bin`, "--folder", "1", "--json"], {
@@ -224,7 +244,10 @@ Deno.test("cli --json prints the server's file object for one file", async () =>
 });
 
 Deno.test("cli --json prints an array for several files, in command-line order", async () => {
-  await using portal = await startEmulator({ chunkUploadSize: CHUNK });
+  await using portal = await startEmulator({
+    dataStore: "s3",
+    chunkUploadSize: CHUNK,
+  });
   await using dir = await tempDir();
   await writeRandom(`${dir.path}/x.bin`, 3 * CHUNK);
   await writeRandom(`${dir.path}/y.bin`, 10);
@@ -246,7 +269,10 @@ Deno.test("cli --json prints an array for several files, in command-line order",
 });
 
 Deno.test("cli --json with a directory of one file still prints an array", async () => {
-  await using portal = await startEmulator({ chunkUploadSize: CHUNK });
+  await using portal = await startEmulator({
+    dataStore: "s3",
+    chunkUploadSize: CHUNK,
+  });
   await using dir = await tempDir();
   await writeRandom(`${dir.path}/d/only.bin`, 100);
   const run = await runCli([`${dir.path}/d`, "--folder", "1", "--json"], {
@@ -263,7 +289,10 @@ Deno.test("cli --json with a directory of one file still prints an array", async
 });
 
 Deno.test("cli --quiet prints nothing at all on success", async () => {
-  await using portal = await startEmulator({ chunkUploadSize: CHUNK });
+  await using portal = await startEmulator({
+    dataStore: "s3",
+    chunkUploadSize: CHUNK,
+  });
   await using dir = await tempDir();
   await writeRandom(`${dir.path}/q1.bin`, 2 * CHUNK);
   await writeRandom(`${dir.path}/q2.bin`, 2 * CHUNK);
@@ -282,7 +311,10 @@ Deno.test("cli --quiet prints nothing at all on success", async () => {
 });
 
 Deno.test("cli --name gives a single file its title", async () => {
-  await using portal = await startEmulator({ chunkUploadSize: CHUNK });
+  await using portal = await startEmulator({
+    dataStore: "s3",
+    chunkUploadSize: CHUNK,
+  });
   await using dir = await tempDir();
   await writeRandom(`${dir.path}/local-name.bin`, 100);
   const run = await runCli(
@@ -306,7 +338,10 @@ Deno.test("cli --name gives a single file its title", async () => {
 });
 
 Deno.test("cli --on-conflict version, copy and skip", async () => {
-  await using portal = await startEmulator({ chunkUploadSize: CHUNK });
+  await using portal = await startEmulator({
+    dataStore: "s3",
+    chunkUploadSize: CHUNK,
+  });
   await using dir = await tempDir();
   const path = `${dir.path}/same.bin`;
   const env = {
@@ -383,7 +418,10 @@ Deno.test("cli --on-conflict version, copy and skip", async () => {
 });
 
 Deno.test("cli uploads into a third-party folder (string id) sequentially", async () => {
-  await using portal = await startEmulator({ chunkUploadSize: CHUNK });
+  await using portal = await startEmulator({
+    dataStore: "s3",
+    chunkUploadSize: CHUNK,
+  });
   await using dir = await tempDir();
   const bytes = await writeRandom(`${dir.path}/seq.bin`, 3 * CHUNK + 9);
   const run = await runCli([`${dir.path}/seq.bin`, "--folder", "sbox-1"], {
@@ -408,7 +446,10 @@ Deno.test("cli uploads into a third-party folder (string id) sequentially", asyn
 });
 
 Deno.test("cli takes the URL from --url and the token from --token", async () => {
-  await using portal = await startEmulator({ chunkUploadSize: CHUNK });
+  await using portal = await startEmulator({
+    dataStore: "s3",
+    chunkUploadSize: CHUNK,
+  });
   await using dir = await tempDir();
   await writeRandom(`${dir.path}/flags.bin`, 100);
   const run = await runCli(
@@ -430,6 +471,7 @@ Deno.test("cli takes the URL from --url and the token from --token", async () =>
 Deno.test("cli uploads empty and small files (one chunk, then finalize) on both server generations", async () => {
   for (const serverVersion of ["3.7", "3.6"] as const) {
     await using portal = await startEmulator({
+      dataStore: "s3",
       chunkUploadSize: CHUNK,
       serverVersion,
     });

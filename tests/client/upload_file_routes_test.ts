@@ -18,6 +18,7 @@ function paths(portal: RunningEmulator): string[] {
 for (const serverVersion of ["3.7", "3.6"] as const) {
   Deno.test(`uploadFile with routes legacy uses only create_session and location (server ${serverVersion})`, async () => {
     await using portal = await startEmulator({
+      dataStore: "s3",
       chunkUploadSize: CHUNK,
       serverVersion,
     });
@@ -47,6 +48,7 @@ for (const serverVersion of ["3.7", "3.6"] as const) {
 
 Deno.test("uploadFile with routes auto on a 3.6 server falls back to the legacy routes with one session", async () => {
   await using portal = await startEmulator({
+    dataStore: "s3",
     chunkUploadSize: CHUNK,
     serverVersion: "3.6",
   });
@@ -82,7 +84,10 @@ Deno.test("uploadFile with routes auto on a 3.6 server falls back to the legacy 
 });
 
 Deno.test("uploadFile with routes rest uses the REST session routes throughout", async () => {
-  await using portal = await startEmulator({ chunkUploadSize: CHUNK });
+  await using portal = await startEmulator({
+    dataStore: "s3",
+    chunkUploadSize: CHUNK,
+  });
   const bytes = randomBytes(CHUNK + 10);
   const file = await uploadFile(new Blob([bytes]), {
     url: portal.url,
@@ -107,6 +112,7 @@ Deno.test("uploadFile with routes rest uses the REST session routes throughout",
 
 Deno.test("uploadFile with routes rest on a 3.6 server fails at create, opening no session", async () => {
   await using portal = await startEmulator({
+    dataStore: "s3",
     chunkUploadSize: CHUNK,
     serverVersion: "3.6",
   });
@@ -131,7 +137,10 @@ Deno.test("uploadFile with routes rest on a 3.6 server fails at create, opening 
 });
 
 Deno.test("uploadFile aborts a REST session with DELETE when it fails", async () => {
-  await using portal = await startEmulator({ chunkUploadSize: CHUNK });
+  await using portal = await startEmulator({
+    dataStore: "s3",
+    chunkUploadSize: CHUNK,
+  });
   portal.emulator.injectFault({
     kind: "status",
     status: 403,
@@ -160,6 +169,7 @@ Deno.test("uploadFile aborts a REST session with DELETE when it fails", async ()
 for (const serverVersion of ["3.7", "3.6"] as const) {
   Deno.test(`uploadFile resumes on the routes its session was opened on (server ${serverVersion})`, async () => {
     await using portal = await startEmulator({
+      dataStore: "s3",
       chunkUploadSize: CHUNK,
       serverVersion,
     });
@@ -240,7 +250,10 @@ for (const serverVersion of ["3.7", "3.6"] as const) {
 }
 
 Deno.test("uploadFile resumes a state saved before routes existed on the legacy routes", async () => {
-  await using portal = await startEmulator({ chunkUploadSize: CHUNK });
+  await using portal = await startEmulator({
+    dataStore: "s3",
+    chunkUploadSize: CHUNK,
+  });
   const bytes = randomBytes(2 * CHUNK + 1);
   const created = await fetch(
     `${portal.url}/api/2.0/files/1/upload/create_session`,
@@ -285,7 +298,10 @@ Deno.test("uploadFile resumes a state saved before routes existed on the legacy 
 });
 
 Deno.test("uploadFile refuses to resume a session on routes other than its own", async () => {
-  await using portal = await startEmulator({ chunkUploadSize: CHUNK });
+  await using portal = await startEmulator({
+    dataStore: "s3",
+    chunkUploadSize: CHUNK,
+  });
   const state: UploadState = {
     location: `${portal.url}/ChunkedUploader.ashx?uid=abc`,
     routes: "rest",
@@ -326,7 +342,10 @@ Deno.test("uploadFile refuses to resume a session on routes other than its own",
 });
 
 Deno.test("uploadFile puts a relativePath upload's chunks under the subfolder the session names", async () => {
-  await using portal = await startEmulator({ chunkUploadSize: CHUNK });
+  await using portal = await startEmulator({
+    dataStore: "s3",
+    chunkUploadSize: CHUNK,
+  });
   const bytes = randomBytes(CHUNK + 1);
   const file = await uploadFile(new Blob([bytes]), {
     url: portal.url,
@@ -350,7 +369,10 @@ Deno.test("uploadFile puts a relativePath upload's chunks under the subfolder th
 });
 
 Deno.test("uploadFile refuses numbered mode for a third-party folder before any request", async () => {
-  await using portal = await startEmulator({ chunkUploadSize: CHUNK });
+  await using portal = await startEmulator({
+    dataStore: "s3",
+    chunkUploadSize: CHUNK,
+  });
   await assertRejects(
     () =>
       uploadFile(new Blob([new Uint8Array(10)]), {
@@ -367,7 +389,10 @@ Deno.test("uploadFile refuses numbered mode for a third-party folder before any 
 });
 
 Deno.test("uploadFile treats a folder id of digits as DocSpace's own: numbered chunks", async () => {
-  await using portal = await startEmulator({ chunkUploadSize: CHUNK });
+  await using portal = await startEmulator({
+    dataStore: "s3",
+    chunkUploadSize: CHUNK,
+  });
   const bytes = randomBytes(CHUNK + 1);
   const file = await uploadFile(new Blob([bytes]), {
     url: portal.url,

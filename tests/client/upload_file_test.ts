@@ -5,6 +5,8 @@ import {
   uploadFile,
   type UploadProgress,
 } from "../../mod.ts";
+// dataStore "s3": its abort always succeeds, and these tests are about asking for it (on the default disk
+// storage DocSpace keeps a session once a chunk is stored: tests/emulator/storage_test.ts).
 import { startEmulator } from "../../testing.ts";
 import { byteStreamOf, randomBytes, sha256, streamOf } from "../_helpers.ts";
 
@@ -18,6 +20,7 @@ for (const serverVersion of ["3.7", "3.6"] as const) {
     for (const from of ["Blob", "stream", "byte stream"] as const) {
       Deno.test(`uploadFile delivers byte-exact files from a ${from}, ${mode} mode, server ${serverVersion}, sizes ${SIZES}`, async () => {
         await using portal = await startEmulator({
+          dataStore: "s3",
           chunkUploadSize: CHUNK,
           serverVersion,
         });
@@ -76,7 +79,10 @@ for (const serverVersion of ["3.7", "3.6"] as const) {
 }
 
 Deno.test("uploadFile sends the exact request sequence for a numbered upload on the REST routes", async () => {
-  await using portal = await startEmulator({ chunkUploadSize: CHUNK });
+  await using portal = await startEmulator({
+    dataStore: "s3",
+    chunkUploadSize: CHUNK,
+  });
   const bytes = randomBytes(2 * CHUNK + 5);
   await uploadFile(new Blob([bytes]), {
     url: portal.url,
@@ -116,6 +122,7 @@ Deno.test("uploadFile sends the exact request sequence for a numbered upload on 
 
 Deno.test("uploadFile sends the exact request sequence for a numbered upload on a 3.6 server", async () => {
   await using portal = await startEmulator({
+    dataStore: "s3",
     chunkUploadSize: CHUNK,
     serverVersion: "3.6",
   });
@@ -187,7 +194,10 @@ Deno.test("uploadFile sends the exact request sequence for a numbered upload on 
 });
 
 Deno.test("uploadFile sends a file smaller than one chunk as one chunk, then finalize", async () => {
-  await using portal = await startEmulator({ chunkUploadSize: CHUNK });
+  await using portal = await startEmulator({
+    dataStore: "s3",
+    chunkUploadSize: CHUNK,
+  });
   const bytes = randomBytes(1000);
   const file = await uploadFile(new File([bytes], "small.txt"), {
     url: portal.url,
@@ -212,6 +222,7 @@ Deno.test("uploadFile sends a file smaller than one chunk as one chunk, then fin
 
 Deno.test("uploadFile runs at most `concurrency` chunk requests at once, capped by the server", async () => {
   await using portal = await startEmulator({
+    dataStore: "s3",
     chunkUploadSize: CHUNK,
     maxUploadThreadCount: 4,
   });
@@ -253,7 +264,10 @@ Deno.test("uploadFile runs at most `concurrency` chunk requests at once, capped 
 });
 
 Deno.test("uploadFile re-sends chunks after 503s and lost responses and still delivers every byte", async () => {
-  await using portal = await startEmulator({ chunkUploadSize: CHUNK });
+  await using portal = await startEmulator({
+    dataStore: "s3",
+    chunkUploadSize: CHUNK,
+  });
   const bytes = randomBytes(5 * CHUNK + 77);
   portal.emulator.injectFault({
     kind: "status",
@@ -299,7 +313,10 @@ Deno.test("uploadFile re-sends chunks after 503s and lost responses and still de
 });
 
 Deno.test("uploadFile honours Retry-After", async () => {
-  await using portal = await startEmulator({ chunkUploadSize: CHUNK });
+  await using portal = await startEmulator({
+    dataStore: "s3",
+    chunkUploadSize: CHUNK,
+  });
   portal.emulator.injectFault({
     kind: "status",
     status: 429,
@@ -319,7 +336,10 @@ Deno.test("uploadFile honours Retry-After", async () => {
 });
 
 Deno.test("uploadFile gives up on a persistent 502 proxy page with a clear error", async () => {
-  await using portal = await startEmulator({ chunkUploadSize: CHUNK });
+  await using portal = await startEmulator({
+    dataStore: "s3",
+    chunkUploadSize: CHUNK,
+  });
   portal.emulator.injectFault({
     kind: "status",
     status: 502,
@@ -352,7 +372,10 @@ Deno.test("uploadFile gives up on a persistent 502 proxy page with a clear error
 });
 
 Deno.test("uploadFile fails at once on 413 from a proxy, naming the fix", async () => {
-  await using portal = await startEmulator({ chunkUploadSize: CHUNK });
+  await using portal = await startEmulator({
+    dataStore: "s3",
+    chunkUploadSize: CHUNK,
+  });
   portal.emulator.injectFault({
     kind: "status",
     status: 413,
@@ -383,6 +406,8 @@ Deno.test("uploadFile fails at once on 413 from a proxy, naming the fix", async 
 
 Deno.test("uploadFile reports the server's refusals with step, status and message", async () => {
   await using portal = await startEmulator({
+    dataStore: "s3",
+    uploadableExtensions: [".bin"], // files:upload-filter on: .exe refused
     chunkUploadSize: CHUNK,
     maxFileSize: 10 * CHUNK,
     users: [{ id: "admin", tokens: ["good"] }, {
@@ -439,7 +464,10 @@ Deno.test("uploadFile reports the server's refusals with step, status and messag
 });
 
 Deno.test("uploadFile never puts the token in an error", async () => {
-  await using portal = await startEmulator({ chunkUploadSize: CHUNK });
+  await using portal = await startEmulator({
+    dataStore: "s3",
+    chunkUploadSize: CHUNK,
+  });
   portal.emulator.injectFault({ kind: "status", status: 500, times: 10 });
   const error = await assertRejects(
     () =>
@@ -465,7 +493,10 @@ Deno.test("uploadFile never puts the token in an error", async () => {
 });
 
 Deno.test("uploadFile aborted mid-upload aborts in-flight requests and the session", async () => {
-  await using portal = await startEmulator({ chunkUploadSize: CHUNK });
+  await using portal = await startEmulator({
+    dataStore: "s3",
+    chunkUploadSize: CHUNK,
+  });
   portal.emulator.injectFault({
     kind: "latency",
     ms: 50,
@@ -505,7 +536,10 @@ for (const kind of ["stream", "byte stream"] as const) {
     ] as const
   ) {
     Deno.test(`uploadFile refuses a ${kind} ${label} than fileSize (${mode}) and creates no file`, async () => {
-      await using portal = await startEmulator({ chunkUploadSize: CHUNK });
+      await using portal = await startEmulator({
+        dataStore: "s3",
+        chunkUploadSize: CHUNK,
+      });
       const message = label === "longer"
         ? `Cannot upload "w.bin": the stream has more bytes than fileSize (${declared}); nothing was finalized`
         : `Cannot upload "w.bin": the stream ended after ${bytes} bytes but fileSize is ${declared}; nothing was finalized`;
@@ -538,7 +572,10 @@ for (const kind of ["stream", "byte stream"] as const) {
   }
 
   Deno.test("uploadFile reports monotonic byte-level progress that ends at the total", async () => {
-    await using portal = await startEmulator({ chunkUploadSize: CHUNK });
+    await using portal = await startEmulator({
+      dataStore: "s3",
+      chunkUploadSize: CHUNK,
+    });
     const size = 7 * CHUNK + 3;
     const seen: UploadProgress[] = [];
     await uploadFile(new Blob([randomBytes(size)]), {
@@ -574,7 +611,10 @@ for (const kind of ["stream", "byte stream"] as const) {
 }
 
 Deno.test("uploadFile resumes a crashed upload, re-sending only the missing chunks", async () => {
-  await using portal = await startEmulator({ chunkUploadSize: CHUNK });
+  await using portal = await startEmulator({
+    dataStore: "s3",
+    chunkUploadSize: CHUNK,
+  });
   const bytes = randomBytes(6 * CHUNK + 9);
   let state: unknown;
   const crash = new Error("process killed");
@@ -629,7 +669,10 @@ Deno.test("uploadFile resumes a crashed upload, re-sending only the missing chun
 });
 
 Deno.test("uploadFile explains a lost finalize reply instead of claiming failure blindly", async () => {
-  await using portal = await startEmulator({ chunkUploadSize: CHUNK });
+  await using portal = await startEmulator({
+    dataStore: "s3",
+    chunkUploadSize: CHUNK,
+  });
   portal.emulator.injectFault({
     kind: "drop-after-store",
     match: { mode: "finalize" },
@@ -651,7 +694,10 @@ Deno.test("uploadFile explains a lost finalize reply instead of claiming failure
 });
 
 Deno.test("uploadFile does not blindly re-send a sequential chunk", async () => {
-  await using portal = await startEmulator({ chunkUploadSize: CHUNK });
+  await using portal = await startEmulator({
+    dataStore: "s3",
+    chunkUploadSize: CHUNK,
+  });
   portal.emulator.injectFault({
     kind: "status",
     status: 503,
@@ -678,7 +724,10 @@ Deno.test("uploadFile does not blindly re-send a sequential chunk", async () => 
 });
 
 Deno.test("uploadFile checks its options before any request", async () => {
-  await using portal = await startEmulator({ chunkUploadSize: CHUNK });
+  await using portal = await startEmulator({
+    dataStore: "s3",
+    chunkUploadSize: CHUNK,
+  });
   const base = {
     url: portal.url,
     token: portal.token,
@@ -740,7 +789,10 @@ Deno.test("uploadFile checks its options before any request", async () => {
 });
 
 Deno.test("uploadFile refuses a chunk size other than the server's in sequential mode for a numeric folder", async () => {
-  await using portal = await startEmulator({ chunkUploadSize: CHUNK });
+  await using portal = await startEmulator({
+    dataStore: "s3",
+    chunkUploadSize: CHUNK,
+  });
   const base = {
     url: portal.url,
     token: portal.token,
@@ -777,6 +829,7 @@ Deno.test("uploadFile refuses a chunk size other than the server's in sequential
 for (const serverVersion of ["3.7", "3.6"] as const) {
   Deno.test(`uploadFile sends a smaller chunk size into a third-party folder when asked (server ${serverVersion})`, async () => {
     await using portal = await startEmulator({
+      dataStore: "s3",
       chunkUploadSize: CHUNK,
       serverVersion,
     });
@@ -804,7 +857,10 @@ for (const serverVersion of ["3.7", "3.6"] as const) {
 }
 
 Deno.test("uploadFile reads a file's byte stream straight into its buffers, byte-exact", async () => {
-  await using portal = await startEmulator({ chunkUploadSize: CHUNK });
+  await using portal = await startEmulator({
+    dataStore: "s3",
+    chunkUploadSize: CHUNK,
+  });
   const bytes = randomBytes(9 * CHUNK + 1234);
   const path = await Deno.makeTempFile();
   try {
@@ -827,7 +883,10 @@ Deno.test("uploadFile reads a file's byte stream straight into its buffers, byte
 });
 
 Deno.test("uploadFile reports a small file's progress in full even with a smaller chunk size asked", async () => {
-  await using portal = await startEmulator({ chunkUploadSize: CHUNK });
+  await using portal = await startEmulator({
+    dataStore: "s3",
+    chunkUploadSize: CHUNK,
+  });
   const seen: UploadProgress[] = [];
   const bytes = randomBytes(CHUNK / 2 + 5);
   await uploadFile(new Blob([bytes]), {
@@ -859,6 +918,7 @@ Deno.test("uploadFile reports a small file's progress in full even with a smalle
 for (const serverVersion of ["3.7", "3.6"] as const) {
   Deno.test(`uploadFile sends sequential chunks of the server's size into a numeric folder (server ${serverVersion})`, async () => {
     await using portal = await startEmulator({
+      dataStore: "s3",
       chunkUploadSize: CHUNK,
       serverVersion,
     });

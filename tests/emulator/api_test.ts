@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertMatch } from "@std/assert";
+import { assertEquals, assertMatch } from "@std/assert";
 import { startEmulator } from "../../testing.ts";
 import {
   api,
@@ -97,43 +97,32 @@ Deno.test("create_session errors come in the error envelope with their real stat
       writers: ["admin"],
     }],
     maxFileSize: 100 * 1048576,
+    uploadableExtensions: [".txt", ".iso", ""], // "": titles without an extension
   });
-  const cases: [string, unknown, Record<string, string>, number, string][] = [
-    [CREATE, { fileName: "a.txt", fileSize: 1 }, {}, 401, "Unauthorized"],
+  // [path, body, headers, status, message, type (undefined: sent without type and stack)]
+  const cases: [
+    string,
+    unknown,
+    Record<string, string>,
+    number,
+    string,
+    string | undefined,
+  ][] = [
     [
       CREATE,
-      { fileName: "a.txt", fileSize: 1 },
-      bearer("wrong"),
-      401,
-      "Unauthorized",
+      { fileName: "", fileSize: 1 },
+      bearer("t1"),
+      400,
+      "The value cannot be an empty string. (Parameter 'title')",
+      "System.ArgumentException",
     ],
     [
       CREATE,
-      { fileSize: 1 },
+      { fileName: null, fileSize: 1 },
       bearer("t1"),
       400,
-      "Value cannot be null. (Parameter 'fileName')",
-    ],
-    [
-      CREATE,
-      { fileName: "a.txt" },
-      bearer("t1"),
-      400,
-      "Value cannot be null. (Parameter 'fileSize')",
-    ],
-    [
-      CREATE,
-      { fileName: "a.txt", fileSize: 1.5 },
-      bearer("t1"),
-      400,
-      "The JSON value could not be converted to System.Int64. Path: $.fileSize",
-    ],
-    [
-      CREATE,
-      { fileName: "a.txt", fileSize: -1 },
-      bearer("t1"),
-      400,
-      "Specified argument was out of the range of valid values. (Parameter 'fileSize')",
+      "Value cannot be null. (Parameter 'title')",
+      "System.ArgumentNullException",
     ],
     [
       "/api/2.0/files/99/upload/create_session",
@@ -141,6 +130,7 @@ Deno.test("create_session errors come in the error envelope with their real stat
       bearer("t1"),
       404,
       "The required folder was not found",
+      "System.IO.DirectoryNotFoundException",
     ],
     [
       "/api/2.0/files/7/upload/create_session",
@@ -148,6 +138,7 @@ Deno.test("create_session errors come in the error envelope with their real stat
       bearer("t2"),
       403,
       "Access denied",
+      "System.Security.SecurityException",
     ],
     [
       CREATE,
@@ -155,6 +146,7 @@ Deno.test("create_session errors come in the error envelope with their real stat
       bearer("t1"),
       415,
       "Sorry, this file format isn't supported",
+      undefined,
     ],
     [
       CREATE,
@@ -162,18 +154,21 @@ Deno.test("create_session errors come in the error envelope with their real stat
       bearer("t1"),
       402,
       "The maximum file size is exceeded (100 MB).",
+      "ASC.Core.Tenants.TenantQuotaException",
     ],
   ];
-  for (const [path, body, headers, status, message] of cases) {
+  for (const [path, body, headers, status, message, type] of cases) {
     const reply = await api(server, path, body, headers);
     assertEquals(
-      [reply.status, reply.json.error?.message],
-      [status, message],
+      [reply.status, reply.json.error?.message, reply.json.error?.type],
+      [status, message, type],
       JSON.stringify(body),
     );
     assertEquals(reply.json.status, 1);
     assertEquals(reply.json.statusCode, status);
-    assert(typeof reply.json.error.type === "string");
+    // CommonApiError.FromException: stack and hresult come with the type; without it hresult is 0
+    assertEquals(typeof reply.json.error.stack, type ? "string" : "undefined");
+    assertEquals(reply.json.error.hresult === 0, type === undefined);
   }
   assertEquals(
     (await api(server, "/api/2.0/files/7/upload/create_session", {
@@ -183,6 +178,88 @@ Deno.test("create_session errors come in the error envelope with their real stat
     200,
   );
   assertEquals(server.emulator.sessions().length, 1);
+});
+
+Deno.test("unauthenticated /api/2.0 requests get the challenge: 401 with an empty body", async () => {
+  await using server = await startEmulator({
+    users: [{ id: "u", tokens: ["tok"], email: "u@e.com", password: "pw" }],
+  });
+  const body = { fileName: "a.txt", fileSize: 1 };
+  for (
+    const [path, headers] of [
+      [CREATE, {}],
+      [CREATE, bearer("wrong")],
+      ["/api/2.0/files/1/upload/check", {}],
+      ["/api/2.0/files/file/1/edit_session?fileSize=1", {}],
+      ["/api/2.0/files/folder/1", {}],
+    ] as [string, Record<string, string>][]
+  ) {
+    const response = await fetch(`${server.url}${path}`, {
+      method: "POST",
+      headers: { ...headers, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    assertEquals([response.status, await response.text()], [401, ""], path);
+  }
+  // BasicAuthHandler adds `WWW-Authenticate: Basic` when the header chose it
+  const basic = await fetch(`${server.url}${CREATE}`, {
+    method: "POST",
+    headers: { authorization: `Basic ${btoa("u@e.com:no")}` },
+    body: JSON.stringify(body),
+  });
+  assertEquals(
+    [basic.status, basic.headers.get("www-authenticate"), await basic.text()],
+    [401, "Basic", ""],
+  );
+  // The settings route is [AllowAnonymous]
+  const settings = await fetch(`${server.url}/api/2.0/files/settings`);
+  assertEquals(settings.status, 200);
+  await settings.body?.cancel();
+});
+
+Deno.test("create_session binding: automatic 400s in the envelope; a missing fileSize is 0, a negative one passes", async () => {
+  await using server = await startEmulator({ chunkUploadSize: 1024 });
+  const cases: [unknown, string, string][] = [
+    [
+      { fileSize: 1 },
+      "$",
+      "JSON deserialization for type 'ASC.Files.ApiModels.RequestDto.SessionRequest' was missing required properties including: 'fileName'.",
+    ],
+    [
+      { fileName: "a.txt", fileSize: 1.5 },
+      "$.fileSize",
+      "The JSON value could not be converted to System.Int64. Path: $.fileSize",
+    ],
+  ];
+  for (const [body, field, message] of cases) {
+    const response = await fetch(`${server.url}${CREATE}`, {
+      method: "POST",
+      headers: { ...bearer(server.token), "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    assertEquals(response.status, 400);
+    const json = await response.json();
+    assertEquals([json.status, json.statusCode, json.count], [1, 400, 1]);
+    assertEquals(
+      json.response.title,
+      "One or more validation errors occurred.",
+    );
+    assertEquals(json.response.errors, { [field]: [message] });
+  }
+  // SessionRequest.FileSize is a plain long: absent binds to 0; FileUploader refuses neither 0 nor -5
+  for (
+    const body of [{ fileName: "zero.txt" }, {
+      fileName: "neg.txt",
+      fileSize: -5,
+    }]
+  ) {
+    const { status, json } = await api(server, CREATE, body);
+    assertEquals([status, json.response.success], [200, true]);
+  }
+  assertEquals(
+    server.emulator.sessions().map((s) => [s.title, s.bytesTotal, s.small]),
+    [["zero.txt", 0, true], ["neg.txt", -5, true]],
+  );
 });
 
 Deno.test("tokens are accepted as Bearer, raw, Basic credentials, the cookie, and from /authentication", async () => {
@@ -207,6 +284,20 @@ Deno.test("tokens are accepted as Bearer, raw, Basic credentials, the cookie, an
     (await api(server, CREATE, body, { cookie: "asc_auth_key=tok" })).status,
     200,
   );
+  // The policy scheme's StartsWith("Basic ") and CookieAuthHandler's IndexOf("Bearer") are case-sensitive
+  for (
+    const authorization of [
+      "bearer tok",
+      "BEARER tok",
+      `basic ${btoa("u@example.com:pw")}`,
+    ]
+  ) {
+    assertEquals(
+      (await api(server, CREATE, body, { authorization })).status,
+      401,
+      authorization,
+    );
+  }
   assertEquals(
     (await api(server, CREATE, body, {
       authorization: `Basic ${btoa("u@example.com:no")}`,
@@ -316,7 +407,7 @@ Deno.test("relativePath creates subfolders and is kept on the stored file", asyn
   assertEquals(file?.folderId, json.response.data.path[2]);
 });
 
-Deno.test("edit_session uploads a new version of a file by id", async () => {
+Deno.test("edit_session answers {success, data} and replaces the current version's content", async () => {
   await using server = await startEmulator({ chunkUploadSize: 1024 });
   const location = await createSession(server, {
     fileName: "n.txt",
@@ -329,26 +420,42 @@ Deno.test("edit_session uploads a new version of a file by id", async () => {
     "/api/2.0/files/file/1/edit_session?fileSize=4",
     {},
   );
-  assertEquals(status, 200);
-  await sendChunk(
-    json.response.location,
-    new TextEncoder().encode("abcd"),
-    server.token,
-    1,
-  );
-  const done = await finalize(json.response.location, server.token);
+  // UploadController.CreateEditSession wraps the session as create_session does
+  assertEquals([status, json.response.success], [200, true]);
+  const edit = json.response.data.location;
+  await sendChunk(edit, new TextEncoder().encode("abcd"), server.token, 1);
+  const done = await finalize(edit, server.token);
+  // keepVersion (UploadControllerHelper.CreateEditSessionAsync, FileDao.GetFileForCommitAsync): still version 1
   assertEquals([done.status, done.json.data.id, done.json.data.version], [
     201,
     1,
-    2,
+    1,
+  ]);
+  const file = server.emulator.files()[0]!;
+  assertEquals([file.version, new TextDecoder().decode(file.bytes)], [
+    1,
+    "abcd",
   ]);
   const missing = await api(
     server,
     "/api/2.0/files/file/9/edit_session?fileSize=4",
     {},
   );
-  assertEquals([missing.status, missing.json.error.message], [
+  assertEquals([
+    missing.status,
+    missing.json.error.message,
+    missing.json.error.type,
+  ], [
     404,
     "The required file was not found",
+    "System.IO.FileNotFoundException",
   ]);
+  const bad = await api(
+    server,
+    "/api/2.0/files/file/1/edit_session?fileSize=x",
+    {},
+  );
+  assertEquals([bad.status, bad.json.response.errors], [400, {
+    fileSize: ["The value 'x' is not valid for FileSize."],
+  }]);
 });

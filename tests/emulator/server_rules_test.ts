@@ -18,6 +18,7 @@ Deno.test("create_session checks size, then type, then folder, then permission (
     maxFileSize: 1073741824,
     users: [{ id: "admin", tokens: ["t1"] }, { id: "guest", tokens: ["t2"] }],
     folders: [{ id: 1 }, { id: 7, writers: ["admin"] }],
+    uploadableExtensions: [".txt"], // files:upload-filter on
   });
   const cases: [number, string, number, string, number, string][] = [
     // folder, file name, size, token → status, message
@@ -30,6 +31,7 @@ Deno.test("create_session checks size, then type, then folder, then permission (
       "The maximum file size is exceeded (1 GB).",
     ],
     [99, "setup.exe", 1, "t2", 415, "Sorry, this file format isn't supported"],
+    [99, "README", 1, "t2", 415, "Sorry, this file format isn't supported"],
     [99, "a.txt", 1, "t2", 404, "The required folder was not found"],
     [7, "a.txt", 1, "t2", 403, "Access denied"],
   ];

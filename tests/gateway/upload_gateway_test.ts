@@ -363,6 +363,7 @@ Deno.test("POST /upload/:folderId maps DocSpace's refusals, and a refused token 
   const h = harness({}, {
     maxFileSize: 10,
     folders: [{ id: 1 }, { id: 5, writers: ["nobody"] }],
+    uploadableExtensions: [".txt"], // files:upload-filter on
   });
   const upload = async (path: string, size = 3) =>
     await direct(h, path, "x".repeat(size), {
@@ -724,7 +725,8 @@ Deno.test("create_session refuses folders, sizes and names the caller may not us
 });
 
 Deno.test("create_session passes DocSpace's errors through with their status", async () => {
-  const h = harness({}, { maxFileSize: 100 });
+  // uploadableExtensions: the server's files:upload-filter, off by default
+  const h = harness({}, { maxFileSize: 100, uploadableExtensions: [".bin"] });
   const missing = await createSession(h, SECRET, {
     fileName: "a.bin",
     fileSize: 1,
