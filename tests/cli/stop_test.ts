@@ -43,7 +43,8 @@ Deno.test("cli stops the batch at the first 401, with one message", async () => 
   assertEquals(errors.length, 1, run.stderr);
   assertMatch(
     errors[0]!,
-    /^error: Creating the upload session failed: .*\(HTTP 401/,
+    // DocSpace answers a refused token with the authentication challenge: 401 and an empty body.
+    /^error: Creating the upload session failed: HTTP 401 Unauthorized with an empty body: check the token/,
   );
   assertMatch(run.stderr, /\nStopped: 0 uploaded, .*\n$/);
   assert(!run.stderr.includes("--help"), run.stderr);
