@@ -21,13 +21,24 @@ export interface InsertSmall {
   settings: UploadSettings;
 }
 
+/** Why a session takes the file after all, and the source to send (the same bytes). */
+export interface InsteadOfInsert {
+  /**
+   * `"no route"`: the server has no insert route (404 on the first attempt); `"another result"`: an insert
+   * would store another result than a session (a new version of a file whose title differs from this name
+   * only in letter case: an insert renames it to the name sent, a session keeps its title).
+   */
+  session: "no route" | "another result";
+  source: Blob | ReadableStream<Uint8Array>;
+}
+
 /**
- * Stores a small file with one `insert` request. Resolves to undefined when the server has no such
- * route (404 on the first attempt), before anything was stored, so that a session can take the file.
+ * Stores a small file with one `insert` request, or says why a session must take it (before anything was
+ * stored).
  */
 export async function insertSmall(
   { client, folders, source, options }: InsertSmall,
-): Promise<UploadedFile | undefined> {
+): Promise<UploadedFile | InsteadOfInsert> {
   const { fileName, fileSize, describe } = plan(source, options);
   const folderId = options.folderId;
   const signal = options.signal ?? new AbortController().signal;
@@ -38,9 +49,6 @@ export async function insertSmall(
     random: Math.random,
     ...(options.onRetry ? { onRetry: options.onRetry } : {}),
   };
-  const body = source instanceof Blob
-    ? source
-    : await readWhole(source, fileSize, describe);
   const progress = (sent: number, confirmed: number) =>
     options.onProgress?.(
       {
@@ -53,6 +61,13 @@ export async function insertSmall(
     );
   const createNewIfExist = options.createNewIfExist ?? false;
   const before = snapshot(await folders.contents(folderId), fileName);
+  if (
+    !createNewIfExist && before.existing !== undefined &&
+    before.existing.title !== storedTitle(fileName)
+  ) return { session: "another result", source };
+  const body = source instanceof Blob
+    ? source
+    : await readWhole(source, fileSize, describe);
   progress(0, 0);
   const missing = Symbol("no insert route");
   const stored = await withRetry(retry, async (attempt, previous) => {
@@ -82,7 +97,10 @@ export async function insertSmall(
       throw error;
     }
   });
-  if (stored === missing) return undefined;
+  // The bytes read so far go to the session instead.
+  if (stored === missing) {
+    return { session: "no route", source: new Blob([body]) };
+  }
   progress(fileSize, fileSize);
   return stored;
 }

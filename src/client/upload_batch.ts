@@ -4,7 +4,7 @@
  * @module
  */
 import { Gate } from "./_gate.ts";
-import { insertSmall } from "./_insert_small.ts";
+import { insertSmall, type InsteadOfInsert } from "./_insert_small.ts";
 import { isNativeFolder } from "./_upload_plan.ts";
 import { retryPolicy } from "./_retry.ts";
 import { type SharedPortal, sharedPortal } from "./_shared_portal.ts";
@@ -269,14 +269,16 @@ export class UploadBatch {
       };
       delete options.relativePath;
       if (relativePath !== undefined) options.relativePath = relativePath;
+      let sending = opened;
       if (small && this.#insertable(options, settings)) {
         const stored = await this.#inserting(opened, options, settings);
-        if (stored !== undefined) {
+        if (!("session" in stored)) {
           leave();
           return stored;
         }
+        sending = stored.source;
       }
-      const uploaded = await uploadThrough(this.#portal, opened, options);
+      const uploaded = await uploadThrough(this.#portal, sending, options);
       this.#counts.sessions++;
       await this.#folders.remember(uploaded);
       leave();
@@ -325,18 +327,21 @@ export class UploadBatch {
       settings.extsMustConvert === undefined
     ) return false;
     const name = options.fileName ?? "";
+    // A name without an extension is stored with a trailing dot that DocSpace's own lookup then misses
+    // ("README" does not find "README."), so a lost reply could not be told from the listing.
     const dot = name.lastIndexOf(".");
+    if (dot < 0) return false;
     const extension = dot >= 0 ? name.slice(dot).trim().toLowerCase() : "";
     return extension !== ".pdf" &&
       !settings.extsMustConvert.some((e) => e.toLowerCase() === extension);
   }
 
-  /** A small file in one request; undefined when the server has no such route (then a session does it). */
+  /** A small file in one request, or why and what a session must send instead. */
   async #inserting(
     source: Blob | ReadableStream<Uint8Array>,
     options: UploadOptions,
     settings: UploadSettings,
-  ): Promise<UploadedFile | undefined> {
+  ): Promise<UploadedFile | InsteadOfInsert> {
     // Files that the server would store under one title in one folder go one after another, so that a
     // lost reply can be told from the folder's listing.
     const key = `${options.folderId}\n${
@@ -356,9 +361,9 @@ export class UploadBatch {
         options,
         settings,
       });
-      if (stored === undefined) {
-        this.#insert = false;
-        return undefined;
+      if ("session" in stored) {
+        if (stored.session === "no route") this.#insert = false;
+        return stored;
       }
       this.#counts.inserted++;
       await this.#folders.remember(stored);

@@ -25,7 +25,10 @@ function randomId(): string {
     .join("");
 }
 
-interface SessionTarget {
+/** What is to be uploaded where; internal to the emulator's routes. */
+export interface SessionTarget {
+  /** The largest size allowed; `maxFileSize` (the chunked limit) when absent. */
+  maxSize?: number;
   /** The folder, or undefined when it does not exist (checked after size and type, as the server does). */
   folder: EmulatorFolder | undefined;
   /** Null when the body's `fileName` was null. */
@@ -36,7 +39,7 @@ interface SessionTarget {
 }
 
 /** A file chosen for a session: a new version of `fileId`, or a new file of `title`. */
-interface SessionFile {
+export interface SessionFile {
   folder: EmulatorFolder;
   title: string;
   fileId?: number | string;
@@ -90,15 +93,16 @@ function availableTitle(
  * ArgumentException): a new version of it, or with createNewIfExist a new file under a free title. A
  * Response when refused.
  */
-function verifyUpload(
+export function verifyUpload(
   core: EmulatorCore,
   c: Context,
   user: EmulatorUser,
   target: SessionTarget,
 ): Response | SessionFile {
   const { options, state } = core;
-  if (target.fileSize > options.maxFileSize) {
-    return envelopeError(c, 402, maxSizeMessage(options.maxFileSize));
+  const maxSize = target.maxSize ?? options.maxFileSize;
+  if (target.fileSize > maxSize) {
+    return envelopeError(c, 402, maxSizeMessage(maxSize));
   }
   let title = target.title === null ? null : cleanTitle(target.title);
   if (
@@ -258,6 +262,9 @@ export function addApiRoutes(app: Hono, core: EmulatorCore): void {
       chunkUploadSize: options.chunkUploadSize,
       maxUploadThreadCount: options.maxUploadThreadCount,
       maxUploadFilesCount: 5,
+      // FileUtility.ExtsMustConvert (products/ASC.Files/Core/Helpers/FileUtility.cs): the formats with the
+      // "auto-convert" action, which a single-request upload converts (FileUploader.ExecAsync)
+      extsMustConvert: options.extsMustConvert,
       openEditorInSameTab: false,
       displayFileExtension: true,
     }));

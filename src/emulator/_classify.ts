@@ -33,6 +33,9 @@ export function classify(
   if (/^\/api\/2\.0\/files\/[^/]+\/session$/i.test(path)) {
     return { mode: "session" };
   }
+  if (method === "POST" && /^\/api\/2\.0\/files\/[^/]+\/insert$/i.test(path)) {
+    return { mode: "insert" };
+  }
   if (method === "GET" && /^\/api\/2\.0\/files\/[^/]+$/i.test(path)) {
     return { mode: "list" };
   }

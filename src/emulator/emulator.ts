@@ -9,6 +9,7 @@ import { addApiRoutes } from "./_api_routes.ts";
 import type { EmulatorCore } from "./_context.ts";
 import { envelopeError } from "./_envelope.ts";
 import { addFolderRoutes } from "./_folder_routes.ts";
+import { addInsertRoute } from "./_insert_route.ts";
 import { intake } from "./_intake.ts";
 import { addLocationRoute } from "./_location_route.ts";
 import { addSessionRoutes } from "./_session_routes.ts";
@@ -112,6 +113,7 @@ export class DocSpaceEmulator {
       addSessionRoutes(routes, this.#core);
     }
     addApiRoutes(routes, this.#core);
+    addInsertRoute(routes, this.#core);
     addFolderRoutes(routes, this.#core);
     routes.notFound((c) =>
       c.req.path.startsWith("/api/")

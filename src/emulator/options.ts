@@ -86,11 +86,20 @@ export interface EmulatorOptions {
   serverVersion?: "3.6" | "3.7";
   /**
    * The server's `web:available-file-size` (SetupInfo.AvailableFileSize), which the "maximum file size"
-   * message of a too-large chunk names (as the smaller of it and `maxFileSize`).
+   * message of a too-large chunk names (as the smaller of it and `maxFileSize`), and the largest file a
+   * single-request upload (`insert`) takes (SetupInfo.MaxUploadSize: the smaller of the two).
    *
    * @default {104857600}
    */
   availableFileSize?: number;
+  /**
+   * The extensions the portal converts on a single-request upload (FileUtility.ExtsMustConvert: the
+   * formats configured with "auto-convert"), announced in the settings as `extsMustConvert`. The emulator
+   * converts nothing; it only announces them.
+   *
+   * @default {[]}
+   */
+  extsMustConvert?: string[];
   /**
    * The server's global rate limiter, per user (anonymous requests per client address): 1500 requests a
    * minute, 15 concurrent requests other than GET and 50 concurrent GETs (the next is refused at once),
@@ -134,6 +143,8 @@ export interface ResolvedEmulatorOptions {
   serverVersion: "3.6" | "3.7";
   /** SetupInfo.AvailableFileSize in bytes. */
   availableFileSize: number;
+  /** The extensions announced as converted on upload, lower-case with their dot. */
+  extsMustConvert: string[];
   /** Each rate limit, `false` where it is off. */
   rateLimits: ResolvedRateLimits;
   /** Where stored files' bytes go. */
@@ -216,6 +227,9 @@ export function resolveOptions(
     availableFileSize: positiveInteger(
       "availableFileSize",
       options.availableFileSize ?? 104857600,
+    ),
+    extsMustConvert: (options.extsMustConvert ?? []).map((ext) =>
+      (ext.startsWith(".") ? ext : `.${ext}`).toLowerCase()
     ),
     rateLimits,
     storage: resolveStorage(options.storage),

@@ -27,6 +27,7 @@ export type RequestMode =
   | "small"
   | "list"
   | "create-folder"
+  | "insert"
   | "auth"
   | "other";
 
