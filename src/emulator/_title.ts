@@ -58,11 +58,19 @@ export function storedTitle(title: string): string {
  * canonical decomposition, upper-cased when that stays one character.
  */
 export function titleKey(title: string): string {
-  let key = "";
-  for (const ch of title.replace(/ +$/, "")) {
-    const base = ch.normalize("NFD")[0] ?? ch;
-    const upper = base.toUpperCase();
-    key += upper.length === base.length ? upper : base;
+  let key = keys.get(title);
+  if (key === undefined) {
+    key = "";
+    for (const ch of title.replace(/ +$/, "")) {
+      const base = ch.normalize("NFD")[0] ?? ch;
+      const upper = base.toUpperCase();
+      key += upper.length === base.length ? upper : base;
+    }
+    // Every lookup compares a title with each file of a folder: keep the keys (a bounded cache).
+    if (keys.size >= 100_000) keys.clear();
+    keys.set(title, key);
   }
   return key;
 }
+
+const keys = new Map<string, string>();
