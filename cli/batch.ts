@@ -11,7 +11,7 @@ import { printDryRun } from "./dry_run.ts";
 import { explain, redirectAware } from "./failures.ts";
 import { humanDuration } from "./human.ts";
 import { decide, type Decision } from "./plan.ts";
-import { RemoteFolders } from "./remote_folders.ts";
+import type { FolderTree } from "../src/client/folder_tree.ts";
 import { savedProgress } from "./saved_sessions.ts";
 import { stateDirectory, StateStore } from "./state_file.ts";
 import { type Batch, runUploads } from "./uploads.ts";
@@ -44,11 +44,15 @@ export async function runBatch(batch: Batch): Promise<number> {
     // Streams each chunk body instead of copying it whole (see node_fetch.ts).
     fetch: redirects.fetch,
     signal,
+    onRetry: ({ step, error, delay }) =>
+      reporter.warn(
+        `${step} failed (${error.detail}); retrying in ${humanDuration(delay)}`,
+      ),
   });
   const portal = { url: batch.url, token: batch.token };
   const folders = collected.emptyDirectories;
   let decisions: Decision[];
-  let remote: RemoteFolders | undefined;
+  let remote: FolderTree | undefined;
   try {
     const needsFolders = args.dryRun || args.skipExisting ||
       args.onConflict === "skip" || folders.length > 0;
@@ -67,20 +71,7 @@ export async function runBatch(batch: Batch): Promise<number> {
         );
       }
     }
-    remote = needsFolders
-      ? new RemoteFolders({
-        ...portal,
-        folderId: args.folderId,
-        fetch: nodeFetch,
-        signal,
-        onRetry: (what, error, wait) =>
-          reporter.warn(
-            `${what} failed (${error.detail}); retrying in ${
-              humanDuration(wait)
-            }`,
-          ),
-      })
-      : undefined;
+    remote = needsFolders ? uploads.folders : undefined;
     const { saves, journal, finished } = await savedProgress({
       ...portal,
       store,

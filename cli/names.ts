@@ -5,6 +5,8 @@
  * @module
  */
 
+import { storedTitle, titleKey } from "../src/client/stored_title.ts";
+
 // C0 and C1 controls, DEL, and the bidirectional overrides that can make a name read backwards.
 const UNPRINTABLE =
   // deno-lint-ignore no-control-regex -- matching control characters is the point
@@ -47,97 +49,37 @@ export function printableLines(text: string): string {
   return text.split("\n").map(printable).join("\n");
 }
 
-const MAX_TITLE = 170;
-// Global.ReplaceInvalidCharsAndTruncate (products/ASC.Files/Core/Helpers/Global.cs in DocSpace-server):
-// `[\t*\+:"<>?|\\/\p{Cs}]` on UTF-16 units, so each half of an emoji becomes "_".
-const INVALID = /[\t*+:"<>?|\\/\uD800-\uDFFF]/g;
-
 /**
- * The title DocSpace stores for a file or folder name: trimmed, cut to 170 UTF-16 units (keeping an
- * extension whose dot is past unit 150), `\t * + : " < > ? | \ /` and every emoji half replaced by `_`.
+ * The title DocSpace stores for a file or folder name, cleaned only (see `storedTitle`).
  *
  * @param name The name.
- * @returns The title the server would store.
+ * @returns The cleaned title.
  *
- * @example Names the server changes
+ * @example
  * ```ts
  * import { serverTitle } from "./names.ts";
  * import { assertEquals } from "@std/assert";
  *
  * assertEquals(serverTitle("report: final?.pdf"), "report_ final_.pdf");
  * assertEquals(serverTitle("beach 🏖.jpg"), "beach __.jpg");
- * assertEquals(serverTitle("plain.txt"), "plain.txt");
  * ```
  */
 export function serverTitle(name: string): string {
-  let title = name.trim();
-  if (MAX_TITLE < title.length) {
-    const dot = title.lastIndexOf(".");
-    title = MAX_TITLE - 20 < dot
-      ? title.slice(0, MAX_TITLE - (title.length - dot)) + title.slice(dot)
-      : title.slice(0, MAX_TITLE);
-  }
-  return title.replace(INVALID, "_");
+  return storedTitle(name, { folder: true });
 }
 
 /**
- * The title DocSpace stores for a file uploaded into one of its own folders (a numeric folder id): the
- * {@linkcode serverTitle}, then, as FileDao.SaveFileAsync does with FileUtility.ReplaceFileExtension
- * (products/ASC.Files/Core/Core/Dao/TeamlabDao/FileDao.cs), the extension lower-cased and a trailing dot
- * added to a name without one. Third-party folders store the {@linkcode serverTitle}.
+ * The title DocSpace stores a file under (see `storedTitle`).
  *
  * @param name The file's name.
  * @param native Whether the folder is DocSpace's own (a numeric id).
- * @returns The title the file will have.
- *
- * @example The extension rule
- * ```ts
- * import { storedFileTitle } from "./names.ts";
- * import { assertEquals } from "@std/assert";
- *
- * assertEquals(storedFileTitle("Photo.JPG", true), "Photo.jpg");
- * assertEquals(storedFileTitle("README", true), "README.");
- * assertEquals(storedFileTitle(".bashrc", true), ".bashrc");
- * assertEquals(storedFileTitle("README", false), "README");
- * ```
+ * @returns The stored title.
  */
 export function storedFileTitle(name: string, native: boolean): string {
-  const title = serverTitle(name);
-  if (!native) return title;
-  const dot = title.lastIndexOf(".");
-  if (dot < 0) return `${title}.`;
-  // Path.GetExtension: empty when the dot ends the name; then the name keeps its dot as it is.
-  if (dot === title.length - 1) return title;
-  return title.slice(0, dot) + title.slice(dot).trim().toLowerCase();
+  return storedTitle(name, { native });
 }
 
-/**
- * A key under which two titles compare as DocSpace compares them when it looks a title up: its database
- * collation `utf8_general_ci` ignores letter case and accents in its own folders; third-party providers
- * compare ignoring case.
- *
- * @param title A title.
- * @param native Whether the folder is DocSpace's own (a numeric id).
- * @returns The comparison key.
- *
- * @example Case and accents
- * ```ts
- * import { titleKey } from "./names.ts";
- * import { assertEquals } from "@std/assert";
- *
- * assertEquals(titleKey("Café.JPG", true), titleKey("cafe.jpg", true));
- * ```
- */
-export function titleKey(title: string, native: boolean): string {
-  if (!native) return title.toUpperCase();
-  let key = "";
-  for (const ch of title.replace(/ +$/, "")) {
-    const base = ch.normalize("NFD")[0] ?? ch;
-    const upper = base.toUpperCase();
-    key += upper.length === base.length ? upper : base;
-  }
-  return key;
-}
+export { titleKey };
 
 /**
  * The file name to send when creating a session, so that the server's own lookup (by the name as sent)

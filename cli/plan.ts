@@ -11,7 +11,7 @@ import type { FinishedFile } from "./batch_journal.ts";
 import { changeOf } from "./file_source.ts";
 import { humanBytes } from "./human.ts";
 import { printable, serverTitle, storedFileTitle } from "./names.ts";
-import type { RemoteEntry, RemoteFolders } from "./remote_folders.ts";
+import type { FolderEntry, FolderTree } from "../src/client/folder_tree.ts";
 import type { ItemSave } from "./saved_sessions.ts";
 import type { UploadItem } from "./item.ts";
 
@@ -22,7 +22,7 @@ export type Decision =
     /** The saved session to continue. */
     resume?: UploadState;
     /** The file of that title already in the folder (a new version or a copy is made). */
-    existing?: RemoteEntry;
+    existing?: FolderEntry;
     /** The title DocSpace will store, when it is not the name (`README.` for `README`). */
     stored?: string;
   }
@@ -44,7 +44,7 @@ export interface PlanContext {
   /** Each file item's saved session. */
   saves: Map<UploadItem, ItemSave>;
   /** The target's folders, when existing files are to be looked at. */
-  remote?: RemoteFolders;
+  remote?: FolderTree;
 }
 
 function where(item: UploadItem, folderId: number | string): string {

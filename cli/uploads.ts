@@ -15,7 +15,7 @@ import type { BatchJournal } from "./batch_journal.ts";
 import { explain, stopReason } from "./failures.ts";
 import type { UploadBatch } from "../src/client/upload_batch.ts";
 import type { Decision } from "./plan.ts";
-import type { RemoteFolders } from "./remote_folders.ts";
+import type { FolderTree } from "../src/client/folder_tree.ts";
 import type { ItemSave } from "./saved_sessions.ts";
 import type { StateStore } from "./state_file.ts";
 import { finish, uploadedLine } from "./summary.ts";
@@ -46,7 +46,7 @@ export interface Uploads {
   uploads: UploadBatch;
   /** Where the last redirect pointed. */
   redirect: () => string | undefined;
-  remote: RemoteFolders | undefined;
+  remote: FolderTree | undefined;
   saves: Map<UploadItem, ItemSave>;
   store: StateStore;
   journal: BatchJournal;
@@ -94,11 +94,11 @@ export async function runUploads(
       results.push(undefined);
     }
   }
-  let foldersCreated = 0;
+
   for (const path of collected.emptyDirectories) {
     if (signal.aborted) break;
     try {
-      if (await remote!.ensure(path)) foldersCreated++;
+      await remote!.ensure(path);
     } catch (error) {
       if (!(error instanceof DocSpaceError) || io.signal.aborted) throw error;
       if (!await stopAt(error, explain(error))) {
@@ -168,7 +168,8 @@ export async function runUploads(
     results,
     leftOut: collected.skipped.length,
     otherFailures: failedBefore,
-    foldersCreated,
+    // Every folder the run made: the empty ones, and those the files went into.
+    foldersCreated: uploads.folders.created,
     elapsed: performance.now() - started,
     json: args.json,
     interrupted: io.signal.aborted,

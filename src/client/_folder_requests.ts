@@ -2,7 +2,7 @@
 // (`POST /api/2.0/files/folder/{folderId}`), in DocSpace's `/api/2.0/files/` envelope. Failures become
 // `DocSpaceError`s; transient ones (408, 429, 5xx, a connection reset) are tried three times; a refused
 // connection is not.
-import type { DocSpaceError } from "./errors.ts";
+import type { RetryNotice } from "./upload_types.ts";
 import { authorizationHeader } from "./_portal.ts";
 import { failure, readEnvelope, send } from "./_reply.ts";
 import { withRetry } from "./_retry.ts";
@@ -17,8 +17,8 @@ export interface FolderRequestOptions {
   fetch: typeof fetch;
   /** Stops the requests. */
   signal: AbortSignal;
-  /** Told before a failed request is tried again. */
-  onRetry?: (what: string, error: DocSpaceError, delay: number) => void;
+  /** Told before a failed request is tried again; its step names the request and the folder. */
+  onRetry?: (notice: RetryNotice) => void;
 }
 
 /** Three tries, 0.5 s then 1 s apart: listing and creating folders is cheap to repeat. */
@@ -55,7 +55,7 @@ export function folderRequest(
     signal,
     now: Date.now,
     random: () => 1, // no jitter: 500 ms, then 1 s
-    onRetry: (notice) => options.onRetry?.(what, notice.error, notice.delay),
+    onRetry: (notice) => options.onRetry?.({ ...notice, step: what }),
   }, async () => {
     const reply = await send(what, options.fetch, where, {
       ...init,

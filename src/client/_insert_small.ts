@@ -6,7 +6,7 @@ import { type RetryContext, retryPolicy, withRetry } from "./_retry.ts";
 import { lengthError } from "./_upload_chunks.ts";
 import { plan } from "./_upload_plan.ts";
 import { DocSpaceError, StreamLengthError } from "./errors.ts";
-import type { FolderEntry, FolderTree } from "./folder_tree.ts";
+import type { FolderContent, FolderEntry, FolderTree } from "./folder_tree.ts";
 import type { SessionClient } from "./session_client.ts";
 import type { UploadedFile, UploadSettings } from "./session_types.ts";
 import { storedTitle, titleKey } from "./stored_title.ts";
@@ -26,9 +26,10 @@ export interface InsteadOfInsert {
   /**
    * `"no route"`: the server has no insert route (404 on the first attempt); `"another result"`: an insert
    * would store another result than a session (a new version of a file whose title differs from this name
-   * only in letter case: an insert renames it to the name sent, a session keeps its title).
+   * only in letter case: an insert renames it to the name sent, a session keeps its title); `"no listing"`:
+   * the folder cannot be listed, so a lost reply could not be told.
    */
-  session: "no route" | "another result";
+  session: "no route" | "no listing" | "another result";
   source: Blob | ReadableStream<Uint8Array>;
 }
 
@@ -60,7 +61,19 @@ export async function insertSmall(
       } satisfies UploadProgress,
     );
   const createNewIfExist = options.createNewIfExist ?? false;
-  const before = snapshot(await folders.contents(folderId), fileName);
+  let listed: FolderContent;
+  try {
+    listed = await folders.contents(folderId);
+  } catch (error) {
+    // A folder that cannot be listed (DocSpace answers an unknown token as an anonymous visitor there: 403)
+    // leaves no way to tell a lost reply: a session takes the file, and gives the precise refusal if any.
+    if (
+      error instanceof DocSpaceError && !error.transient &&
+      error.status !== undefined && error.status >= 400 && error.status < 500
+    ) return { session: "no listing", source };
+    throw error;
+  }
+  const before = snapshot(listed, fileName);
   if (
     !createNewIfExist && before.existing !== undefined &&
     before.existing.title !== storedTitle(fileName)

@@ -48,6 +48,7 @@ const STEP_LABELS: Record<string, string> = {
   check: "Checking for existing files",
   finalize: "Finalizing the upload",
   abort: "Aborting the upload session",
+  insert: "Uploading the file",
 };
 
 function label(step: string): string {

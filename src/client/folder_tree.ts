@@ -6,6 +6,7 @@
  * @module
  */
 import { folderRequest } from "./_folder_requests.ts";
+import { isNativeFolder } from "./_upload_plan.ts";
 import { DocSpaceError } from "./errors.ts";
 import type { DocSpaceFile, UploadedFile } from "./session_types.ts";
 import { storedTitle, titleKey } from "./stored_title.ts";
@@ -135,7 +136,7 @@ export class FolderTree {
   async find(relativePath?: string): Promise<number | string | undefined> {
     let id: number | string = this.#options.folderId;
     for (const segment of segmentsOf(relativePath)) {
-      const next = findTitle(
+      const next = this.#find(
         (await this.contents(id)).folders,
         storedTitle(segment, { folder: true }),
       );
@@ -159,7 +160,10 @@ export class FolderTree {
   ): Promise<FolderEntry | undefined> {
     const folder = await this.find(relativePath);
     if (folder === undefined) return undefined;
-    return findTitle((await this.contents(folder)).files, storedTitle(name));
+    return this.#find(
+      (await this.contents(folder)).files,
+      storedTitle(name, { native: this.#native }),
+    );
   }
 
   /**
@@ -173,12 +177,12 @@ export class FolderTree {
     let id: number | string = this.#options.folderId;
     for (const segment of segmentsOf(relativePath)) {
       const title = storedTitle(segment, { folder: true });
-      const existing = findTitle((await this.contents(id)).folders, title);
+      const existing = this.#find((await this.contents(id)).folders, title);
       if (existing !== undefined) {
         id = existing.id;
         continue;
       }
-      const key = `${id}\n${titleKey(title)}`;
+      const key = `${id}\n${titleKey(title, this.#native)}`;
       let made = this.#creating.get(key);
       if (made === undefined) {
         made = this.#create(id, title);
@@ -204,13 +208,20 @@ export class FolderTree {
     } catch {
       return;
     }
-    const key = titleKey(file.title);
-    const entry = entryOf(file.file);
-    const at = content.files.findIndex((f) =>
-      f.id === file.id || titleKey(f.title) === key
-    );
+    const entry = entryOf({ ...file.file, id: file.id, title: file.title });
+    const at = content.files.findIndex((f) => String(f.id) === String(file.id));
     if (at >= 0) content.files[at] = entry;
     else content.files.push(entry);
+  }
+
+  /** DocSpace's own folders have numeric ids; a third-party folder's subfolders are third-party too. */
+  get #native(): boolean {
+    return isNativeFolder(this.#options.folderId);
+  }
+
+  #find(entries: FolderEntry[], title: string): FolderEntry | undefined {
+    const key = titleKey(title, this.#native);
+    return entries.find((e) => titleKey(e.title, this.#native) === key);
   }
 
   async #create(
@@ -247,12 +258,7 @@ export class FolderTree {
       token,
       fetch: this.#options.fetch ?? globalThis.fetch.bind(globalThis),
       signal: signal ?? new AbortController().signal,
-      ...(onRetry
-        ? {
-          onRetry: (step: string, error: DocSpaceError, delay: number) =>
-            onRetry({ step, attempt: 0, delay, error }),
-        }
-        : {}),
+      ...(onRetry ? { onRetry } : {}),
     };
   }
 
@@ -294,14 +300,6 @@ export class FolderTree {
       if (fresh === 0 || start >= total) return content;
     }
   }
-}
-
-function findTitle(
-  entries: FolderEntry[],
-  title: string,
-): FolderEntry | undefined {
-  const key = titleKey(title);
-  return entries.find((e) => titleKey(e.title) === key);
 }
 
 function segmentsOf(relativePath: string | undefined): string[] {

@@ -9,16 +9,23 @@ const MAX_TITLE = 170;
 // takes every surrogate and an emoji becomes "__".
 const INVALID = /[\t*+:"<>?|\\/\uD800-\uDFFF]/g;
 
+/** Where a title is stored: DocSpace's own folders (numeric ids) or third-party storage. */
+export interface StoredTitleOptions {
+  /** A folder's title, which is only cleaned. @default {false} */
+  folder?: boolean;
+  /** Whether the folder is DocSpace's own (a numeric id); third-party storage keeps the extension as sent. @default {true} */
+  native?: boolean;
+}
+
 /**
  * The title DocSpace gives a name: cleaned as `Global.ReplaceInvalidCharsAndTruncate` does (trimmed, cut
  * at 170 UTF-16 units keeping an extension whose dot is past unit 150, `\t * + : " < > ? | \ /` and every
- * emoji half replaced by `_`), then, as `FileDao.SaveFileAsync` does on every save
- * (`FileUtility.ReplaceFileExtension(title, FileUtility.GetFileExtension(title))`), with its extension
- * lower-cased and a trailing dot added to a name without one. A folder's title is only cleaned: pass
- * `folder: true`.
+ * emoji half replaced by `_`), then, for a file in DocSpace's own folders, as `FileDao.SaveFileAsync` does
+ * on every save (`FileUtility.ReplaceFileExtension(title, FileUtility.GetFileExtension(title))`): the
+ * extension lower-cased, and a trailing dot added to a name without one.
  *
  * @param name The name the file (or folder) is sent with.
- * @param options `folder: true` for a folder's title.
+ * @param options Whether it is a folder's title, and whether the folder is DocSpace's own.
  * @returns The title the server stores.
  *
  * @example
@@ -30,25 +37,45 @@ const INVALID = /[\t*+:"<>?|\\/\uD800-\uDFFF]/g;
  * assertEquals(storedTitle("README"), "README.");
  * assertEquals(storedTitle("report: final?.pdf"), "report_ final_.pdf");
  * assertEquals(storedTitle("2024: trip", { folder: true }), "2024_ trip");
+ * assertEquals(storedTitle("Photo.JPG", { native: false }), "Photo.JPG");
  * ```
  */
 export function storedTitle(
   name: string,
-  options: { folder?: boolean } = {},
+  options: StoredTitleOptions = {},
 ): string {
   const cleaned = cleanTitle(name);
-  return options.folder ? cleaned : withLowerExtension(cleaned);
+  return options.folder || options.native === false
+    ? cleaned
+    : withLowerExtension(cleaned);
 }
 
 /**
- * The key two titles share when DocSpace takes them for the same file or folder: its title lookups go
- * through the database's case-insensitive collation.
+ * The key two titles share when DocSpace takes them for the same file or folder. In its own folders the
+ * lookups go through the database's `utf8_general_ci` collation, which ignores letter case, accents and
+ * trailing spaces; third-party providers compare ignoring case.
  *
- * @param title A stored title.
- * @returns The title, case-folded.
+ * @param title A title.
+ * @param native Whether the folder is DocSpace's own (a numeric id).
+ * @returns The comparison key.
+ *
+ * @example
+ * ```ts
+ * import { titleKey } from "@docspace-tools/upload";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(titleKey("Résumé.PDF"), titleKey("resume.pdf"));
+ * ```
  */
-export function titleKey(title: string): string {
-  return title.toLowerCase();
+export function titleKey(title: string, native = true): string {
+  if (!native) return title.toUpperCase();
+  let key = "";
+  for (const ch of title.replace(/ +$/, "")) {
+    const base = ch.normalize("NFD")[0] ?? ch;
+    const upper = base.toUpperCase();
+    key += upper.length === base.length ? upper : base;
+  }
+  return key;
 }
 
 function cleanTitle(title: string): string {
@@ -66,9 +93,7 @@ function cleanTitle(title: string): string {
 /** FileUtility.ReplaceFileExtension(t, GetFileExtension(t)), with .NET's Path rules (a final dot is no extension). */
 function withLowerExtension(title: string): string {
   const dot = title.lastIndexOf(".");
-  const extension = dot >= 0 && dot < title.length - 1
-    ? title.slice(dot + 1).trim().toLowerCase()
-    : "";
-  const base = dot >= 0 ? title.slice(0, dot) : title;
-  return `${base}.${extension.replace(/^\.+/, "")}`;
+  if (dot < 0) return `${title}.`;
+  if (dot === title.length - 1) return title;
+  return title.slice(0, dot) + title.slice(dot).trim().toLowerCase();
 }

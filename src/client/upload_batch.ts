@@ -17,7 +17,11 @@ import type {
 } from "./session_types.ts";
 import { storedTitle, titleKey } from "./stored_title.ts";
 import { uploadThrough } from "./upload_file.ts";
-import type { RetryOptions, UploadOptions } from "./upload_types.ts";
+import type {
+  RetryNotice,
+  RetryOptions,
+  UploadOptions,
+} from "./upload_types.ts";
 
 /** Options for {@linkcode UploadBatch}: the portal, and how the batch shares it. */
 export interface UploadBatchOptions {
@@ -37,6 +41,11 @@ export interface UploadBatchOptions {
   retry?: RetryOptions;
   /** Stops every upload of the batch. */
   signal?: AbortSignal;
+  /**
+   * Told before a request that belongs to no one file (settings, a folder's listing or creation) is sent
+   * again; each file's own requests go to its `onRetry`.
+   */
+  onRetry?: (notice: RetryNotice) => void;
   /**
    * Requests other than GET in flight at once, for the whole batch. DocSpace refuses a user's requests
    * past its `maxUploadThreadCount` (15 by default) with 429, counting every client of that user.
@@ -177,6 +186,7 @@ export class UploadBatch {
       folderId: options.folderId,
       fetch: fetcher,
       ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.onRetry ? { onRetry: options.onRetry } : {}),
     });
     const large = options.largeFilesAtOnce ?? 2;
     const bytes = options.smallBytesInFlight ?? 64 * 1024 * 1024;
@@ -305,11 +315,13 @@ export class UploadBatch {
   }
 
   #retry() {
+    const onRetry = this.#options.onRetry;
     return {
       policy: retryPolicy(this.#options.retry),
       signal: this.#options.signal ?? new AbortController().signal,
       now: Date.now,
       random: Math.random,
+      ...(onRetry ? { onRetry } : {}),
     };
   }
 
@@ -362,7 +374,7 @@ export class UploadBatch {
         settings,
       });
       if ("session" in stored) {
-        if (stored.session === "no route") this.#insert = false;
+        if (stored.session !== "another result") this.#insert = false;
         return stored;
       }
       this.#counts.inserted++;

@@ -32,9 +32,11 @@ async function portalAndTree() {
   };
 }
 
+/** Files whose upload began: a session opened, or a whole small file sent in one request (`insert`). */
 const opened = (log: { mode: string; status: number }[]) =>
   log.filter((e) =>
-    (e.mode === "create" || e.mode === "session") && e.status === 200
+    (e.mode === "create" || e.mode === "session" || e.mode === "insert") &&
+    e.status === 200
   )
     .length;
 

@@ -34,7 +34,7 @@ Deno.test("cli exits 1 with the server's message when the server refuses", async
   assertEquals(run.stdout, "");
   assertStringIncludes(
     run.stderr,
-    `error: ${dir.path}/setup.exe: Creating the upload session failed: Sorry, this file format isn't supported (HTTP 415)`,
+    `error: ${dir.path}/setup.exe: Uploading the file failed: Sorry, this file format isn't supported (HTTP 415)`,
   );
   assertMatch(
     run.stderr,

@@ -61,7 +61,7 @@ Deno.test("cli follows links inside the tree, skips links out of it and broken o
     !files.some((f) => f.title === "secret.txt" || f.title === "link-out."),
   );
   assertStringIncludes(run.stderr, "Done: 4 uploaded (1.97 KiB in ");
-  assertStringIncludes(run.stderr, "), 5 skipped\n");
+  assertStringIncludes(run.stderr, "), 5 skipped, 3 folders created\n");
 });
 
 Deno.test("cli --follow-symlinks follows links out of the tree too, but never a loop", async () => {

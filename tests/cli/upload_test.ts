@@ -183,7 +183,10 @@ Deno.test("cli uploads files and a directory tree, keeping its structure", async
   for (const path of Object.keys(tree)) {
     assert(lines.some((l) => l.startsWith(`${dir.path}/${path}: `)), path);
   }
-  assertMatch(run.stderr, /\nDone: 4 uploaded \([\d.]+ KiB in [^)]+\)\n$/);
+  assertMatch(
+    run.stderr,
+    /\nDone: 4 uploaded \([\d.]+ KiB in [^)]+\), 3 folders created\n$/,
+  );
 });
 
 Deno.test("cli uploads two files at a time", async () => {
@@ -381,10 +384,12 @@ Deno.test("cli --on-conflict version, copy and skip", async () => {
   assertEquals(portal.emulator.files().length, 2);
 
   await writeRandom(`${dir.path}/new.bin`, 10);
-  // Sessions open on the REST route (`session`) where the server has it, else on create_session.
+  // Sessions open on the REST route (`session`) where the server has it, else on create_session; a small
+  // file goes whole in one request (`insert`).
   const opened = () =>
     portal.emulator.log.filter((e) =>
-      (e.mode === "create" || e.mode === "session") && e.status === 200
+      (e.mode === "create" || e.mode === "session" || e.mode === "insert") &&
+      e.status === 200
     ).length;
   const creates = opened();
   const skip = await runCli(
@@ -468,7 +473,7 @@ Deno.test("cli takes the URL from --url and the token from --token", async () =>
   assertEquals(portal.emulator.files().length, 1);
 });
 
-Deno.test("cli uploads empty and small files (one chunk, then finalize) on both server generations", async () => {
+Deno.test("cli uploads empty and small files in one request each (insert) on both server generations", async () => {
   for (const serverVersion of ["3.7", "3.6"] as const) {
     await using portal = await startEmulator({
       dataStore: "s3",
@@ -502,17 +507,16 @@ Deno.test("cli uploads empty and small files (one chunk, then finalize) on both 
         await sha256(sent.get(file.title)!),
       );
     }
-    // Each file: one chunk request (small mode), then one finalize.
+    // Each file: one request that stores it whole; no session.
     assertEquals(
-      portal.emulator.log.filter((e) => e.mode === "small").length,
+      portal.emulator.log.filter((e) => e.mode === "insert").length,
       3,
     );
     assertEquals(
       portal.emulator.log.filter((e) =>
-        e.mode === "finalize" && e.status === 201
-      )
-        .length,
-      3,
+        ["create", "session", "small", "finalize"].includes(e.mode)
+      ),
+      [],
     );
   }
 });
