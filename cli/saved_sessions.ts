@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { DocSpaceError } from "../src/client/errors.ts";
 import { nodeFetch } from "../node_fetch.ts";
 import { SessionClient } from "../src/client/session_client.ts";
 import type { SessionTarget } from "../src/client/session_types.ts";
@@ -37,15 +38,17 @@ export function confirmedBytes(state: UploadState): number {
 }
 
 /**
- * Aborts a saved session on the server; a failure is ignored (the session expires in 12 hours).
+ * Aborts a saved session on the server, once (on DocSpace's disk storage an abort fails once a chunk is
+ * stored, and the session then stays until it expires).
  *
  * @param portal The portal's URL and the token.
  * @param state The session's saved state.
+ * @returns Why the abort failed, or undefined when it worked.
  */
 export async function abortSession(
   portal: { url: string; token: string },
   state: UploadState,
-): Promise<void> {
+): Promise<string | undefined> {
   const client = new SessionClient({
     url: portal.url,
     token: portal.token,
@@ -59,9 +62,16 @@ export async function abortSession(
       routes: "rest",
     }
     : state.location;
-  await client.abort(target, AbortSignal.timeout(ABORT_TIMEOUT)).catch(
-    () => {},
-  );
+  try {
+    await client.abort(target, AbortSignal.timeout(ABORT_TIMEOUT));
+    return undefined;
+  } catch (error) {
+    return error instanceof DocSpaceError
+      ? error.detail
+      : error instanceof Error
+      ? error.message
+      : String(error);
+  }
 }
 
 /** An item's state file, and what is saved in it. */
@@ -109,20 +119,26 @@ export async function savedStates(
  * @param portal The portal's URL and the token.
  * @param store The state directory.
  * @param saves The saved sessions.
+ * @returns Why each abort that failed did.
  */
 export async function dropSaved(
   portal: { url: string; token: string },
   store: StateStore,
   saves: ItemSave[],
-): Promise<void> {
+): Promise<string[]> {
   const queue = [...saves];
+  const failed: string[] = [];
   const worker = async () => {
     for (let save = queue.shift(); save; save = queue.shift()) {
-      if (save.saved) await abortSession(portal, save.saved.state);
+      const why = save.saved
+        ? await abortSession(portal, save.saved.state)
+        : undefined;
+      if (why !== undefined) failed.push(why);
       await store.remove(save.path);
     }
   };
   await Promise.all(Array.from({ length: 4 }, worker));
+  return failed;
 }
 
 /** What {@linkcode savedProgress} needs. */
@@ -194,7 +210,16 @@ export async function savedProgress(
       }`,
     );
     if (!args.dryRun) {
-      await dropSaved(options, store, saved);
+      const failed = await dropSaved(options, store, saved);
+      if (failed.length > 0) {
+        await reporter.warn(
+          `${failed.length} earlier server session${
+            failed.length === 1 ? "" : "s"
+          } could not be aborted (${
+            failed[0]
+          }); their chunks stay on the server until the session expires, 12 hours after its last chunk`,
+        );
+      }
       await journal.remove();
       for (const save of saved) delete save.saved;
     }

@@ -1,6 +1,11 @@
 // Batches: --resume skips the files an interrupted run finished, saved progress without --resume is
 // dropped (its sessions aborted) in one line, empty directories are created once.
-import { assert, assertEquals, assertMatch } from "@std/assert";
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertStringIncludes,
+} from "@std/assert";
 import { startEmulator } from "../../testing.ts";
 import {
   runCli,
@@ -54,7 +59,11 @@ Deno.test("cli --resume of a batch skips the files it finished and continues the
       for (const file of await stateFiles(dir.state)) {
         try {
           const saved = JSON.parse(await Deno.readTextFile(file));
-          if (saved.state.confirmedChunks.length > 0) saving++;
+          // Not the state of a finished file that is about to be removed.
+          if (
+            /\/(c|d)\.bin$/.test(saved.path) &&
+            saved.state.confirmedChunks.length > 0
+          ) saving++;
         } catch {
           // Caught between the write and the rename.
         }
@@ -139,53 +148,78 @@ Deno.test("cli --resume of a batch skips the files it finished and continues the
   assertEquals(await saved(dir.state), []);
 });
 
-Deno.test("cli without --resume says in one line that saved progress is dropped, and aborts its session", async () => {
-  await using portal = await startEmulator({ chunkUploadSize: CHUNK });
-  await using dir = await tempDir();
-  const path = `${dir.path}/big.bin`;
-  const bytes = await writeRandom(path, 40 * CHUNK);
-  const env = {
-    DOCSPACE_URL: portal.url,
-    DOCSPACE_TOKEN: portal.token,
-    DOCSPACE_STATE_DIR: dir.state,
-  };
-  portal.emulator.injectFault({
-    kind: "latency",
-    ms: 40,
-    times: 10_000,
-    match: { mode: "numbered" },
-  });
-  const child = spawnCli([path, "--folder", "1", "--concurrency", "1"], {
-    env,
-  });
-  await waitFor(
-    "a saved chunk",
-    async () => (await stateFiles(dir.state)).length > 0 ? true : undefined,
-  );
-  child.kill("SIGKILL");
-  await child.output();
-  portal.emulator.clearFaults();
-  const old = portal.emulator.sessions()[0]?.id;
-  assert(old !== undefined);
+for (const dataStore of ["s3", "disk"] as const) {
+  Deno.test(`cli without --resume says in one line that saved progress is dropped, and aborts its session (${dataStore})`, async () => {
+    await using portal = await startEmulator({
+      chunkUploadSize: CHUNK,
+      dataStore,
+    });
+    await using dir = await tempDir();
+    const path = `${dir.path}/big.bin`;
+    const bytes = await writeRandom(path, 40 * CHUNK);
+    const env = {
+      DOCSPACE_URL: portal.url,
+      DOCSPACE_TOKEN: portal.token,
+      DOCSPACE_STATE_DIR: dir.state,
+    };
+    portal.emulator.injectFault({
+      kind: "latency",
+      ms: 40,
+      times: 10_000,
+      match: { mode: "numbered" },
+    });
+    const child = spawnCli([path, "--folder", "1", "--concurrency", "1"], {
+      env,
+    });
+    // A state file that records a confirmed chunk: the server holds one.
+    await waitFor("a saved chunk", async () => {
+      for (const file of await stateFiles(dir.state)) {
+        const saved = JSON.parse(
+          await Deno.readTextFile(file).catch(() => "{}"),
+        );
+        if (saved.state?.confirmedChunks?.length > 0) return true;
+      }
+      return undefined;
+    });
+    child.kill("SIGKILL");
+    await child.output();
+    portal.emulator.clearFaults();
+    const old = portal.emulator.sessions()[0]?.id;
+    assert(old !== undefined);
 
-  const again = await runCli([path, "--folder", "1"], { env });
-  assertEquals(again.code, 0, again.stderr);
-  assertEquals(
-    again.stderr.split("\n")[0],
-    "Saved progress of an earlier run of this file was found (0 finished, 1 partly uploaded); without --resume it starts over, and the earlier server sessions are aborted",
-  );
-  // The old session was aborted on the server, not left to hold its chunks for 12 hours.
-  assert(
-    portal.emulator.log.some((e) =>
-      e.mode === "abort" && e.uid === old && e.status === 200
-    ),
-  );
-  assertEquals(portal.emulator.sessions(), []);
-  const [file] = portal.emulator.files();
-  assertEquals(file?.version, 1);
-  assertEquals(await sha256(file!.bytes), await sha256(bytes));
-  assertEquals(await saved(dir.state), []);
-});
+    const again = await runCli([path, "--folder", "1"], { env });
+    assertEquals(again.code, 0, again.stderr);
+    assertEquals(
+      again.stderr.split("\n")[0],
+      "Saved progress of an earlier run of this file was found (0 finished, 1 partly uploaded); without --resume it starts over, and the earlier server sessions are aborted",
+    );
+    // The old session is aborted on the server, not left to hold its chunks for 12 hours; where the server
+    // cannot (its disk storage refuses once a chunk is stored), the CLI says so.
+    const aborts = portal.emulator.log.filter((e) =>
+      e.mode === "abort" && e.uid === old
+    );
+    assertEquals(aborts.length, 1);
+    if (dataStore === "s3") {
+      assertEquals(aborts[0]?.status, 200);
+      assertEquals(portal.emulator.sessions(), []);
+      assert(!again.stderr.includes("could not be aborted"), again.stderr);
+    } else {
+      assertEquals(portal.emulator.sessions().map((s) => s.id), [old]);
+      assertStringIncludes(
+        again.stderr,
+        "\nwarning: 1 earlier server session could not be aborted (",
+      );
+      assertStringIncludes(
+        again.stderr,
+        "); their chunks stay on the server until the session expires, 12 hours after its last chunk\n",
+      );
+    }
+    const [file] = portal.emulator.files();
+    assertEquals(file?.version, 1);
+    assertEquals(await sha256(file!.bytes), await sha256(bytes));
+    assertEquals(await saved(dir.state), []);
+  });
+}
 
 Deno.test("cli creates empty directories in the target, once", async () => {
   await using portal = await startEmulator({ chunkUploadSize: CHUNK });

@@ -23,6 +23,7 @@ for (const routes of ["rest", "legacy"] as const) {
     assertEquals(await client.settings(), {
       chunkUploadSize: 1024,
       maxUploadThreadCount: 15,
+      extsMustConvert: [],
     });
     const session = await client.createSession(1, {
       fileName: "a.bin",
