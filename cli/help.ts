@@ -14,9 +14,12 @@ Usage:
 
 Directories are uploaded recursively and keep their structure: photos/2024/a.jpg
 goes into the subfolder photos/2024 of the folder, and empty directories are
-created. Two files upload at a time; a file that fails does not stop the others,
-but a refused token or permission (401, 403), a redirect, or a portal that
-cannot be reached stops the whole batch at once.
+created. All requests of a run share one budget within DocSpace's limits for
+the user (4/5 of its maxUploadThreadCount at once, 1,350 a minute): many small
+files at once, each in one request, and two large ones, whose chunks share the
+same budget; a 429 slows the run down and fails no file. A file that fails does
+not stop the others, but a refused token or permission (401, 403), a redirect,
+or a portal that cannot be reached stops the whole batch at once.
 
 Options:
   --folder <id>         The target folder's id (required). A non-numeric id is a
@@ -29,7 +32,7 @@ Options:
                         is asked for.
   --name <title>        The title in DocSpace, for a single file or stdin
   --size <bytes>        The exact size of stdin (required with -), like 10MiB
-  --concurrency <n>     Chunk requests at once per file (default: 3)
+  --concurrency <n>     Chunk requests at once per large file (default: 3)
   --chunk-size <bytes>  A multiple of 512, at most 10MiB (default: the server's
                         chunkUploadSize, which folders with numeric ids need;
                         so this is for third-party folders)
