@@ -35,6 +35,13 @@ export {
   type UploadBatchStats,
 } from "./src/client/upload_batch.ts";
 export {
+  type BatchProgress,
+  type UploadEntry,
+  type UploadFileResult,
+  uploadFiles,
+  type UploadFilesOptions,
+} from "./src/client/upload_files.ts";
+export {
   RequestBudget,
   type RequestBudgetOptions,
   type RequestBudgetStats,
