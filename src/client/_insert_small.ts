@@ -2,7 +2,7 @@
 // again (a new version, or a copy beside it), so a request whose reply was lost is not sent again until
 // the folder's listing shows that the file is not there: the listing taken before the first attempt says
 // what the folder held, and the one taken after says whether the file arrived.
-import { type RetryContext, retryPolicy, withRetry } from "./_retry.ts";
+import { retryContextOf, withRetry } from "./_retry.ts";
 import { lengthError } from "./_upload_chunks.ts";
 import { plan } from "./_upload_plan.ts";
 import { DocSpaceError, StreamLengthError } from "./errors.ts";
@@ -43,13 +43,7 @@ export async function insertSmall(
   const { fileName, fileSize, describe } = plan(source, options);
   const folderId = options.folderId;
   const signal = options.signal ?? new AbortController().signal;
-  const retry: RetryContext = {
-    policy: retryPolicy(options.retry),
-    signal,
-    now: Date.now,
-    random: Math.random,
-    ...(options.onRetry ? { onRetry: options.onRetry } : {}),
-  };
+  const retry = retryContextOf(options, signal);
   const progress = (sent: number, confirmed: number) =>
     options.onProgress?.(
       {

@@ -63,6 +63,20 @@ export function parseRetryAfter(
     : Math.min(Math.max(0, date - now), max);
 }
 
+/** The retry context of an upload's options: their policy and `onRetry`, under `signal`, on the real clock. */
+export function retryContextOf(
+  options: { retry?: RetryOptions; onRetry?: (notice: RetryNotice) => void },
+  signal: AbortSignal,
+): RetryContext {
+  return {
+    policy: retryPolicy(options.retry),
+    signal,
+    now: Date.now,
+    random: Math.random,
+    ...(options.onRetry ? { onRetry: options.onRetry } : {}),
+  };
+}
+
 /** What {@linkcode withRetry} needs besides the request. */
 export interface RetryContext {
   policy: RetryPolicy;

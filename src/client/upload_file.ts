@@ -13,7 +13,7 @@ import {
 import { sendSmall } from "./_small_file.ts";
 import { UploadTracker } from "./_upload_progress.ts";
 import { chunkSizeFor, plan } from "./_upload_plan.ts";
-import { type RetryContext, retryPolicy, withRetry } from "./_retry.ts";
+import { retryContextOf, withRetry } from "./_retry.ts";
 import { type SharedPortal, sharedPortal } from "./_shared_portal.ts";
 import type { UploadedFile } from "./session_types.ts";
 import { StreamLengthError } from "./errors.ts";
@@ -101,13 +101,7 @@ export async function uploadThrough(
   const signal = controller.signal;
   const onAbort = () => controller.abort(options.signal?.reason);
   options.signal?.addEventListener("abort", onAbort, { once: true });
-  const retry: RetryContext = {
-    policy: retryPolicy(options.retry),
-    signal,
-    now: Date.now,
-    random: Math.random,
-    ...(options.onRetry ? { onRetry: options.onRetry } : {}),
-  };
+  const retry = retryContextOf(options, signal);
   const resume = options.resume;
   let session: SendContext["session"] | undefined = resumed;
   let chunks: UploadChunks | undefined;
