@@ -250,35 +250,29 @@ export class UploadBatch {
     const signal = this.#signalOf(file.signal);
     const size = file.fileSize ??
       (source instanceof Blob ? source.size : undefined);
-    const settings = await this.settings();
+    // The settings and the file's folder at once: each may cost a round trip.
+    const [settings, target] = await Promise.all([
+      this.settings(),
+      this.#target(file),
+    ]);
     const small = size !== undefined && size < settings.chunkUploadSize;
     const leave = small
       ? await this.#small.enter(size, signal)
       : await this.#large.enter(1, signal);
     try {
-      // A resumed session stays in the folder it was opened in.
-      let folderId = file.folderId ?? file.resume?.folderId ??
-        this.#options.folderId;
-      let relativePath = file.relativePath;
-      // Folders are made once, here, rather than by each session (which would race for the same name).
-      if (
-        relativePath !== undefined && file.resume === undefined &&
-        isNativeFolder(folderId) && file.folderId === undefined
-      ) {
-        folderId = await this.#folders.ensure(relativePath);
-        relativePath = undefined;
-      }
       const opened = typeof source === "function" ? await source() : source;
       const options: UploadOptions = {
         ...file,
         url: this.#options.url,
         token: this.#options.token,
-        folderId,
+        folderId: target.folderId,
         ...(this.#options.retry ? { retry: this.#options.retry } : {}),
         ...(signal ? { signal } : {}),
       };
       delete options.relativePath;
-      if (relativePath !== undefined) options.relativePath = relativePath;
+      if (target.relativePath !== undefined) {
+        options.relativePath = target.relativePath;
+      }
       let sending = opened;
       if (small && this.#insertable(options, settings)) {
         const stored = await this.#inserting(opened, options, settings);
@@ -299,6 +293,25 @@ export class UploadBatch {
       setTimeout(leave, 0);
       throw error;
     }
+  }
+
+  /**
+   * The folder a file goes to: its own, a resumed session's, or the batch's; a `relativePath` in a
+   * DocSpace folder is made here, once for every file that names it, rather than by each session (which
+   * would race for the same name).
+   */
+  async #target(
+    file: BatchFileOptions,
+  ): Promise<{ folderId: number | string; relativePath?: string }> {
+    const folderId = file.folderId ?? file.resume?.folderId ??
+      this.#options.folderId;
+    const relativePath = file.relativePath;
+    if (relativePath === undefined) return { folderId };
+    if (
+      file.resume === undefined && isNativeFolder(folderId) &&
+      file.folderId === undefined
+    ) return { folderId: await this.#folders.ensure(relativePath) };
+    return { folderId, relativePath };
   }
 
   /**
