@@ -52,7 +52,11 @@ export {
   FolderTree,
   type FolderTreeOptions,
 } from "./src/client/folder_tree.ts";
-export { storedTitle, titleKey } from "./src/client/stored_title.ts";
+export {
+  storedTitle,
+  type StoredTitleOptions,
+  titleKey,
+} from "./src/client/stored_title.ts";
 export type {
   RetryNotice,
   RetryOptions,
