@@ -135,7 +135,11 @@ Deno.test("an upload through the DocSpace-compatible routes logs one line when i
 });
 
 Deno.test("an abort, a 408 and a 503 are logged with their outcome", async () => {
-  const h = harness({ IDLE_TIMEOUT: "0.1", MAX_CONCURRENT_UPLOADS: "1" });
+  const h = harness({
+    IDLE_TIMEOUT: "0.1",
+    MAX_CONCURRENT_UPLOADS: "1",
+    QUEUE_TIMEOUT: "0.05",
+  });
   const created = await h.fetch(`${WORKER}/api/2.0/files/1/session`, {
     method: "POST",
     headers: { ...bearer(SECRET), "content-type": "application/json" },
