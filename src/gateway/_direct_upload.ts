@@ -144,16 +144,6 @@ export function directUpload(gateway: Gateway): Hono<GatewayEnv> {
           )
           : error;
       }
-      let body: IdleBody;
-      try {
-        body = await idleBody(c.req.raw.body, config.idleTimeout);
-      } catch (error) {
-        release();
-        entry.outcome = error instanceof GatewayError && error.status === 408
-          ? "timed-out"
-          : "aborted";
-        throw error;
-      }
       // The upload stops when a request finds no place in the budget in time, or when the ticket expires.
       const stop = new AbortController();
       const expires = expiry(gateway, caller);
@@ -162,6 +152,19 @@ export function directUpload(gateway: Gateway): Hono<GatewayEnv> {
         () => stop.abort(expires.signal.reason),
         { once: true },
       );
+      let body: IdleBody;
+      try {
+        body = await idleBody(c.req.raw.body, config.idleTimeout, stop.signal);
+      } catch (error) {
+        expires?.dispose();
+        release();
+        entry.outcome = error instanceof TicketExpiredError
+          ? "expired"
+          : error instanceof GatewayError && error.status === 408
+          ? "timed-out"
+          : "aborted";
+        throw error;
+      }
       const upload = uploadFile(body.stream, {
         url: config.docspaceUrl,
         token: config.token,

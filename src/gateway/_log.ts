@@ -144,8 +144,14 @@ export function requestLog(
     c.set("entry", entry);
     await next();
     const status = c.res.status;
+    // A caller that waited its time in the queue was refused, like one refused for want of a slot.
+    const queued = c.error instanceof GatewayError && "queue" in c.error.fields;
     const outcome = entry.outcome ??
-      (status >= 500 ? "failed" : status >= 400 ? "refused" : undefined);
+      (queued || (status >= 400 && status < 500)
+        ? "refused"
+        : status >= 500
+        ? "failed"
+        : undefined);
     const now = gateway.now();
     if (outcome === undefined) {
       summary.flush(now);

@@ -12,8 +12,8 @@ export function hasControlCharacters(text: string): boolean {
   return CONTROL.test(text);
 }
 
-// deno-lint-ignore no-control-regex
 const UNPRINTABLE =
+  // deno-lint-ignore no-control-regex
   /[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 
 /** Checks a folder id from the path: 400 when unusable, 403 outside the ticket or `ALLOWED_FOLDERS`. */
