@@ -198,6 +198,7 @@ Deno.test("log fields are escaped: no control, C1 or line-separator character re
   assertEquals(h.logs.length, 1);
   const line = h.logs[0]!;
   assertFalse(
+    // deno-lint-ignore no-control-regex
     /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202e]/.test(line),
     line,
   );
