@@ -28,7 +28,11 @@ import {
 import { pageRoutes } from "./page/_routes.ts";
 
 export * from "./coordinator.ts";
-export { KvCoordinator, type KvCoordinatorOptions } from "./kv_coordinator.ts";
+export {
+  KvCoordinator,
+  type KvCoordinatorOptions,
+  type KvStore,
+} from "./kv_coordinator.ts";
 export {
   DurableCoordinator,
   UploadCoordinator,
