@@ -73,6 +73,26 @@ interface Pending {
   reject(error: unknown): void;
 }
 
+/**
+ * Runs a KV operation again while the file is locked by another process (SQLite's "database is locked"),
+ * for up to 10 s, after a short random pause.
+ */
+async function busy<T>(operation: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      return await operation();
+    } catch (error) {
+      const locked = error instanceof Error &&
+        /database is locked|busy/i.test(error.message);
+      if (!locked || Date.now() > deadline) throw error;
+      await new Promise((resolve) =>
+        setTimeout(resolve, 2 + Math.random() * 10)
+      );
+    }
+  }
+}
+
 /** A Deno KV value holds at most 64 KiB: the queue is capped to fit. */
 const MAX_WAITING = 250;
 /** A session's tally is kept a day (DocSpace's sessions expire sooner). */
@@ -128,20 +148,22 @@ export class KvCoordinator implements Coordinator {
   }
 
   /** Changes the budget atomically: `change` returns its result and whether it changed the state. */
-  async #mutate<T>(
+  #mutate<T>(
     change: (state: BudgetState, now: number) => [T, boolean],
   ): Promise<T> {
-    for (;;) {
-      const entry = await this.#kv.get<BudgetState>(this.#key);
-      const state = entry.value ?? emptyState();
-      const now = this.#now();
-      const [result, changed] = change(state, now);
-      if (!changed) return result;
-      const atomic = this.#kv.atomic();
-      atomic.check({ key: this.#key, versionstamp: entry.versionstamp });
-      atomic.set(this.#key, state);
-      if ((await atomic.commit()).ok) return result;
-    }
+    return busy(async () => {
+      for (;;) {
+        const entry = await this.#kv.get<BudgetState>(this.#key);
+        const state = entry.value ?? emptyState();
+        const now = this.#now();
+        const [result, changed] = change(state, now);
+        if (!changed) return result;
+        const atomic = this.#kv.atomic();
+        atomic.check({ key: this.#key, versionstamp: entry.versionstamp });
+        atomic.set(this.#key, state);
+        if ((await atomic.commit()).ok) return result;
+      }
+    });
   }
 
   #lease(id: string): Lease {
@@ -295,8 +317,9 @@ export class KvCoordinator implements Coordinator {
   }
 
   async status(caller: string): Promise<QueueStatus> {
-    const state = (await this.#kv.get<BudgetState>(this.#key)).value ??
-      emptyState();
+    const state =
+      (await busy(() => this.#kv.get<BudgetState>(this.#key))).value ??
+        emptyState();
     prune(state, this.#now());
     const mine = state.waiters.filter((waiter) => waiter.caller === caller);
     const positions = mine.map((waiter) => positionOf(state, waiter.id));
@@ -307,25 +330,24 @@ export class KvCoordinator implements Coordinator {
     };
   }
 
-  async admitChunk(
-    sessionId: string,
-    check: ArrivalCheck,
-  ): Promise<Admission> {
+  admitChunk(sessionId: string, check: ArrivalCheck): Promise<Admission> {
     const key = [...this.#prefix, "tally", sessionId];
-    for (;;) {
-      const entry = await this.#kv.get<Tally>(key);
-      const tally = entry.value ?? { chunks: 0, bytes: 0 };
-      const decision = decideArrival(tally, check);
-      const admission = { ok: decision.ok, chunks: tally.chunks };
-      if (!decision.ok || !check.count) return admission;
-      const atomic = this.#kv.atomic();
-      atomic.check({ key, versionstamp: entry.versionstamp });
-      atomic.set(key, decision.tally, { expireIn: TALLY_LIFETIME });
-      if ((await atomic.commit()).ok) return admission;
-    }
+    return busy(async () => {
+      for (;;) {
+        const entry = await this.#kv.get<Tally>(key);
+        const tally = entry.value ?? { chunks: 0, bytes: 0 };
+        const decision = decideArrival(tally, check);
+        const admission = { ok: decision.ok, chunks: tally.chunks };
+        if (!decision.ok || !check.count) return admission;
+        const atomic = this.#kv.atomic();
+        atomic.check({ key, versionstamp: entry.versionstamp });
+        atomic.set(key, decision.tally, { expireIn: TALLY_LIFETIME });
+        if ((await atomic.commit()).ok) return admission;
+      }
+    });
   }
 
   async forgetSession(sessionId: string): Promise<void> {
-    await this.#kv.delete([...this.#prefix, "tally", sessionId]);
+    await busy(() => this.#kv.delete([...this.#prefix, "tally", sessionId]));
   }
 }

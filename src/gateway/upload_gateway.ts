@@ -35,6 +35,9 @@ export {
 } from "./kv_coordinator.ts";
 export {
   DurableCoordinator,
+  type DurableNamespace,
+  type DurableState,
+  type DurableStorage,
   UploadCoordinator,
 } from "./durable_coordinator.ts";
 
