@@ -41,6 +41,12 @@ export function expiry(
   };
 }
 
+/** Aborts of failed uploads, as a caller of their own. */
+const CLEANUP: Caller = { kind: "secret", id: "cleanup" };
+
+/** The longest a request waits for its lease's release to be confirmed, in milliseconds. */
+const RELEASE_WAIT = 2000;
+
 /** Whether a request writes, in DocSpace's rate limiter's terms: any method but GET and HEAD. */
 export function isWrite(method: string | undefined): boolean {
   return !/^(GET|HEAD)$/i.test(method ?? "GET");
@@ -66,7 +72,14 @@ export async function withLease<T>(
   try {
     return await work();
   } finally {
-    await lease.release();
+    // A shared store's release is awaited, but never for long: on Workers, a subrequest made after the
+    // caller went away may never settle, and the lease expires on its own anyway.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      Promise.resolve(lease.release()).catch(() => {}),
+      new Promise((resolve) => timer = setTimeout(resolve, RELEASE_WAIT)),
+    ]);
+    clearTimeout(timer);
   }
 }
 
@@ -82,10 +95,13 @@ export function leasedFetch(
   return async (input, init) => {
     const method = init?.method ??
       (input instanceof Request ? input.method : "GET");
+    const url = input instanceof Request ? input.url : String(input);
+    // Cleaning up (aborting a failed upload's session) is never held up by the caller's own share.
+    const cleanup = /DELETE/i.test(method) || /[?&]abort=true/.test(url);
     try {
       return await withLease(
         gateway,
-        caller,
+        cleanup ? CLEANUP : caller,
         isWrite(method),
         init?.signal ?? undefined,
         () => gateway.fetch(input, init),

@@ -47,6 +47,12 @@ export interface DurableNamespace {
   get(id: never): { fetch(url: string, init: RequestInit): Promise<Response> };
 }
 
+/** Milliseconds between two renewals of a held lease; one not renewed for three of them is freed. */
+const HEARTBEAT = 5000;
+
+/** Milliseconds a call to the object may take beyond its own wait. */
+const CALL_TIMEOUT = 5000;
+
 const json = (value: unknown, status = 200) =>
   new Response(JSON.stringify(value), {
     status,
@@ -115,8 +121,12 @@ export class UploadCoordinator {
     // deno-lint-ignore no-explicit-any
     const body: any = await request.json();
     const now = Date.now();
-    for (const [id, { until }] of this.#leases) {
-      if (until <= now) this.#leases.delete(id);
+    // A lease whose isolate stopped renewing it (it ended, or never got the answer) is given back.
+    for (const [id, { lease, until }] of this.#leases) {
+      if (until <= now) {
+        this.#leases.delete(id);
+        await lease.release();
+      }
     }
     switch (call) {
       case "acquire": {
@@ -129,10 +139,7 @@ export class UploadCoordinator {
             signal: request.signal,
           });
           const id = crypto.randomUUID();
-          this.#leases.set(id, {
-            lease,
-            until: now + Number(body.limits.leaseTtl),
-          });
+          this.#leases.set(id, { lease, until: Date.now() + HEARTBEAT * 3 });
           return json({ lease: id });
         } catch (error) {
           if (error instanceof QueueError) {
@@ -140,6 +147,11 @@ export class UploadCoordinator {
           }
           throw error;
         }
+      }
+      case "renew": {
+        const held = this.#leases.get(String(body.id));
+        if (held) held.until = now + HEARTBEAT * 3;
+        return json({ renewed: held !== undefined });
       }
       case "release": {
         const held = this.#leases.get(String(body.id));
@@ -193,62 +205,93 @@ export class DurableCoordinator implements Coordinator {
     this.#limits = limits;
   }
 
+  /** One call to the object, given up after `within` milliseconds: a call must never hang a request. */
   async #call(
     call: string,
     body: unknown,
+    within: number,
     signal?: AbortSignal,
   ): Promise<Response> {
     const stub = this.#namespace.get(
       this.#namespace.idFromName("docspace-upload-budget") as never,
     );
+    const timeout = AbortSignal.timeout(within);
     return await stub.fetch(`https://coordinator/${call}`, {
       method: "POST",
       body: JSON.stringify(body),
-      ...(signal ? { signal } : {}),
+      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
     });
   }
 
   async acquire(request: LeaseRequest): Promise<Lease> {
-    const response = await this.#call("acquire", {
-      caller: request.caller,
-      write: request.write,
-      deadline: request.deadline,
-      limits: this.#limits,
-    }, request.signal);
-    const answer = await response.json();
-    if (response.status === 503) {
-      throw new QueueError(
-        "its wait reached QUEUE_TIMEOUT",
-        answer.queue,
+    let response: Response;
+    let answer: { lease?: string; queue?: QueueError["queue"] };
+    try {
+      response = await this.#call(
+        "acquire",
+        {
+          caller: request.caller,
+          write: request.write,
+          deadline: request.deadline,
+          limits: this.#limits,
+        },
+        Math.max(0, request.deadline - Date.now()) + CALL_TIMEOUT,
+        request.signal,
       );
+      answer = await response.json();
+    } catch (error) {
+      if (request.signal?.aborted) throw request.signal.reason;
+      // The object could not be reached: the request goes on, held to this isolate's own RequestBudget.
+      void error;
+      return { release: () => {} };
     }
-    if (!response.ok) {
-      throw new Error(`The upload coordinator answered ${response.status}`);
+    if (response.status === 503 && answer.queue !== undefined) {
+      throw new QueueError("its wait reached QUEUE_TIMEOUT", answer.queue);
     }
+    if (!response.ok || answer.lease === undefined) {
+      return { release: () => {} };
+    }
+    // Renewed while held: when this isolate ends, the renewals stop and the object frees the lease.
+    const renewal = setInterval(() => {
+      this.#call("renew", { id: answer.lease }, CALL_TIMEOUT).then(
+        (r) => r.body?.cancel(),
+        () => {},
+      );
+    }, HEARTBEAT);
     let released: Promise<void> | undefined;
     return {
-      release: () =>
-        released ??= this.#call("release", { id: answer.lease }).then(
+      release: () => {
+        clearInterval(renewal);
+        return released ??= this.#call(
+          "release",
+          { id: answer.lease },
+          CALL_TIMEOUT,
+        ).then(
           (r) => r.body?.cancel(),
           () => {/* the lease expires on its own */},
-        ),
+        );
+      },
     };
   }
 
   async status(caller: string): Promise<QueueStatus> {
-    return await (await this.#call("status", { caller })).json();
+    return await (await this.#call("status", { caller }, CALL_TIMEOUT)).json();
   }
 
   async admitChunk(
     sessionId: string,
     check: ArrivalCheck,
   ): Promise<Admission> {
-    const { ok, chunks } =
-      await (await this.#call("chunk", { sessionId, check })).json();
+    const { ok, chunks } = await (await this.#call(
+      "chunk",
+      { sessionId, check },
+      CALL_TIMEOUT,
+    )).json();
     return { ok: ok === true, chunks: Number(chunks) };
   }
 
   async forgetSession(sessionId: string): Promise<void> {
-    await (await this.#call("forget", { sessionId })).body?.cancel();
+    await (await this.#call("forget", { sessionId }, CALL_TIMEOUT)).body
+      ?.cancel();
   }
 }
