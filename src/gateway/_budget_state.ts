@@ -26,8 +26,11 @@ export interface BudgetLimits {
 
 /** A request in flight. */
 export interface LeaseRecord {
+  /** Its id. */
   id: string;
+  /** Who holds it. */
   caller: string;
+  /** Whether its request writes. */
   write: boolean;
   /** When it expires, in ms since the epoch. */
   until: number;
@@ -35,8 +38,11 @@ export interface LeaseRecord {
 
 /** A request waiting for a lease. */
 export interface WaiterRecord {
+  /** Its id: the lease's, once granted. */
   id: string;
+  /** Who waits. */
   caller: string;
+  /** Whether its request writes. */
   write: boolean;
   /** When it began to wait. */
   since: number;
@@ -46,7 +52,9 @@ export interface WaiterRecord {
 
 /** The whole budget: small enough to keep in one Deno KV value or one Durable Object. */
 export interface BudgetState {
+  /** Requests in flight. */
   leases: LeaseRecord[];
+  /** Requests waiting. */
   waiters: WaiterRecord[];
   /** Requests started per second (Unix seconds), the last 60 s of them. */
   seconds: [number, number][];

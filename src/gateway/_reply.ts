@@ -10,6 +10,14 @@ export class GatewayError extends Error {
   /** Extra top-level fields of the JSON body, such as `queue` for a caller that waited in the fair queue. */
   readonly fields: Record<string, unknown>;
 
+  /**
+   * Creates it.
+   *
+   * @param status The HTTP status.
+   * @param message The message, as the caller reads it.
+   * @param headers Extra response headers.
+   * @param fields Extra top-level fields of the JSON body.
+   */
   constructor(
     status: number,
     message: string,

@@ -20,7 +20,12 @@ import {
 } from "./_budget_state.ts";
 import { GatewayError } from "./_reply.ts";
 
-export type { BudgetLimits, BudgetState } from "./_budget_state.ts";
+export type {
+  BudgetLimits,
+  BudgetState,
+  LeaseRecord,
+  WaiterRecord,
+} from "./_budget_state.ts";
 
 /** A request for a place in the budget. */
 export interface LeaseRequest {
@@ -134,6 +139,8 @@ export class QueueError extends GatewayError {
   readonly queue: { position: number; waitedMs: number; retryAfter: number };
 
   /**
+   * Creates it.
+   *
    * @param reason Why: the wait's end, or a full queue.
    * @param queue The caller's place, how long it waited and when to retry (seconds).
    */
@@ -220,6 +227,8 @@ export class MemoryCoordinator implements Coordinator {
   #timerAt = Infinity;
 
   /**
+   * Creates it.
+   *
    * @param limits The budget.
    * @param options The clock, a state to start from and a hook to store it.
    */

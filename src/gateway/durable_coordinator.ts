@@ -83,6 +83,8 @@ export class UploadCoordinator {
   readonly #leases = new Map<string, { lease: Lease; until: number }>();
 
   /**
+   * Creates it.
+   *
    * @param state The object's state (Cloudflare passes it).
    * @param _env The Worker's bindings (unused).
    */
@@ -197,6 +199,8 @@ export class DurableCoordinator implements Coordinator {
   readonly #limits: BudgetLimits;
 
   /**
+   * Creates it.
+   *
    * @param namespace The Durable Object namespace bound to `UploadCoordinator`.
    * @param limits The budget (`createUploadGateway` passes its settings' when given a function).
    */

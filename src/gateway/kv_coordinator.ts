@@ -29,11 +29,13 @@ import {
 } from "./coordinator.ts";
 
 /** A key in Deno KV. */
-type KvKey = readonly (string | number)[];
+export type KvKey = readonly (string | number)[];
 
 /** An entry read from Deno KV. */
-interface KvEntry<T> {
+export interface KvEntry<T> {
+  /** The value, or null when the key is not set. */
   value: T | null;
+  /** Its versionstamp, or null when the key is not set. */
   versionstamp: string | null;
 }
 
@@ -126,6 +128,8 @@ export class KvCoordinator implements Coordinator {
   #polling = false;
 
   /**
+   * Creates it.
+   *
    * @param kv The Deno KV to keep the budget in.
    * @param limits The budget (`createUploadGateway` passes its settings' when given a function).
    * @param options The key prefix, the polling interval, the heartbeat and the clock.

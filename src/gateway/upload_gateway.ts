@@ -31,8 +31,11 @@ export * from "./coordinator.ts";
 export {
   KvCoordinator,
   type KvCoordinatorOptions,
+  type KvEntry,
+  type KvKey,
   type KvStore,
 } from "./kv_coordinator.ts";
+export { GatewayError } from "./_reply.ts";
 export {
   DurableCoordinator,
   type DurableNamespace,
