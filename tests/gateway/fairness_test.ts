@@ -97,10 +97,15 @@ Deno.test("40 slow chunk requests from one ticket hold its share (4 writes), not
     () => inFlightChunks(h, before) === 4,
     "4 slow chunks upstream",
   );
-  const queue = await h.fetch(`${WORKER}/queue`, { headers: bearer(slow) });
-  assertEquals(await queue.json(), {
-    queue: { waiting: 36, position: 1, inFlight: 4 },
-  });
+  // Once all 40 have sent their first bytes, `GET /queue` shows the caller where it stands.
+  let status;
+  for (;;) {
+    const queue = await h.fetch(`${WORKER}/queue`, { headers: bearer(slow) });
+    status = (await queue.json()).queue;
+    if (status.waiting + status.inFlight === 40) break;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  assertEquals(status, { waiting: 36, position: 1, inFlight: 4 });
 
   // Another ticket's upload takes its own places, and finishes while all 40 are still held.
   const mid = h.sent.length;
