@@ -2,7 +2,7 @@
 // finalize and abort, for the locations the gateway handed out, each bound to the caller that opened it.
 import { Hono } from "hono";
 import { access } from "./_access.ts";
-import { type ChunkRequest, chunkRequest } from "./_chunk_request.ts";
+import { type ChunkRequest, chunkRequest, expired } from "./_chunk_request.ts";
 import type { Gateway, GatewayEnv } from "./_context.ts";
 import { completionFields, type Json, record } from "./_fields.ts";
 import {
@@ -57,9 +57,11 @@ export function chunkEndpoint(gateway: Gateway): Hono<GatewayEnv> {
           config.docspaceOrigin + session.upstream +
             (query === "" ? "" : separator + query),
           chunk?.init ?? { method: "POST" },
+          caller,
         );
       } catch (error) {
-        throw chunk?.body.failure() ?? error;
+        throw expired(c, gateway, session, error) ??
+          chunk?.body.failure() ?? error;
       }
       // A body that broke off is the answer, whatever DocSpace made of the part it got.
       const broken = chunk?.body.failure();
@@ -82,7 +84,7 @@ export function chunkEndpoint(gateway: Gateway): Hono<GatewayEnv> {
         );
       }
       if (reading.ok && mode.kind === "abort") {
-        gateway.ledger.forget(session);
+        await gateway.coordinator.forgetSession(session.id);
         entry.outcome = "aborted";
       }
       if (!reading.ok) entry.outcome = "failed";

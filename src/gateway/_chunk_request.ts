@@ -3,8 +3,10 @@
 // already went), then streamed upstream as it arrives, never held, with an idle timeout.
 import type { Context } from "hono";
 import { leastPayload } from "./_chunk_ledger.ts";
-import type { Gateway } from "./_context.ts";
+import type { Gateway, GatewayEnv } from "./_context.ts";
 import { type IdleBody, idleBody } from "./_idle_body.ts";
+import { keepAlive, TicketExpiredError } from "./_lease.ts";
+import { send } from "./_upstream.ts";
 import { contentLength } from "./_permits.ts";
 import { GatewayError } from "./_reply.ts";
 import { type BoundSession, lastChunk } from "./_session_binding.ts";
@@ -43,30 +45,54 @@ function pastTheFile(session: BoundSession, what: string): GatewayError {
  * or this chunk's would pass it. Call it before the body is read (without `body`), and again with the body,
  * once its first bytes are here, to count the chunk in.
  */
-function admitByArrival(
+async function admitByArrival(
   gateway: Gateway,
   session: BoundSession,
   length: number,
   boundary: string,
   body?: IdleBody,
-): void {
-  const tally = gateway.ledger.tally(session);
+): Promise<void> {
   const least = body === undefined
     ? Math.max(0, length - FRAMING_ALLOWANCE)
     : leastPayload(length, body.first, boundary) ??
       Math.max(0, length - FRAMING_ALLOWANCE);
-  if (
-    (nativeFolder(session) && tally.chunks >= lastChunk(session)) ||
-    (tally.chunks > 0 && tally.bytes >= session.bytesTotal) ||
-    tally.bytes + least > session.bytesTotal
-  ) {
+  const admitted = await gateway.coordinator.admitChunk(session.id, {
+    native: nativeFolder(session),
+    lastChunk: lastChunk(session),
+    bytesTotal: session.bytesTotal,
+    least,
+    count: body !== undefined,
+  });
+  if (!admitted.ok) {
     body?.stream.cancel().catch(() => {});
-    throw pastTheFile(session, `Chunk ${tally.chunks + 1} (by arrival)`);
+    throw pastTheFile(session, `Chunk ${admitted.chunks + 1} (by arrival)`);
   }
-  if (body !== undefined) {
-    tally.chunks++;
-    tally.bytes += least;
-  }
+}
+
+/**
+ * When a chunk request was cut off because its ticket expired, marks the log entry `expired`, aborts the
+ * session upstream (its holder cannot finish it), and returns the 401; undefined for any other error.
+ */
+export function expired(
+  c: Context<GatewayEnv>,
+  gateway: Gateway,
+  session: BoundSession,
+  error: unknown,
+): TicketExpiredError | undefined {
+  if (!(error instanceof TicketExpiredError)) return undefined;
+  c.get("entry").outcome = "expired";
+  const separator = session.upstream.includes("?") ? "&" : "?";
+  keepAlive(
+    c,
+    send(
+      gateway,
+      `${gateway.config.docspaceOrigin}${session.upstream}${separator}abort=true`,
+      { method: "POST" },
+    ).then(() => gateway.coordinator.forgetSession(session.id)).catch(
+      () => {},
+    ),
+  );
+  return error;
 }
 
 /** The runtime's own request body, passed on untouched: no first bytes to look at, no idle timeout. */
@@ -125,7 +151,7 @@ export async function chunkRequest(
   const type = c.req.header("content-type") ?? "";
   const boundary = /boundary="?([^";]+)"?/i.exec(type)?.[1] ?? "";
   if (chunkNumber === undefined) {
-    admitByArrival(gateway, session, length, boundary);
+    await admitByArrival(gateway, session, length, boundary);
   }
   const body = gateway.rawChunkBodies
     ? rawBody(c.req.raw.body)
@@ -134,7 +160,7 @@ export async function chunkRequest(
       gateway.config.idleTimeout,
     );
   if (chunkNumber === undefined) {
-    admitByArrival(gateway, session, length, boundary, body);
+    await admitByArrival(gateway, session, length, boundary, body);
   }
   return {
     init: {

@@ -1,6 +1,6 @@
 // Reads the upload gateway's settings from the platform's environment or bindings, once, and lists every
 // problem by the setting's name (never its value, for the secrets).
-import { MIN_SECRET_LENGTH } from "./_hmac.ts";
+import { weakSecret } from "./_secret.ts";
 
 /** Cloudflare's request body limit on Free and Pro plans: 100 MB. */
 export const DEFAULT_MAX_BODY_SIZE = 100_000_000;
@@ -13,6 +13,19 @@ export const DEFAULT_UPSTREAM_TIMEOUT = 120;
  * beside the runtime, and their 2 chunk requests each are 6 of the 15 writes DocSpace allows the token's user.
  */
 export const DEFAULT_MAX_CONCURRENT_UPLOADS = 3;
+/** Seconds a caller may wait in the fair queue for a direct upload slot or an upstream request, then 503. */
+export const DEFAULT_QUEUE_TIMEOUT = 30;
+/**
+ * Requests to DocSpace other than GET in flight at once, across the deployment: DocSpace refuses the token's
+ * user a 16th concurrent write, and other clients of that user (the web client, scripts) need room too.
+ */
+export const DEFAULT_UPSTREAM_WRITES = 12;
+/** Of those, the most one caller (one ticket, or the secret's holders together) may hold at once. */
+export const DEFAULT_UPSTREAM_WRITES_PER_CALLER = 4;
+/** Seconds an upload may run past its ticket's expiry before it is aborted. */
+export const DEFAULT_EXPIRY_GRACE = 10;
+/** Seconds over which repeated refusals from one source for one reason are summarised in one log line. */
+export const DEFAULT_LOG_INTERVAL = 10;
 
 /** The gateway's settings, checked. */
 export interface GatewayConfig {
@@ -40,6 +53,16 @@ export interface GatewayConfig {
   upstreamTimeout: number;
   /** `MAX_CONCURRENT_UPLOADS`: direct uploads at once in this isolate. */
   maxConcurrentUploads: number;
+  /** `QUEUE_TIMEOUT` in milliseconds: the longest a caller waits in the fair queue. */
+  queueTimeout: number;
+  /** `UPSTREAM_WRITES`: DocSpace writes in flight at once, across the deployment. */
+  upstreamWrites: number;
+  /** `UPSTREAM_WRITES_PER_CALLER`: of those, the most one caller holds. */
+  upstreamWritesPerCaller: number;
+  /** `EXPIRY_GRACE` in milliseconds: how long an upload may outlive its ticket. */
+  expiryGrace: number;
+  /** `LOG_INTERVAL` in milliseconds: the window over which repeated refusals make one line. */
+  logInterval: number;
 }
 
 /** The settings, or what is wrong with them. */
@@ -158,10 +181,9 @@ export function readConfig(env: Record<string, unknown>): ConfigResult {
     problems.push(
       "UPLOAD_SECRET is not set (the credential callers present, and the key for upload tickets)",
     );
-  } else if (secret.length < MIN_SECRET_LENGTH) {
-    problems.push(
-      `UPLOAD_SECRET must be at least ${MIN_SECRET_LENGTH} characters long`,
-    );
+  } else {
+    const weak = weakSecret(secret);
+    if (weak !== undefined) problems.push(weak);
   }
   const folders = list(text(env, "ALLOWED_FOLDERS"));
   const maxFileSize = bytes(env, "MAX_FILE_SIZE", problems);
@@ -216,6 +238,36 @@ export function readConfig(env: Record<string, unknown>): ConfigResult {
     DEFAULT_MAX_CONCURRENT_UPLOADS,
     problems,
   );
+  const queueTimeout = seconds(
+    env,
+    "QUEUE_TIMEOUT",
+    DEFAULT_QUEUE_TIMEOUT,
+    problems,
+  );
+  const upstreamWrites = count(
+    env,
+    "UPSTREAM_WRITES",
+    DEFAULT_UPSTREAM_WRITES,
+    problems,
+  );
+  const upstreamWritesPerCaller = count(
+    env,
+    "UPSTREAM_WRITES_PER_CALLER",
+    Math.min(DEFAULT_UPSTREAM_WRITES_PER_CALLER, upstreamWrites || 1),
+    problems,
+  );
+  const expiryGrace = seconds(
+    env,
+    "EXPIRY_GRACE",
+    DEFAULT_EXPIRY_GRACE,
+    problems,
+  );
+  const logInterval = seconds(
+    env,
+    "LOG_INTERVAL",
+    DEFAULT_LOG_INTERVAL,
+    problems,
+  );
   if (problems.length > 0) return { ok: false, problems };
   return {
     ok: true,
@@ -234,6 +286,14 @@ export function readConfig(env: Record<string, unknown>): ConfigResult {
       idleTimeout,
       upstreamTimeout,
       maxConcurrentUploads,
+      queueTimeout,
+      upstreamWrites,
+      upstreamWritesPerCaller: Math.min(
+        upstreamWritesPerCaller,
+        upstreamWrites,
+      ),
+      expiryGrace,
+      logInterval,
     },
   };
 }

@@ -1,10 +1,9 @@
 // What every part of the gateway shares: its resolved settings and services (`Gateway`), who the caller is,
 // what its routes tell the request log, and the Hono environment its sub-apps are typed with.
 import type { UploadTicket } from "../client/upload_ticket.ts";
-import type { ChunkLedger } from "./_chunk_ledger.ts";
 import type { GatewayConfig } from "./_config.ts";
 import type { Signer } from "./_hmac.ts";
-import type { UploadSlots } from "./_upload_slots.ts";
+import type { Coordinator } from "./coordinator.ts";
 
 /** An authenticated caller. `id` binds upload sessions to it. */
 export type Caller =
@@ -16,6 +15,7 @@ export type Outcome =
   | "uploaded"
   | "aborted"
   | "timed-out"
+  | "expired"
   | "refused"
   | "failed";
 
@@ -64,10 +64,13 @@ export interface Gateway {
   redact: (text: string) => string;
   /** Writes one log line, redacted. */
   log: (line: string) => void;
-  /** The direct uploads running in this isolate, at most `MAX_CONCURRENT_UPLOADS`. */
-  slots: UploadSlots;
-  /** What went upstream of each session's chunks that the server numbers by arrival. */
-  ledger: ChunkLedger;
+  /** The direct uploads running in this isolate, at most `MAX_CONCURRENT_UPLOADS`, in a fair queue. */
+  slots: Coordinator;
+  /**
+   * The deployment's DocSpace budget (requests in flight, per minute, per day, shared fairly by callers) and
+   * the tally of chunks numbered by arrival: in process, in Deno KV or in a Durable Object.
+   */
+  coordinator: Coordinator;
   /** DocSpace's `chunkUploadSize`, read from its settings and kept for a while. */
   chunkSize: ChunkSizes;
 }

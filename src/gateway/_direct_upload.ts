@@ -8,6 +8,13 @@ import type { Gateway, GatewayEnv, Outcome } from "./_context.ts";
 import { completionFields } from "./_fields.ts";
 import { type IdleBody, idleBody } from "./_idle_body.ts";
 import {
+  expiry,
+  keepAlive,
+  leasedFetch,
+  TicketExpiredError,
+} from "./_lease.ts";
+import { QueueError } from "./coordinator.ts";
+import {
   checkFileName,
   contentLength,
   permitFolder,
@@ -17,13 +24,6 @@ import { GatewayError, json } from "./_reply.ts";
 
 function numericFolder(folderId: string): number | string {
   return /^[1-9]\d{0,14}$/.test(folderId) ? Number(folderId) : folderId;
-}
-
-/** Keeps the runtime alive until `work` settles, where it can (Workers), so a dropped client still gets clean-up. */
-function keepAlive(c: Context, work: Promise<unknown>): void {
-  try {
-    c.executionCtx.waitUntil(work);
-  } catch { /* no execution context (Deno): the process lives on anyway */ }
 }
 
 /** The file name from `X-File-Name` (percent-encoded UTF-8) or `?name=`; 400 when missing or bad. */
@@ -51,6 +51,9 @@ function uploadFailure(
   body: IdleBody,
   error: unknown,
 ): { failure: GatewayError; outcome?: Outcome } {
+  if (error instanceof TicketExpiredError) {
+    return { failure: error, outcome: "expired" };
+  }
   const broken = body.failure();
   if (broken !== undefined) {
     return {
@@ -120,20 +123,44 @@ export function directUpload(gateway: Gateway): Hono<GatewayEnv> {
       ) {
         throw new GatewayError(400, "createNewIfExist must be true or false");
       }
-      // Refused before the body is read, and the session opens only once the body's first bytes are here.
+      // Refused before the body is read: a caller waits for a slot in a fair queue, up to QUEUE_TIMEOUT.
       let release: () => void;
       try {
-        release = gateway.slots.take();
+        const slot = await gateway.slots.acquire({
+          caller: caller.id,
+          write: true,
+          deadline: gateway.now() + config.queueTimeout,
+          signal: c.req.raw.signal,
+        });
+        release = () => slot.release();
       } catch (error) {
         entry.outcome = "refused"; // a 503 for want of a slot is a refusal, not a failure
-        throw error;
+        throw error instanceof QueueError
+          ? new GatewayError(
+            503,
+            `The gateway is running its ${config.maxConcurrentUploads} direct uploads at once (MAX_CONCURRENT_UPLOADS) and none ended within QUEUE_TIMEOUT; retry in ${error.queue.retryAfter} s, or upload in chunks through the DocSpace-compatible routes`,
+            error.headers,
+            error.fields,
+          )
+          : error;
       }
+      // The upload stops when a request finds no place in the budget in time, or when the ticket expires.
+      const stop = new AbortController();
+      const expires = expiry(gateway, caller);
+      expires?.signal.addEventListener(
+        "abort",
+        () => stop.abort(expires.signal.reason),
+        { once: true },
+      );
       let body: IdleBody;
       try {
-        body = await idleBody(c.req.raw.body, config.idleTimeout);
+        body = await idleBody(c.req.raw.body, config.idleTimeout, stop.signal);
       } catch (error) {
+        expires?.dispose();
         release();
-        entry.outcome = error instanceof GatewayError && error.status === 408
+        entry.outcome = error instanceof TicketExpiredError
+          ? "expired"
+          : error instanceof GatewayError && error.status === 408
           ? "timed-out"
           : "aborted";
         throw error;
@@ -148,9 +175,14 @@ export function directUpload(gateway: Gateway): Hono<GatewayEnv> {
           ? {}
           : { createNewIfExist: createNew === "true" }),
         concurrency: gateway.concurrency,
-        fetch: gateway.fetch,
+        fetch: leasedFetch(gateway, caller, (reason) => stop.abort(reason)),
+        signal: stop.signal,
       });
-      keepAlive(c, upload.then(release, release));
+      const done = () => {
+        expires?.dispose();
+        release();
+      };
+      keepAlive(c, upload.then(done, done));
       try {
         const file = await upload;
         entry.outcome = "uploaded";

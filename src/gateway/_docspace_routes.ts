@@ -48,7 +48,7 @@ async function createSession(
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify(request),
-    }),
+    }, caller),
     wrapped ? {} : { since: "3.7.1 (use upload/create_session instead)" },
   );
   const session = record(wrapped ? record(value)?.data : value);
@@ -79,10 +79,15 @@ async function createSession(
 export function docSpaceApi(gateway: Gateway): Hono<GatewayEnv> {
   const { config } = gateway;
   return new Hono<GatewayEnv>()
-    .get("/settings", access(gateway), async () => {
+    .get("/settings", access(gateway), async (c) => {
       const { body, value } = envelopeOf(
         gateway,
-        await send(gateway, `${config.docspaceUrl}${API_FILES}/settings`, {}),
+        await send(
+          gateway,
+          `${config.docspaceUrl}${API_FILES}/settings`,
+          {},
+          c.get("caller"),
+        ),
       );
       gateway.chunkSize.remember(value);
       return json(envelopeFields(body, settingsFields(value)));

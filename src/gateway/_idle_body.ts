@@ -45,6 +45,7 @@ type Read = ReadableStreamReadResult<Uint8Array>;
 export async function idleBody(
   body: ReadableStream<Uint8Array> | null,
   timeout: number,
+  signal?: AbortSignal,
 ): Promise<IdleBody> {
   const source = body ?? ReadableStream.from<Uint8Array>([]);
   let byob: ReadableStreamBYOBReader | undefined;
@@ -59,11 +60,16 @@ export async function idleBody(
   const cancel = (reason: unknown) => (byob ?? reader)!.cancel(reason);
   const read = async (into?: Uint8Array): Promise<Read> => {
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let onAbort = () => {};
     const idle = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         quiet = true;
         reject(new IdleTimeoutError(timeout));
       }, timeout);
+      // The gateway stops reading (a ticket that expired): the reason is the body's failure.
+      onAbort = () => reject(signal!.reason);
+      if (signal?.aborted) onAbort();
+      signal?.addEventListener("abort", onAbort, { once: true });
     });
     try {
       return await Promise.race([
@@ -82,6 +88,7 @@ export async function idleBody(
       throw failure;
     } finally {
       clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
     }
   };
   const head = await read();

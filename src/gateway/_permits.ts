@@ -12,6 +12,10 @@ export function hasControlCharacters(text: string): boolean {
   return CONTROL.test(text);
 }
 
+const UNPRINTABLE =
+  // deno-lint-ignore no-control-regex
+  /[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+
 /** Checks a folder id from the path: 400 when unusable, 403 outside the ticket or `ALLOWED_FOLDERS`. */
 export function permitFolder(
   caller: Caller,
@@ -19,7 +23,7 @@ export function permitFolder(
   config: GatewayConfig,
 ): void {
   if (
-    folderId === "" || folderId.length > 256 || hasControlCharacters(folderId)
+    folderId === "" || folderId.length > 256 || UNPRINTABLE.test(folderId)
   ) {
     throw new GatewayError(400, "Bad folder id");
   }

@@ -7,16 +7,28 @@ export class GatewayError extends Error {
   readonly status: number;
   /** Extra response headers, such as `WWW-Authenticate` or `Retry-After`. */
   readonly headers: Record<string, string>;
+  /** Extra top-level fields of the JSON body, such as `queue` for a caller that waited in the fair queue. */
+  readonly fields: Record<string, unknown>;
 
+  /**
+   * Creates it.
+   *
+   * @param status The HTTP status.
+   * @param message The message, as the caller reads it.
+   * @param headers Extra response headers.
+   * @param fields Extra top-level fields of the JSON body.
+   */
   constructor(
     status: number,
     message: string,
     headers: Record<string, string> = {},
+    fields: Record<string, unknown> = {},
   ) {
     super(message);
     this.name = "GatewayError";
     this.status = status;
     this.headers = headers;
+    this.fields = fields;
   }
 }
 
@@ -47,9 +59,10 @@ export function errorResponse(
   const body = uploaderShape
     ? {
       error: { message: error.message },
+      ...error.fields,
       success: false,
       message: error.message,
     }
-    : { error: { message: error.message } };
+    : { error: { message: error.message }, ...error.fields };
   return json(body, error.status, error.headers);
 }

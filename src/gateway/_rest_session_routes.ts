@@ -4,7 +4,7 @@
 // folder (see _session_binding.ts).
 import { type Context, Hono } from "hono";
 import { access } from "./_access.ts";
-import { type ChunkRequest, chunkRequest } from "./_chunk_request.ts";
+import { type ChunkRequest, chunkRequest, expired } from "./_chunk_request.ts";
 import type { Gateway, GatewayEnv } from "./_context.ts";
 import { completionFields, envelopeFields, type Json } from "./_fields.ts";
 import { chunkNumberOf, publicBase, showSession } from "./_location.ts";
@@ -41,6 +41,7 @@ async function open(
 
 /** Sends the request to the same route upstream, for DocSpace's own session id; the envelope and status back. */
 async function forward(
+  c: Context<GatewayEnv>,
   gateway: Gateway,
   bound: SessionToken,
   suffix: string,
@@ -54,9 +55,10 @@ async function forward(
   }/session/${encodeURIComponent(session.id)}${suffix}`;
   let reply;
   try {
-    reply = await send(gateway, url, init);
+    reply = await send(gateway, url, init, c.get("caller"));
   } catch (error) {
-    throw chunk?.body.failure() ?? error;
+    throw expired(c, gateway, session, error) ?? chunk?.body.failure() ??
+      error;
   }
   // A body that broke off is the answer, whatever DocSpace made of the part it got.
   const broken = chunk?.body.failure();
@@ -101,6 +103,7 @@ export function restSessionRoutes(gateway: Gateway): Hono<GatewayEnv> {
         const number = raw === undefined ? undefined : chunkNumberOf(raw);
         const chunk = await chunkRequest(c, gateway, bound.session, number);
         const { envelope, value, status } = await forward(
+          c,
           gateway,
           bound,
           `/upload${number === undefined ? "" : `?chunkNumber=${number}`}`,
@@ -121,6 +124,7 @@ export function restSessionRoutes(gateway: Gateway): Hono<GatewayEnv> {
         const { folderId, sessionId } = c.req.param();
         const bound = await open(c, gateway, folderId, sessionId);
         const { envelope, value, status } = await forward(
+          c,
           gateway,
           bound,
           "/finalize",
@@ -136,6 +140,7 @@ export function restSessionRoutes(gateway: Gateway): Hono<GatewayEnv> {
       const bound = await open(c, gateway, folderId, sessionId);
       const chunk = await chunkRequest(c, gateway, bound.session, undefined);
       const { envelope, value, status } = await forward(
+        c,
         gateway,
         bound,
         "",
@@ -150,6 +155,7 @@ export function restSessionRoutes(gateway: Gateway): Hono<GatewayEnv> {
       const { folderId, sessionId } = c.req.param();
       const bound = await open(c, gateway, folderId, sessionId);
       const { envelope, status } = await forward(
+        c,
         gateway,
         bound,
         "",
@@ -157,7 +163,7 @@ export function restSessionRoutes(gateway: Gateway): Hono<GatewayEnv> {
         undefined,
         { emptyResponse: true },
       );
-      gateway.ledger.forget(bound.session);
+      await gateway.coordinator.forgetSession(bound.session.id);
       c.get("entry").outcome = "aborted";
       return json(envelopeFields(envelope, undefined), status);
     });

@@ -10,7 +10,8 @@ import {
   type Reply,
   type ReplyReading,
 } from "../client/_reply.ts";
-import type { ChunkSizes, Gateway } from "./_context.ts";
+import type { Caller, ChunkSizes, Gateway } from "./_context.ts";
+import { expiry, isWrite, withLease } from "./_lease.ts";
 import type { Json } from "./_fields.ts";
 import { GatewayError } from "./_reply.ts";
 
@@ -55,21 +56,45 @@ export function upstreamFetch(
   };
 }
 
+/** The gateway itself, as a caller of its own requests (reading DocSpace's settings). */
+const GATEWAY: Caller = { kind: "secret", id: "gateway" };
+
 /**
  * Sends a request to DocSpace with the DocSpace token, and reads the whole reply (replies are small; chunk
- * bodies only go the other way). 504 past the deadline, 502 when DocSpace cannot be reached.
+ * bodies only go the other way). It first takes the caller's place in the budget (503 after QUEUE_TIMEOUT),
+ * and a ticket holder's request is cut off once the ticket has expired for EXPIRY_GRACE (401). 504 past the
+ * deadline, 502 when DocSpace cannot be reached.
  */
 export async function send(
   gateway: Gateway,
   url: string,
   init: RequestInit & { duplex?: "half" },
+  caller: Caller = GATEWAY,
 ): Promise<Reply> {
   const headers = new Headers(init.headers);
   headers.set("authorization", authorizationHeader(gateway.config.token));
   headers.set("accept", "application/json");
+  const expires = expiry(gateway, caller);
+  const signals = [init.signal, expires?.signal].filter((s) =>
+    s !== undefined && s !== null
+  ) as AbortSignal[];
+  const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
   try {
-    return await fetchReply(gateway.fetch, url, { ...init, headers });
+    return await withLease(
+      gateway,
+      caller,
+      isWrite(init.method),
+      signal,
+      () =>
+        fetchReply(gateway.fetch, url, {
+          ...init,
+          headers,
+          ...(signal ? { signal } : {}),
+        }),
+    );
   } catch (error) {
+    if (expires?.signal.aborted) throw expires.signal.reason;
+    if (error instanceof GatewayError) throw error;
     if (error instanceof Error && error.name === "TimeoutError") {
       throw new GatewayError(
         504,
@@ -84,6 +109,8 @@ export async function send(
         gateway.redact(networkFailure(error, url).detail)
       }`,
     );
+  } finally {
+    expires?.dispose();
   }
 }
 

@@ -5,21 +5,44 @@
  * @module
  */
 import { Hono } from "hono";
-import { ChunkLedger } from "./_chunk_ledger.ts";
+import { RequestBudget } from "../client/request_budget.ts";
 import { chunkEndpoint } from "./_chunk_endpoint.ts";
 import { readConfig } from "./_config.ts";
 import type { Gateway } from "./_context.ts";
+import type { BudgetLimits } from "./_budget_state.ts";
 import { cors } from "./_cors.ts";
 import { directUpload } from "./_direct_upload.ts";
 import { docSpaceApi } from "./_docspace_routes.ts";
 import { Signer } from "./_hmac.ts";
 import { UPLOADER_PATH } from "./_location.ts";
-import { requestLog } from "./_log.ts";
+import { formatLine, RefusalSummary, requestLog } from "./_log.ts";
+import { queueRoute } from "./_queue_route.ts";
 import { errorResponse, GatewayError, json } from "./_reply.ts";
 import { restSessionRoutes } from "./_rest_session_routes.ts";
-import { UploadSlots } from "./_upload_slots.ts";
 import { ChunkSizeCache, upstreamFetch } from "./_upstream.ts";
+import {
+  budgetLimits,
+  type Coordinator,
+  MemoryCoordinator,
+} from "./coordinator.ts";
 import { pageRoutes } from "./page/_routes.ts";
+
+export * from "./coordinator.ts";
+export {
+  KvCoordinator,
+  type KvCoordinatorOptions,
+  type KvEntry,
+  type KvKey,
+  type KvStore,
+} from "./kv_coordinator.ts";
+export { GatewayError } from "./_reply.ts";
+export {
+  DurableCoordinator,
+  type DurableNamespace,
+  type DurableState,
+  type DurableStorage,
+  UploadCoordinator,
+} from "./durable_coordinator.ts";
 
 /** The app `createUploadGateway` returns: a Hono app, to serve or to mount in another with `route`. */
 export type UploadGateway = Hono;
@@ -68,6 +91,14 @@ export interface UploadGatewayOptions {
    * @default {Date.now}
    */
   now?: () => number;
+  /**
+   * Where DocSpace's budget and the tally of chunks numbered by arrival are kept, for every instance that
+   * shares the token: a {@linkcode KvCoordinator} (Deno KV) or a {@linkcode DurableCoordinator} (a
+   * Durable Object). Given a function, it is called once with the settings' budget limits.
+   *
+   * @default {a MemoryCoordinator: this instance's own}
+   */
+  coordinator?: Coordinator | ((limits: BudgetLimits) => Coordinator);
 }
 
 /**
@@ -143,7 +174,7 @@ export function createUploadGateway(
     const message = `The upload gateway is not configured: ${
       result.problems.join("; ")
     }`;
-    log(JSON.stringify({
+    log(formatLine({
       time: new Date().toISOString(),
       outcome: "failed",
       status: 500,
@@ -156,12 +187,23 @@ export function createUploadGateway(
   const secrets = [config.token, config.secret];
   const redact = (text: string) =>
     secrets.reduce((out, secret) => out.replaceAll(secret, "[redacted]"), text);
+  const limits = budgetLimits({
+    writes: config.upstreamWrites,
+    perCaller: config.upstreamWritesPerCaller,
+    leaseTtl: config.upstreamTimeout + 10_000,
+  });
+  // This process's own budget, as the library's clients keep one: 429s back it off, and it paces requests.
+  const budget = new RequestBudget({
+    writes: config.upstreamWrites,
+    reads: limits.reads,
+  });
+  const platformFetch = options.fetch ?? ((input, init) => fetch(input, init));
   const gateway: Gateway = {
     config,
     signer: new Signer(config.secret),
     fetch: upstreamFetch(
       config.docspaceOrigin,
-      options.fetch ?? ((input, init) => fetch(input, init)),
+      budget.fetch(platformFetch),
       config.upstreamTimeout,
     ),
     // Deno's own fetch keeps a streamed body's Content-Length only for the runtime's own request body.
@@ -170,10 +212,21 @@ export function createUploadGateway(
     now: options.now ?? Date.now,
     redact,
     log: (line) => log(redact(line)),
-    slots: new UploadSlots(config.maxConcurrentUploads),
-    ledger: new ChunkLedger(),
+    slots: new MemoryCoordinator({
+      ...budgetLimits({
+        writes: config.maxConcurrentUploads,
+        perCaller: Math.max(1, config.maxConcurrentUploads - 1),
+        leaseTtl: 86_400_000,
+      }),
+      perMinute: false,
+      perDay: false,
+    }, { now: options.now ?? Date.now }),
+    coordinator: typeof options.coordinator === "function"
+      ? options.coordinator(limits)
+      : options.coordinator ?? new MemoryCoordinator(limits),
     chunkSize: new ChunkSizeCache(() => gateway),
   };
+  const summary = new RefusalSummary(config.logInterval, gateway.log);
   app.onError((error, c) =>
     errorResponse(
       error instanceof GatewayError
@@ -183,12 +236,13 @@ export function createUploadGateway(
     )
   );
   app.notFound(() => json({ error: { message: "Not found" } }, 404));
-  app.use(requestLog(gateway));
+  app.use(requestLog(gateway, summary));
   app.use(cors(config.corsOrigins));
   app.route("/", pageRoutes());
   app.route("/upload", directUpload(gateway));
   app.route("/api/2.0/files", docSpaceApi(gateway));
   app.route("/api/2.0/files", restSessionRoutes(gateway));
   app.route("/", chunkEndpoint(gateway));
+  app.route("/", queueRoute(gateway));
   return app;
 }

@@ -193,13 +193,31 @@ export async function wrangler(
   }
 }
 
-/** Serves worker/deno.ts, the Deno Deploy entry, on loopback with `env` as its environment. */
+/**
+ * Serves worker/deno.ts, the Deno Deploy entry, on loopback with `env` as its environment; with `fileLimit`,
+ * under `ulimit -n` of that many descriptors (its `pid` is then still the Deno process's own).
+ */
 export async function startDenoWorker(
   env: Record<string, string>,
+  fileLimit?: number,
 ): Promise<RunningWorker> {
+  const args = [
+    "run",
+    "--unstable-kv",
+    "--allow-net",
+    "--allow-env",
+    "--allow-read",
+    "--allow-write",
+    "worker/deno.ts",
+  ];
   const { match, running } = await spawn(
-    Deno.execPath(),
-    ["run", "--allow-net", "--allow-env", "worker/deno.ts"],
+    fileLimit === undefined ? Deno.execPath() : "bash",
+    fileLimit === undefined ? args : [
+      "-c",
+      `ulimit -n ${fileLimit} && exec "$0" "$@"`,
+      Deno.execPath(),
+      ...args,
+    ],
     {
       cwd: root,
       env: { ...env, PORT: "0", LISTEN_HOST: "127.0.0.1", NO_COLOR: "1" },

@@ -82,7 +82,25 @@ export function harness(
         authorization: request.headers.get("authorization"),
         contentLength: request.headers.get("content-length"),
       });
-      return await (upstream?.(request) ?? emulator.app.fetch(request));
+      const answer = Promise.resolve(
+        upstream?.(request) ?? emulator.app.fetch(request),
+      );
+      // A real fetch gives up when its signal aborts, whatever the server is doing.
+      const signal = init?.signal;
+      if (!signal) return await answer;
+      signal.throwIfAborted();
+      let onAbort = () => {};
+      try {
+        return await Promise.race([
+          answer,
+          new Promise<never>((_, reject) => {
+            onAbort = () => reject(signal.reason);
+            signal.addEventListener("abort", onAbort, { once: true });
+          }),
+        ]);
+      } finally {
+        signal.removeEventListener("abort", onAbort);
+      }
     },
     log: (line) => logs.push(line),
   });

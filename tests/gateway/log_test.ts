@@ -2,6 +2,7 @@
 // duration, outcome, caller kind; never a credential, a full ticket or a session token.
 import { assert, assertEquals, assertFalse } from "@std/assert";
 import { uploadFile, verifyUploadTicket } from "../../mod.ts";
+import { createUploadGateway } from "../../gateway.ts";
 import { randomBytes } from "../_helpers.ts";
 import {
   bearer,
@@ -135,7 +136,11 @@ Deno.test("an upload through the DocSpace-compatible routes logs one line when i
 });
 
 Deno.test("an abort, a 408 and a 503 are logged with their outcome", async () => {
-  const h = harness({ IDLE_TIMEOUT: "0.1", MAX_CONCURRENT_UPLOADS: "1" });
+  const h = harness({
+    IDLE_TIMEOUT: "0.1",
+    MAX_CONCURRENT_UPLOADS: "1",
+    QUEUE_TIMEOUT: "0.05",
+  });
   const created = await h.fetch(`${WORKER}/api/2.0/files/1/session`, {
     method: "POST",
     headers: { ...bearer(SECRET), "content-type": "application/json" },
@@ -174,4 +179,72 @@ Deno.test("an abort, a 408 and a 503 are logged with their outcome", async () =>
     ],
   );
   assertFalse(h.logs.join("\n").includes(session.id));
+});
+
+Deno.test("log fields are escaped: no control, C1 or line-separator character reaches a log line", async () => {
+  const h = harness();
+  const credential = await ticket("1");
+  // U+009B (a terminal's CSI), U+2028 (a line separator) and U+202E (a bidi override), in the folder id.
+  const folder = "1\u009b31m\u2028x\u202e";
+  const response = await h.app.request(
+    `/upload/${encodeURIComponent(folder)}?name=a.txt`,
+    {
+      method: "POST",
+      headers: { ...bearer(credential), "content-length": "5" },
+      body: "hello",
+    },
+  );
+  assertEquals(response.status, 400);
+  assertEquals(h.logs.length, 1);
+  const line = h.logs[0]!;
+  assertFalse(
+    // deno-lint-ignore no-control-regex
+    /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202e]/.test(line),
+    line,
+  );
+  assert(line.includes('"folder":"1\\u009b31m\\u2028x\\u202e"'), line);
+  assertEquals(JSON.parse(line).folder, folder);
+});
+
+Deno.test("refusals are summarised: one line per source and reason per LOG_INTERVAL, then one line with the repeats", async () => {
+  let clock = Date.parse("2026-01-01T00:00:00Z");
+  const logs: string[] = [];
+  const app = createUploadGateway({
+    env: {
+      DOCSPACE_URL: "http://portal.test",
+      DOCSPACE_TOKEN: TOKEN,
+      UPLOAD_SECRET: SECRET,
+      LOG_INTERVAL: "10",
+    },
+    fetch: () => Promise.reject(new Error("no upstream in this test")),
+    log: (line) => logs.push(line),
+    now: () => clock,
+  });
+  const refused = async (path: string, env?: Record<string, unknown>) => {
+    const response = await app.request(path, { method: "POST" }, env);
+    assertEquals(response.status, 401);
+  };
+  for (let i = 0; i < 500; i++) {
+    await refused("/upload/1", { remoteAddress: "203.0.113.7" });
+    clock += 10;
+  }
+  await refused("/upload/1", { remoteAddress: "198.51.100.1" });
+  assertEquals(
+    logs.map((l) => [JSON.parse(l).source, JSON.parse(l).repeated]),
+    [["203.0.113.7", undefined], ["198.51.100.1", undefined]],
+  );
+  clock += 5000;
+  await refused("/upload/1", { remoteAddress: "203.0.113.7" });
+  const parsed = logs.map((l) => JSON.parse(l));
+  assertEquals(parsed.length, 4);
+  assertEquals(
+    [parsed[2].source, parsed[2].repeated, parsed[2].status, parsed[2].route],
+    ["203.0.113.7", 499, 401, "/upload/:folderId"],
+  );
+  assertEquals(parsed[2].intervalMs, 10_000);
+  // The next interval starts with a line of its own.
+  assertEquals([parsed[3].source, parsed[3].repeated], [
+    "203.0.113.7",
+    undefined,
+  ]);
 });

@@ -216,7 +216,8 @@ Deno.test("every upstream request has a deadline: UPSTREAM_TIMEOUT answers 504",
 });
 
 Deno.test("MAX_CONCURRENT_UPLOADS: one more direct upload is answered 503 with Retry-After, before its body is read", async () => {
-  const h = harness({ MAX_CONCURRENT_UPLOADS: "1" });
+  // It waits QUEUE_TIMEOUT for a slot first (issue 16); then 503.
+  const h = harness({ MAX_CONCURRENT_UPLOADS: "1", QUEUE_TIMEOUT: "0.2" });
   const bytes = randomBytes(2 * CHUNK + 10);
   const first = stallingBody(bytes);
   const headers = {

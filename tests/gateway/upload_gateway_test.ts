@@ -76,7 +76,17 @@ Deno.test("a missing or invalid setting answers 500 naming it, without the secre
     [{ UPLOAD_SECRET: "" }, ["UPLOAD_SECRET is not set"]],
     [{ DOCSPACE_URL: "  " }, ["DOCSPACE_URL is not set"]],
     [{ DOCSPACE_URL: "ftp://portal" }, ["DOCSPACE_URL must be"]],
-    [{ UPLOAD_SECRET: "short" }, ["UPLOAD_SECRET must be at least 16"]],
+    [{ UPLOAD_SECRET: "short" }, [
+      "UPLOAD_SECRET must be at least 24 characters long (it has 5); make one with `openssl rand -base64 32`",
+    ]],
+    // Issue 16: long enough, but low in entropy.
+    [{ UPLOAD_SECRET: "abababababababababababababababab" }, [
+      "UPLOAD_SECRET looks too easy to guess (2 distinct characters, about 32 bits",
+      "openssl rand -base64 32",
+    ]],
+    [{ UPLOAD_SECRET: "passwordpasswordpasswordpassword" }, [
+      "UPLOAD_SECRET looks too easy to guess (7 distinct characters, about 88 bits; at least 12 and 100 are required)",
+    ]],
     [{ MAX_FILE_SIZE: "100MB" }, ["MAX_FILE_SIZE must be a positive whole"]],
     [{ MAX_BODY_SIZE: "-1" }, ["MAX_BODY_SIZE must be"]],
     [{ CORS_ORIGINS: "https://app.example.com/" }, ["CORS_ORIGINS must"]],
