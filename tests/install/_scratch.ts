@@ -46,7 +46,9 @@ export async function run(
   assertEquals(
     code,
     0,
-    `${command} ${args.join(" ")} exited ${code}:\n${out.stdout}\n${out.stderr}`,
+    `${command} ${
+      args.join(" ")
+    } exited ${code}:\n${out.stdout}\n${out.stderr}`,
   );
   return out;
 }

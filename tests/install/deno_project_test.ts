@@ -34,7 +34,10 @@ console.log(JSON.stringify({
 Deno.test({
   name:
     "a scratch Deno project links a checkout (deno.json links) and uploads to the emulator byte-exact",
-  ignore: skipSuite("the library in a scratch Deno project", missingTool("git")),
+  ignore: skipSuite(
+    "the library in a scratch Deno project",
+    missingTool("git"),
+  ),
   async fn() {
     await using work = await scratchDir("docspace-deno-");
     const checkout = join(work.path, "docspace-upload");
@@ -67,7 +70,10 @@ Deno.test({
 Deno.test({
   name:
     "without a link or --config, importing mod.ts by path fails on the package's own imports (why links)",
-  ignore: skipSuite("the library in a scratch Deno project", missingTool("git")),
+  ignore: skipSuite(
+    "the library in a scratch Deno project",
+    missingTool("git"),
+  ),
   async fn() {
     await using work = await scratchDir("docspace-deno-");
     await copyCheckout(join(work.path, "docspace-upload"));

@@ -37,7 +37,8 @@ console.log(JSON.stringify({ node: process.version, ids: [blob.id, streamed.id],
 `;
 
 /** A typed consumer: checked with `deno check` against the package's .d.ts (not run). */
-const TYPED_SCRIPT = `import { uploadFile, type UploadedFile } from "@docspace-tools/upload";
+const TYPED_SCRIPT =
+  `import { uploadFile, type UploadedFile } from "@docspace-tools/upload";
 import { nodeFetch } from "@docspace-tools/upload/node-fetch";
 
 export const file: Promise<UploadedFile> = uploadFile(new Blob([]), {
