@@ -17,6 +17,7 @@ import {
   type KvStore,
 } from "../gateway.ts";
 import type { BudgetLimits } from "../src/gateway/coordinator.ts";
+import { readConfig } from "../src/gateway/_config.ts";
 import { nodeFetch } from "../node_fetch.ts";
 import {
   connectionsFor,
@@ -26,6 +27,13 @@ import {
 
 const env = Deno.env.toObject();
 const deploy = env.DENO_DEPLOYMENT_ID !== undefined;
+
+// Without its settings every request would answer 500: refuse to start, one line per missing or bad one.
+const settings = readConfig(env);
+if (!settings.ok) {
+  for (const problem of settings.problems) console.error(`gateway: ${problem}`);
+  Deno.exit(1);
+}
 
 function seconds(name: string, fallback: number): number {
   const value = env[name];
