@@ -60,11 +60,14 @@ async function scenario(
     const worker = workers[i % workers.length]!;
     const ticket = tickets[i % 10]!;
     if (i % 2 === 0) {
-      const response = await fetch(`${worker.url}/upload/1?name=direct-${i}`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${ticket}` },
-        body: bytes,
-      });
+      const response = await fetch(
+        `${worker.url}/upload/1?name=direct-${i}.bin`,
+        {
+          method: "POST",
+          headers: { authorization: `Bearer ${ticket}` },
+          body: bytes,
+        },
+      );
       const body = await response.json();
       assertEquals(response.status, 201, JSON.stringify(body));
       return body.id as number;
@@ -73,7 +76,7 @@ async function scenario(
       url: worker.url,
       token: ticket,
       folderId: 1,
-      fileName: `chunked-${i}`,
+      fileName: `chunked-${i}.bin`,
       // A 503 would be sent again by the client: none may happen (checked in the logs below).
       retry: { attempts: 1 },
     });
@@ -81,7 +84,10 @@ async function scenario(
   }));
   for (const [i, id] of ids.entries()) {
     const stored = docspace.emulator.file(id)!;
-    assertEquals(stored.title, i % 2 === 0 ? `direct-${i}` : `chunked-${i}`);
+    assertEquals(
+      stored.title,
+      i % 2 === 0 ? `direct-${i}.bin` : `chunked-${i}.bin`,
+    );
     assertEquals(await sha256(stored.bytes), await sha256(files[i]!));
   }
   const stats = docspace.emulator.stats();
