@@ -107,4 +107,4 @@ export {
   type UploadTicketOptions,
   verifyUploadTicket,
   type VerifyUploadTicketOptions,
-} from "./src/client/upload_ticket.ts";
+} from "./src/ticket/upload_ticket.ts";

@@ -1,6 +1,8 @@
-// Fails when the project's own modules import each other in a cycle, as Deno std's CI checks
-// (`deno task ok` runs it). It reads the module graph from `deno info --json` of every entry point.
+// Fails when the project's own modules import each other in a cycle, as Deno std's CI checks, or across
+// folders against the layout's directions (_directions.ts) (`deno task ok` runs it). It reads the module
+// graph from `deno info --json` of every entry point.
 import { findCycles, type ModuleGraph } from "./_cycles.ts";
+import { forbiddenImports } from "./_directions.ts";
 
 const ENTRY_POINTS = [
   "mod.ts",
@@ -33,7 +35,16 @@ if (cycles.length > 0) {
   }
   Deno.exit(1);
 }
+const forbidden = forbiddenImports(graph, root);
+if (forbidden.length > 0) {
+  for (const line of forbidden) {
+    console.error(`Import against the folder rules: ${line}`);
+  }
+  Deno.exit(1);
+}
 const checked = new Set(
   graph.modules.map((m) => m.specifier).filter((s) => s.startsWith(root)),
 );
-console.log(`No import cycles among the project's ${checked.size} modules`);
+console.log(
+  `No import cycles among the project's ${checked.size} modules, and every import follows the folder rules`,
+);

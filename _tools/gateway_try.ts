@@ -7,7 +7,7 @@ import { encodeBase64Url } from "@std/encoding/base64url";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createUploadTicket } from "../mod.ts";
-import { MIN_SECRET_LENGTH } from "../src/gateway/_hmac.ts";
+import { weakSecret } from "../src/ticket/secret.ts";
 import { startEmulator } from "../testing.ts";
 import { pageUrl, parseLifetime } from "./ticket.ts";
 
@@ -72,11 +72,11 @@ const port = /^\d{1,5}$/.test(flags.port) && Number(flags.port) < 65536
 // UPLOAD_SECRET from the environment when set (to mint tickets with `deno task ticket` across runs), else
 // a fresh one: 32 random bytes.
 const givenSecret = Deno.env.get("UPLOAD_SECRET")?.trim() || undefined;
-if (givenSecret !== undefined && givenSecret.length < MIN_SECRET_LENGTH) {
-  fail(
-    `UPLOAD_SECRET must be at least ${MIN_SECRET_LENGTH} characters long (or unset it for a fresh one)`,
-  );
-}
+// The gateway refuses a weak secret (src/ticket/secret.ts): say so before starting it.
+const weakness = givenSecret === undefined
+  ? undefined
+  : weakSecret(givenSecret);
+if (weakness !== undefined) fail(`${weakness} (or unset it for a fresh one)`);
 const secret = givenSecret ??
   encodeBase64Url(crypto.getRandomValues(new Uint8Array(32)));
 

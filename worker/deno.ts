@@ -13,11 +13,11 @@
 import {
   type Coordinator,
   createUploadGateway,
+  gatewaySettingsProblems,
   KvCoordinator,
   type KvStore,
 } from "../gateway.ts";
 import type { BudgetLimits } from "../src/gateway/coordinator.ts";
-import { readConfig } from "../src/gateway/_config.ts";
 import { nodeFetch } from "../node_fetch.ts";
 import {
   connectionsFor,
@@ -29,9 +29,9 @@ const env = Deno.env.toObject();
 const deploy = env.DENO_DEPLOYMENT_ID !== undefined;
 
 // Without its settings every request would answer 500: refuse to start, one line per missing or bad one.
-const settings = readConfig(env);
-if (!settings.ok) {
-  for (const problem of settings.problems) console.error(`gateway: ${problem}`);
+const problems = gatewaySettingsProblems(env);
+if (problems.length > 0) {
+  for (const problem of problems) console.error(`gateway: ${problem}`);
   Deno.exit(1);
 }
 

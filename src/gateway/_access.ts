@@ -5,7 +5,7 @@ import { routePath } from "hono/route";
 import {
   UploadTicketError,
   verifyUploadTicket,
-} from "../client/upload_ticket.ts";
+} from "../ticket/upload_ticket.ts";
 import type { Caller, Gateway, GatewayEnv } from "./_context.ts";
 import { GatewayError } from "./_reply.ts";
 

@@ -1,6 +1,6 @@
 // Reads the upload gateway's settings from the platform's environment or bindings, once, and lists every
 // problem by the setting's name (never its value, for the secrets).
-import { weakSecret } from "./_secret.ts";
+import { weakSecret } from "../ticket/secret.ts";
 
 /** Cloudflare's request body limit on Free and Pro plans: 100 MB. */
 export const DEFAULT_MAX_BODY_SIZE = 100_000_000;

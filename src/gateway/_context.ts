@@ -1,8 +1,8 @@
 // What every part of the gateway shares: its resolved settings and services (`Gateway`), who the caller is,
 // what its routes tell the request log, and the Hono environment its sub-apps are typed with.
-import type { UploadTicket } from "../client/upload_ticket.ts";
+import type { UploadTicket } from "../ticket/upload_ticket.ts";
 import type { GatewayConfig } from "./_config.ts";
-import type { Signer } from "./_hmac.ts";
+import type { Signer } from "../ticket/signer.ts";
 import type { Coordinator } from "./coordinator.ts";
 
 /** An authenticated caller. `id` binds upload sessions to it. */

@@ -4,7 +4,7 @@
 import type { Context } from "hono";
 import type { GatewayConfig } from "./_config.ts";
 import { type Json, sessionFields } from "./_fields.ts";
-import type { Signer } from "./_hmac.ts";
+import type { Signer } from "../ticket/signer.ts";
 import { GatewayError } from "./_reply.ts";
 import {
   openSession,

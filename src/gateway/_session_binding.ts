@@ -3,7 +3,7 @@
 // the creation time, MACed together with the caller's identity. The server does not check a session's owner on its REST session routes, and every caller
 // reaches it with the same token, so this MAC is the only thing that keeps one caller out of another's session.
 import { decodeBase64Url, encodeBase64Url } from "@std/encoding/base64url";
-import type { Signer } from "./_hmac.ts";
+import type { Signer } from "../ticket/signer.ts";
 import { GatewayError } from "./_reply.ts";
 import { record } from "./_fields.ts";
 

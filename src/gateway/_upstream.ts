@@ -1,15 +1,15 @@
 // Requests to DocSpace with the token swapped in, read through the package's one reply layer
-// (src/client/_reply.ts), and what the gateway answers when DocSpace cannot be reached, is too slow, or
+// (src/client/internal.ts), and what the gateway answers when DocSpace cannot be reached, is too slow, or
 // answers something that is not DocSpace.
-import { authorizationHeader } from "../client/_portal.ts";
 import {
+  authorizationHeader,
   fetchReply,
   networkFailure,
   readEnvelope,
   readUploaderReply,
   type Reply,
   type ReplyReading,
-} from "../client/_reply.ts";
+} from "../client/internal.ts";
 import type { Caller, ChunkSizes, Gateway } from "./_context.ts";
 import { expiry, isWrite, withLease } from "./_lease.ts";
 import type { Json } from "./_fields.ts";

@@ -13,7 +13,7 @@ import type { BudgetLimits } from "./_budget_state.ts";
 import { cors } from "./_cors.ts";
 import { directUpload } from "./_direct_upload.ts";
 import { docSpaceApi } from "./_docspace_routes.ts";
-import { Signer } from "./_hmac.ts";
+import { Signer } from "../ticket/signer.ts";
 import { UPLOADER_PATH } from "./_location.ts";
 import { formatLine, RefusalSummary, requestLog } from "./_log.ts";
 import { queueRoute } from "./_queue_route.ts";
@@ -46,6 +46,28 @@ export {
 
 /** The app `createUploadGateway` returns: a Hono app, to serve or to mount in another with `route`. */
 export type UploadGateway = Hono;
+
+/**
+ * What is missing or wrong in a gateway's settings (`DOCSPACE_URL`, `DOCSPACE_TOKEN`, `UPLOAD_SECRET`,
+ * the limits), one line each, so that an entry can refuse to start rather than answer 500 to every request.
+ *
+ * @param env The settings, as the environment gives them.
+ * @returns One line per missing or invalid setting; none when the gateway can serve.
+ *
+ * @example A gateway without settings
+ * ```ts
+ * import { gatewaySettingsProblems } from "@docspace-tools/upload/gateway";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(gatewaySettingsProblems({}).length, 3);
+ * ```
+ */
+export function gatewaySettingsProblems(
+  env: Record<string, unknown>,
+): string[] {
+  const settings = readConfig(env);
+  return settings.ok ? [] : settings.problems;
+}
 
 /** Options for {@linkcode createUploadGateway}. */
 export interface UploadGatewayOptions {

@@ -1,12 +1,10 @@
-// HMAC-SHA256 (Web Crypto) keyed by the upload secret. Every MAC is made for a labelled purpose, so one made
+// HMAC-SHA256 (Web Crypto) keyed by the upload secret: what signs upload tickets and the gateway's session
+// bindings alike. Every MAC is made for a labelled purpose, so one made
 // for a ticket never verifies as a session binding, and comparisons are constant-time.
 import { timingSafeEqual } from "@std/crypto/timing-safe-equal";
 import { encodeBase64Url } from "@std/encoding/base64url";
 
 const encoder = new TextEncoder();
-
-/** The shortest upload secret accepted, in characters. */
-export const MIN_SECRET_LENGTH = 16;
 
 /** Signs and checks messages with one secret; the key is imported once, on first use. */
 export class Signer {
