@@ -75,7 +75,10 @@ export interface PooledChunks extends AsyncIterable<PooledChunk> {
  * assertEquals(blobs.map((blob) => blob.size), [512, 512, 176]);
  * ```
  */
-export class RechunkStream extends TransformStream<Uint8Array, Blob> {
+export class RechunkStream implements TransformStream<Uint8Array, Blob> {
+  #readable: ReadableStream<Blob>;
+  #writable: WritableStream<Uint8Array>;
+
   /**
    * Creates a rechunker.
    *
@@ -87,11 +90,13 @@ export class RechunkStream extends TransformStream<Uint8Array, Blob> {
       options.chunkSize ?? MAX_CHUNK_SIZE,
       "Cannot create RechunkStream",
     );
-    // An identity transform queues the pieces written to it; the core reads them from its readable side.
-    super();
-    const pieces = this.readable as unknown as ReadableStream<Uint8Array>;
+    // The pieces written go through a queue that the core reads; its chunks become the Blobs read.
+    const { readable: pieces, writable } = new TransformStream<
+      Uint8Array,
+      Uint8Array
+    >();
     const core = new Rechunker(pieces, { chunkSize, buffers: 1 });
-    const blobs = new ReadableStream<Blob>({
+    this.#readable = new ReadableStream<Blob>({
       async pull(controller) {
         const chunk = await core.next();
         if (chunk === undefined) return controller.close();
@@ -100,8 +105,25 @@ export class RechunkStream extends TransformStream<Uint8Array, Blob> {
       },
       cancel: (reason) => core.cancel(reason),
     }, { highWaterMark: 0 });
-    // The readable side is the core's Blobs (an own property shadows TransformStream's accessor).
-    Object.defineProperty(this, "readable", { value: blobs, enumerable: true });
+    this.#writable = writable;
+  }
+
+  /**
+   * The readable side: the chunks, as Blobs of `chunkSize` bytes (the last one shorter).
+   *
+   * @returns The Blobs.
+   */
+  get readable(): ReadableStream<Blob> {
+    return this.#readable;
+  }
+
+  /**
+   * The writable side: the pieces to cut.
+   *
+   * @returns Where to write them.
+   */
+  get writable(): WritableStream<Uint8Array> {
+    return this.#writable;
   }
 
   /**
