@@ -35,7 +35,7 @@ export async function runBatch(batch: Batch): Promise<number> {
     await reporter.error(`error: ${bad.display}: ${bad.reason}`);
   }
   const store = new StateStore(stateDirectory(io.env));
-  const redirects = redirectAware();
+  const redirects = redirectAware(args.timeout > 0 ? args.timeout : undefined);
   // One batch for every request of the run: one budget, the settings read once.
   const uploads = new UploadBatch({
     url: batch.url,
