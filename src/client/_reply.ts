@@ -55,7 +55,7 @@ async function boundedText(response: Response): Promise<string> {
     throw new ReplyTooLargeError(response.status);
   }
   if (response.body === null) return "";
-  const limited = response.body.pipeThrough(
+  const limited: ReadableStream<Uint8Array> = response.body.pipeThrough(
     new LimitedBytesTransformStream(MAX_REPLY_BYTES, { error: true }),
   );
   try {
