@@ -10,6 +10,7 @@ import { UploadBatch } from "../src/client/upload_batch.ts";
 import { printDryRun } from "./dry_run.ts";
 import { explain, redirectAware } from "./failures.ts";
 import { humanDuration } from "./human.ts";
+import { serverText } from "./names.ts";
 import { decide, type Decision } from "./plan.ts";
 import type { FolderTree } from "../src/client/folder_tree.ts";
 import { savedProgress } from "./saved_sessions.ts";
@@ -46,7 +47,9 @@ export async function runBatch(batch: Batch): Promise<number> {
     signal,
     onRetry: ({ step, error, delay }) =>
       reporter.warn(
-        `${step} failed (${error.detail}); retrying in ${humanDuration(delay)}`,
+        `${step} failed (${serverText(error.detail)}); retrying in ${
+          humanDuration(delay)
+        }`,
       ),
   });
   const portal = { url: batch.url, token: batch.token };

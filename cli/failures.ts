@@ -7,9 +7,15 @@
  */
 import { nodeFetch } from "../node_fetch.ts";
 import { DocSpaceError } from "../src/client/errors.ts";
+import { serverText } from "./names.ts";
 
 /** Why a failure stops the batch. */
-export type StopReason = "credentials" | "redirect" | "unreachable" | "folder";
+export type StopReason =
+  | "credentials"
+  | "redirect"
+  | "unreachable"
+  | "folder"
+  | "no folders";
 
 /** The server's message for a target folder that does not exist (FileUploader.cs, FileStorageService.cs). */
 const FOLDER_NOT_FOUND = "The required folder was not found";
@@ -29,6 +35,33 @@ export function stopReason(error: unknown): StopReason | undefined {
   if (status === 404 && error.serverMessage === FOLDER_NOT_FOUND) {
     return "folder";
   }
+  if (status === 404 && isFolderStep(error)) {
+    return "no folders";
+  }
+  return undefined;
+}
+
+/** Whether a failure is a folder's listing or creation (`folder listing (12)`, `folder creation (…)`). */
+function isFolderStep(error: DocSpaceError): boolean {
+  return /^folder (listing|creation) \(/.test(error.step);
+}
+
+/**
+ * What a failure of a folder request means, where the general words would point at the wrong cause.
+ */
+function folderFailure(error: DocSpaceError): string | undefined {
+  if (!isFolderStep(error)) return undefined;
+  const { step, status } = error;
+  if (status === 403) {
+    // FolderTree's listing answers 403 for an unknown token: DocSpace takes it for an anonymous visitor.
+    return `DocSpace ${step} was refused (HTTP 403): DocSpace answers so both to a token it does not know (it treats the request as an anonymous visitor's) and to a user without access to the folder; check DOCSPACE_TOKEN (or --token) first, then the token's user's access to the folder`;
+  }
+  if (status === 404 && error.serverMessage !== FOLDER_NOT_FOUND) {
+    // The gateway answers {"error":{"message":"Not found"}}; DocSpace names a missing folder.
+    return `DocSpace ${step} failed (HTTP 404${
+      error.serverMessage ? `: ${error.serverMessage}` : ""
+    }, not DocSpace's "${FOLDER_NOT_FOUND}"): this server does not list or create folders, as an upload gateway does not. Through a gateway, upload single files or stdin, without --skip-existing, --on-conflict skip or --dry-run; directories and those options need the portal itself`;
+  }
   return undefined;
 }
 
@@ -45,13 +78,20 @@ const CREDENTIAL_HINTS: Record<number, string> = {
 
 /**
  * A failure's message, with what to do about a refused token or permission, and where a redirect points
- * (the CLI's `fetch` does not follow redirects: the token must not go to another origin).
+ * (the CLI's `fetch` does not follow redirects: the token must not go to another origin); as one line
+ * of at most 500 characters, escaped, since it carries the server's text.
  *
  * @param error The failure.
  * @param location The `Location` of the last redirect answered, if any.
  * @returns The message for a person.
  */
 export function explain(error: DocSpaceError, location?: string): string {
+  return serverText(describe(error, location));
+}
+
+function describe(error: DocSpaceError, location?: string): string {
+  const folder = folderFailure(error);
+  if (folder !== undefined) return folder;
   const status = error.status;
   const hint = status === undefined ? undefined : CREDENTIAL_HINTS[status];
   if (hint !== undefined) return `${error.message}; ${hint}`;

@@ -7,7 +7,7 @@
  */
 import type { DocSpaceError } from "../src/client/errors.ts";
 import { humanBytes, humanDuration, humanTimeLeft } from "./human.ts";
-import { printable } from "./names.ts";
+import { printable, serverText } from "./names.ts";
 
 /** A request about to be retried, as `uploadFile`'s `onRetry` reports it. */
 export interface RetryReport {
@@ -114,7 +114,9 @@ export class PlainProgress {
     this.#write(
       `${
         printable(label)
-      }: ${report.step} failed (${report.error.detail}); retrying in ${
+      }: ${report.step} failed (${
+        serverText(report.error.detail)
+      }); retrying in ${
         humanDuration(report.delay)
       } (attempt ${report.attempt + 1})`,
     );

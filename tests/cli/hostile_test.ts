@@ -115,3 +115,103 @@ Deno.test("the library reads no more of a reply than 8 MiB either, with Deno's f
   }
   assertEquals(portal.requests.length, 2);
 });
+
+/** The lines of stderr that say `error:`. */
+function errorLines(stderr: string): string[] {
+  return stderr.split("\n").filter((l) => l.startsWith("error:"));
+}
+
+Deno.test("cli reads a listing that claims a huge total but gives one entry a page in one request", async () => {
+  await using dir = await tempDir();
+  await writeRandom(`${dir.path}/a.txt`, 100);
+  await using portal = fakePortal((_, path) => {
+    if (path === SETTINGS) return settingsReply();
+    const start = Number(new URL(path, "http://x").searchParams.get("startIndex"));
+    return envelopeReply({
+      files: [{ id: 1000 + start, title: `f${start}.txt`, pureContentLength: 1 }],
+      folders: [],
+      total: 1e9,
+    });
+  });
+  const run = await runCli([
+    `${dir.path}/a.txt`,
+    "--folder",
+    "1",
+    "--skip-existing",
+    "--dry-run",
+  ], { env: envOf(portal.url, dir.state) });
+  assertEquals(run.code, 0, run.stderr);
+  assertStringIncludes(run.stdout, "would upload: ");
+  assertEquals(portal.requests.filter((r) => r.path !== SETTINGS).length, 1);
+});
+
+Deno.test("cli prints a server's message on one line, escaped and cut: no injected lines", async () => {
+  await using dir = await tempDir();
+  await writeRandom(`${dir.path}/a.txt`, 100);
+  const injected = "x.txt: 1 KiB uploaded to folder 1 (file 9, version 1)";
+  await using portal = fakePortal((request, path) =>
+    path === SETTINGS
+      ? settingsReply()
+      : request.method === "GET"
+      ? envelopeReply({ files: [], folders: [], total: 0 })
+      : Response.json({
+        error: { message: `refused\n${injected}\n\x1b[2J${"A".repeat(2e6)}` },
+      }, { status: 400 })
+  );
+  const run = await runCli([`${dir.path}/a.txt`, "--folder", "1"], {
+    env: envOf(portal.url, dir.state),
+  });
+  assertEquals(run.code, 1, run.stderr.slice(0, 2000));
+  assertEquals(run.stderr.split("\n").some((l) => l.startsWith(injected)), false);
+  const [line, ...others] = errorLines(run.stderr);
+  assertEquals(others, []);
+  assertStringIncludes(line!, `refused\\n${injected}\\n\\x1b[2JAAA`);
+  assertMatch(line!, / … \(\d+ more characters\)$/);
+  assertLess(run.stderr.length, 2000);
+});
+
+Deno.test("cli says in one line, without a stack trace, that a listing is malformed", async () => {
+  await using dir = await tempDir();
+  await writeRandom(`${dir.path}/a.txt`, 100);
+  await using portal = fakePortal((_, path) =>
+    path === SETTINGS
+      ? settingsReply()
+      : envelopeReply({ files: {}, folders: [], total: 1 })
+  );
+  const run = await runCli([
+    `${dir.path}/a.txt`,
+    "--folder",
+    "1",
+    "--skip-existing",
+  ], { env: envOf(portal.url, dir.state) });
+  assertEquals(run.code, 1);
+  assertEquals(
+    errorLines(run.stderr),
+    [
+      "error: DocSpace folder listing failed: folder 1: the listing's reply has no lists of files and folders",
+    ],
+  );
+  assertEquals(run.stderr.includes("    at "), false);
+});
+
+Deno.test("cli refuses to send the token over plain http:// to another machine, unless --allow-http", async () => {
+  await using dir = await tempDir();
+  await writeRandom(`${dir.path}/a.txt`, 100);
+  const run = await runCli([`${dir.path}/a.txt`, "--folder", "1"], {
+    env: envOf("http://portal.example.com", dir.state),
+  });
+  assertEquals(run.code, 2);
+  assertEquals(
+    run.stderr,
+    "error: refusing to send the token over plain HTTP to portal.example.com: anyone on the way can read it and use it; use https://portal.example.com, or pass --allow-http if you trust every network between you and the portal\n",
+  );
+  // With the flag it goes (here to a name that does not resolve: the failure is the network's).
+  const allowed = await runCli([
+    `${dir.path}/a.txt`,
+    "--folder",
+    "1",
+    "--allow-http",
+  ], { env: envOf("http://portal.invalid", dir.state) });
+  assertEquals(allowed.code, 1);
+  assertStringIncludes(allowed.stderr, "cannot reach http://portal.invalid");
+});
