@@ -125,11 +125,9 @@ function responseBody(
         ));
       response.on("close", () =>
         fail(
-          signal?.aborted
-            ? signal.reason
-            : new TypeError(
-              "error reading the response: the connection closed before its end",
-            ),
+          signal?.aborted ? signal.reason : new TypeError(
+            "error reading the response: the connection closed before its end",
+          ),
         ));
       response.pause();
     },

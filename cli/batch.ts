@@ -14,6 +14,8 @@ import { serverText } from "./names.ts";
 import { decide, type Decision } from "./plan.ts";
 import type { FolderTree } from "../src/client/folder_tree.ts";
 import { savedProgress } from "./saved_sessions.ts";
+import { BatchJournal } from "./batch_journal.ts";
+import { BatchLock, BatchLockedError } from "./batch_lock.ts";
 import { stateDirectory, StateStore } from "./state_file.ts";
 import { type Batch, runUploads } from "./uploads.ts";
 import { UsageError } from "./usage_error.ts";
@@ -56,7 +58,17 @@ export async function runBatch(batch: Batch): Promise<number> {
   const folders = collected.emptyDirectories;
   let decisions: Decision[];
   let remote: FolderTree | undefined;
+  const journal = await BatchJournal.of(store.directory, {
+    url: batch.url,
+    folderId: args.folderId,
+    paths: args.paths,
+  });
+  let lock: BatchLock | undefined;
   try {
+    // One run of a batch at a time uses its saved progress (a dry run only reads it; stdin has none).
+    if (!args.dryRun && items.some((item) => item.file !== undefined)) {
+      lock = await BatchLock.acquire(journal.lockFile);
+    }
     const needsFolders = args.dryRun || args.skipExisting ||
       args.onConflict === "skip" || folders.length > 0;
     if (
@@ -75,9 +87,10 @@ export async function runBatch(batch: Batch): Promise<number> {
       }
     }
     remote = needsFolders ? uploads.folders : undefined;
-    const { saves, journal, finished } = await savedProgress({
+    const { saves, finished } = await savedProgress({
       ...portal,
       store,
+      journal,
       items,
       args,
       reporter,
@@ -118,8 +131,14 @@ export async function runBatch(batch: Batch): Promise<number> {
       );
       return 2;
     }
+    if (error instanceof BatchLockedError) {
+      await reporter.error(`error: ${error.message}`);
+      return 1;
+    }
     if (!(error instanceof DocSpaceError)) throw error;
     await reporter.error(`error: ${explain(error)}`);
     return 1;
+  } finally {
+    await lock?.release();
   }
 }

@@ -43,7 +43,7 @@ export function stopReason(error: unknown): StopReason | undefined {
 
 /** Whether a failure is a folder's listing or creation (`folder listing (12)`, `folder creation (…)`). */
 function isFolderStep(error: DocSpaceError): boolean {
-  return /^folder (listing|creation) \(/.test(error.step);
+  return /^folder (listing|creation)\b/.test(error.step);
 }
 
 /**

@@ -112,13 +112,11 @@ export class PlainProgress {
    */
   retry(label: string, report: RetryReport): void {
     this.#write(
-      `${
-        printable(label)
-      }: ${report.step} failed (${
+      `${printable(label)}: ${report.step} failed (${
         serverText(report.error.detail)
-      }); retrying in ${
-        humanDuration(report.delay)
-      } (attempt ${report.attempt + 1})`,
+      }); retrying in ${humanDuration(report.delay)} (attempt ${
+        report.attempt + 1
+      })`,
     );
   }
 

@@ -1,7 +1,7 @@
 /**
- * What to do with each item before anything is sent: skip it (finished by the interrupted run, or
- * already in its folder), resume it from its saved session, refuse to resume it (it changed), or upload
- * it.
+ * What to do with each item before anything is sent: skip it (finished by an interrupted run, or
+ * already in its folder), resume it from its saved session, refuse it (its saved state is not valid, or
+ * with `--resume` it changed), or upload it.
  *
  * @module
  */
@@ -33,13 +33,15 @@ export type Decision =
 export interface PlanContext {
   /** The target folder. */
   folderId: number | string;
-  /** `--resume`. */
+  /** `--resume`: a file that changed since its interrupted upload fails. */
   resume: boolean;
+  /** `--restart`: saved progress is not used. */
+  restart: boolean;
   /** `--skip-existing`. */
   skipExisting: boolean;
   /** `--on-conflict`. */
   onConflict: OnConflict;
-  /** Files the interrupted run finished (with `--resume`). */
+  /** Files an interrupted run finished (none with `--restart`). */
   finished: FinishedFile[];
   /** Each file item's saved session. */
   saves: Map<UploadItem, ItemSave>;
@@ -66,7 +68,15 @@ export async function decide(
   context: PlanContext,
 ): Promise<Decision> {
   const file = item.file;
-  if (context.resume && file !== undefined) {
+  const save = file === undefined ? undefined : context.saves.get(item);
+  if (save?.invalid !== undefined) {
+    return {
+      action: "fail",
+      message:
+        `its saved resume state (${save.path}) is not valid: ${save.invalid}; run with --restart to upload it from the start`,
+    };
+  }
+  if (!context.restart && file !== undefined) {
     const done = context.finished.find((f) =>
       f.path === file.path && f.fileName === item.fileName &&
       f.relativePath === item.relativePath
@@ -75,20 +85,21 @@ export async function decide(
       return {
         action: "skip",
         reason:
-          `uploaded by the interrupted run (file ${done.id}, version ${done.version})`,
+          `uploaded by an earlier run that did not finish (file ${done.id}, version ${done.version})`,
       };
     }
-    const saved = context.saves.get(item)?.saved;
+    const saved = save?.saved;
     if (saved !== undefined && done === undefined) {
       const why = changeOf(saved, file);
-      if (why !== undefined) {
+      if (why === undefined) return { action: "upload", resume: saved.state };
+      // By default the session was dropped (saved_sessions.ts) and the file uploads from the start.
+      if (context.resume) {
         return {
           action: "fail",
           message:
             `cannot resume: the file changed since its upload was interrupted (${why}); run without --resume to upload it again`,
         };
       }
-      return { action: "upload", resume: saved.state };
     }
   }
   const stored = storedFileTitle(

@@ -96,7 +96,7 @@ export async function finish(
   ];
   if (end.interrupted || end.stopped) {
     const resume = resumable
-      ? "; run the same command with --resume to continue"
+      ? "; the same command again continues where this run stopped (--restart starts over)"
       : "";
     await reporter.error(
       `${end.interrupted ? "Interrupted" : "Stopped"}: ${

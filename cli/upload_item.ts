@@ -137,7 +137,7 @@ export async function uploadItem(
       ...(context.chunkSize !== undefined
         ? { chunkSize: context.chunkSize }
         : {}),
-      // Keep a numbered session on failure so --resume can finish it; stdin cannot be read again,
+      // Keep a numbered session on failure so the next run can finish it; stdin cannot be read again,
       // and sequential sessions cannot be resumed.
       abortSessionOnFailure: file === undefined ||
         typeof context.folderId === "string",
@@ -174,14 +174,14 @@ export async function uploadItem(
         return {
           status: "failed",
           message:
-            `${message} (the saved session has expired or is gone; run without --resume to upload the file again)`,
+            `${message} (the saved session has expired or is gone; run the command again to upload the file from the start)`,
           error,
         };
       }
       return {
         status: "failed",
         message: stateSaved && !error.sessionGone
-          ? `${message} (progress is saved: run the same command with --resume to continue)`
+          ? `${message} (progress is saved: the same command again continues it)`
           : message,
         error,
       };

@@ -126,9 +126,15 @@ Deno.test("cli reads a listing that claims a huge total but gives one entry a pa
   await writeRandom(`${dir.path}/a.txt`, 100);
   await using portal = fakePortal((_, path) => {
     if (path === SETTINGS) return settingsReply();
-    const start = Number(new URL(path, "http://x").searchParams.get("startIndex"));
+    const start = Number(
+      new URL(path, "http://x").searchParams.get("startIndex"),
+    );
     return envelopeReply({
-      files: [{ id: 1000 + start, title: `f${start}.txt`, pureContentLength: 1 }],
+      files: [{
+        id: 1000 + start,
+        title: `f${start}.txt`,
+        pureContentLength: 1,
+      }],
       folders: [],
       total: 1e9,
     });
@@ -162,7 +168,10 @@ Deno.test("cli prints a server's message on one line, escaped and cut: no inject
     env: envOf(portal.url, dir.state),
   });
   assertEquals(run.code, 1, run.stderr.slice(0, 2000));
-  assertEquals(run.stderr.split("\n").some((l) => l.startsWith(injected)), false);
+  assertEquals(
+    run.stderr.split("\n").some((l) => l.startsWith(injected)),
+    false,
+  );
   const [line, ...others] = errorLines(run.stderr);
   assertEquals(others, []);
   assertStringIncludes(line!, `refused\\n${injected}\\n\\x1b[2JAAA`);

@@ -151,7 +151,7 @@ Deno.test("main returns 130 when interrupted through its signal, keeping the sta
   assertEquals(await exit, 130);
   assertStringIncludes(
     out.stderr,
-    "Interrupted: 0 uploaded, 1 stopped; run the same command with --resume",
+    "Interrupted: 0 uploaded, 1 stopped; the same command again continues where this run stopped (--restart starts over)",
   );
   assertEquals((await stateFiles(dir.state)).length, 1);
   assertEquals(portal.emulator.sessions().length, 1);
