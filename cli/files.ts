@@ -29,6 +29,21 @@ export interface LocalFile {
   relativePath?: string;
   /** Whether it was found in a directory named on the command line. */
   inDirectory: boolean;
+  /** The device and inode it had when scanned (null where the system has none): what is opened must be it. */
+  identity: FileIdentity;
+}
+
+/** Which file a path led to: its device and inode. */
+export interface FileIdentity {
+  /** The device. */
+  dev: number | null;
+  /** The inode. */
+  ino: number | null;
+}
+
+/** A file's device and inode, from its information. */
+export function identityOf(info: Deno.FileInfo): FileIdentity {
+  return { dev: info.dev ?? null, ino: info.ino ?? null };
 }
 
 /** Something left out of the upload, or that cannot be read. */
@@ -148,6 +163,7 @@ async function walkDirectory(
         fileName: entry.name,
         inDirectory: true,
         relativePath,
+        identity: identityOf(info),
       });
     } else {
       found.skipped.push({
@@ -238,6 +254,7 @@ export async function collectFiles(
         mtime: info.mtime?.getTime() ?? null,
         fileName: options.name ?? basename(path),
         inDirectory: false,
+        identity: identityOf(info),
       });
     } else {
       throw new UsageError(

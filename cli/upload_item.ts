@@ -8,7 +8,11 @@ import { DocSpaceError, StreamLengthError } from "../src/client/errors.ts";
 import type { UploadBatch } from "../src/client/upload_batch.ts";
 import type { UploadState } from "../src/client/upload_types.ts";
 import { explain } from "./failures.ts";
-import { FileChangedError, watchedFileStream } from "./file_source.ts";
+import {
+  FileChangedError,
+  openScanned,
+  watchedFileStream,
+} from "./file_source.ts";
 import type { ItemResult, UploadItem } from "./item.ts";
 import type { Reporter } from "./reporter.ts";
 import { sentFileName } from "./names.ts";
@@ -114,7 +118,7 @@ export async function uploadItem(
       started = context.now();
       line = reporter.start(item.display, item.size, resumed);
       if (file !== undefined) {
-        handle = await Deno.open(file.path, { read: true });
+        handle = await openScanned(file.path, file.identity, signal);
       }
       return handle === undefined || file === undefined
         ? context.stdin()
