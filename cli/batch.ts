@@ -110,6 +110,7 @@ export async function runBatch(batch: Batch): Promise<number> {
         args.json,
         args.onConflict === "copy",
         reporter,
+        collected.excluded,
       );
     }
     return await runUploads(batch, decisions, {

@@ -75,6 +75,7 @@ function planned(
  * @param json `--json`.
  * @param createNewIfExist `--on-conflict copy`: a file of that title stays and the new one gets a free name.
  * @param reporter The output.
+ * @param excluded Files and directories left out by `--exclude`.
  * @returns 0, or 1 when a file would fail.
  */
 export async function printDryRun(
@@ -84,6 +85,7 @@ export async function printDryRun(
   json: boolean,
   createNewIfExist: boolean,
   reporter: Reporter,
+  excluded = 0,
 ): Promise<number> {
   const plan = items.map((item, i) =>
     planned(item, decisions[i]!, createNewIfExist)
@@ -129,6 +131,8 @@ export async function printDryRun(
     `Dry run: ${upload.length} to upload (${humanBytes(bytes)})${
       skip ? `, ${skip} to skip` : ""
     }${fail ? `, ${fail} would fail` : ""}${
+      excluded ? `, ${excluded} excluded` : ""
+    }${
       folders.length
         ? `, ${folders.length} empty folder${
           folders.length === 1 ? "" : "s"

@@ -76,12 +76,18 @@ async function itemsOf(
   if (args.paths[0] === "-") {
     return {
       items: [{ display: "stdin", fileName: args.name!, size: args.size! }],
-      collected: { emptyDirectories: [], skipped: [], unreadable: [] },
+      collected: {
+        emptyDirectories: [],
+        skipped: [],
+        unreadable: [],
+        excluded: 0,
+      },
     };
   }
   const { files, ...collected } = await collectFiles(args.paths, {
     ...(args.name !== undefined ? { name: args.name } : {}),
     followSymlinks: args.followSymlinks,
+    exclude: args.exclude,
   });
   const items = files.map((file) => ({
     display: file.display,

@@ -19,8 +19,10 @@ export interface BatchEnd {
   leftOut: number;
   /** Failures outside the items: entries that could not be read, folders that could not be created. */
   otherFailures: number;
-  /** Empty folders created. */
+  /** Folders created. */
   foldersCreated: number;
+  /** Files and directories left out by `--exclude`. */
+  excluded: number;
   /** Milliseconds since the uploads started. */
   elapsed: number;
   /** `--json`. */
@@ -90,6 +92,7 @@ export async function finish(
     ...(notStarted > 0 ? [`${notStarted} not started`] : []),
     ...(skipped > 0 ? [`${skipped} skipped`] : []),
     ...(failed > 0 ? [`${failed} failed`] : []),
+    ...(end.excluded > 0 ? [`${end.excluded} excluded`] : []),
     ...(end.foldersCreated > 0
       ? [plural(end.foldersCreated, "folder created", "folders created")]
       : []),
@@ -106,7 +109,8 @@ export async function finish(
     return end.interrupted ? 130 : 1;
   }
   if (
-    items.length > 1 || failed > 0 || skipped > 0 || end.foldersCreated > 0
+    items.length > 1 || failed > 0 || skipped > 0 ||
+    end.foldersCreated > 0 || end.excluded > 0
   ) {
     const bytes = uploaded.reduce((sum, r) => sum + r.sent, 0);
     await reporter.note(

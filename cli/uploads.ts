@@ -170,6 +170,7 @@ export async function runUploads(
     otherFailures: failedBefore,
     // Every folder the run made: the empty ones, and those the files went into.
     foldersCreated: uploads.folders.created,
+    excluded: collected.excluded,
     elapsed: performance.now() - started,
     json: args.json,
     interrupted: io.signal.aborted,
