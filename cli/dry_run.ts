@@ -55,14 +55,15 @@ function planned(
   const stored = decision.stored === undefined
     ? ""
     : `, stored as "${printable(decision.stored)}"`;
+  const why = decision.reason === undefined ? "" : ` (${decision.reason})`;
   return {
     ...base,
     action: "upload",
     detail: other === undefined
       ? `a new file${stored}`
       : copy
-      ? `beside ${other}, under a free name`
-      : `as a new version of ${other}`,
+      ? `beside ${other}, under a free name${why}`
+      : `as a new version of ${other}${why}`,
   };
 }
 

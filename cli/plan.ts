@@ -25,6 +25,8 @@ export type Decision =
     existing?: FolderEntry;
     /** The title DocSpace will store, when it is not the name (`README.` for `README`). */
     stored?: string;
+    /** Why a file of that title and size is uploaded again (`--skip-existing`). */
+    reason?: string;
   }
   | { action: "skip"; reason: string }
   | { action: "fail"; message: string };
@@ -119,14 +121,62 @@ export async function decide(
     };
   }
   if (context.skipExisting && existing.size === item.size) {
-    return {
-      action: "skip",
-      reason: `${title} is already in ${
-        where(item, context.folderId)
-      } with the same size (${humanBytes(item.size)})`,
-    };
+    const rule = upToDate(item, existing);
+    if (rule.upToDate) {
+      return {
+        action: "skip",
+        reason: `${title} is already in ${
+          where(item, context.folderId)
+        } with the same size (${humanBytes(item.size)})${rule.why}`,
+      };
+    }
+    return { action: "upload", existing, ...renamed, reason: rule.why };
   }
   return { action: "upload", existing, ...renamed };
+}
+
+/** A time for a person, to the second, in UTC. */
+function shown(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+/**
+ * Whether a file in DocSpace of the same title and size is the local file: its copy there must not be
+ * older than the local file's modification time (to the second), as rclone's `--update` has it. The
+ * listing's `updated` is when DocSpace stored that version, so a file edited after its upload (even to
+ * the same size) is newer than its copy and goes again, while one uploaded after its last edit is not.
+ * Where either time is missing, the size alone decides, and the reason says so.
+ */
+function upToDate(
+  item: UploadItem,
+  existing: FolderEntry,
+): { upToDate: boolean; why: string } {
+  const local = item.file?.mtime ?? null;
+  const text = existing.file?.updated ?? existing.file?.created;
+  const remote = typeof text === "string" ? Date.parse(text) : NaN;
+  if (local === null || !Number.isFinite(remote)) {
+    return {
+      upToDate: true,
+      why: local === null
+        ? "; the local file has no modification time, so the size decided"
+        : "; DocSpace gave no time for it, so the size decided",
+    };
+  }
+  const localSecond = Math.floor(local / 1000) * 1000;
+  if (remote >= localSecond) {
+    return {
+      upToDate: true,
+      why: `, updated there ${shown(remote)}, not before the local file's ${
+        shown(localSecond)
+      }`,
+    };
+  }
+  return {
+    upToDate: false,
+    why: `same size, but the local file (modified ${
+      shown(localSecond)
+    }) is newer than the copy in DocSpace (updated ${shown(remote)})`,
+  };
 }
 
 /** A name DocSpace would store under another title. */

@@ -124,7 +124,15 @@ export async function uploadItem(
         ? context.stdin()
         : watchedFileStream(handle, file);
     };
+    // A file that goes through a session anyway (a chunk or more) carries its modification time as
+    // DocSpace's `createOn`, as the web client sends it; a smaller one stays a single request (`insert`
+    // takes no createOn), and --skip-existing compares with the time DocSpace stored it (plan.ts).
+    const createOn = file?.mtime != null && resume === undefined &&
+        item.size >= (await context.batch.settings()).chunkUploadSize
+      ? new Date(file.mtime).toISOString()
+      : undefined;
     const uploaded = await context.batch.upload(open, {
+      ...(createOn !== undefined ? { createOn } : {}),
       // The stored title in DocSpace's folders, so the server's lookup finds what an earlier run stored
       fileName: sentFileName(
         item.fileName,
