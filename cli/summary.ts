@@ -6,6 +6,7 @@
  */
 import { humanBytes, humanDuration } from "./human.ts";
 import { printable } from "./names.ts";
+import { columnsOf, cutStart } from "./text_width.ts";
 import type { Reporter } from "./reporter.ts";
 import type { ItemResult, UploadItem } from "./item.ts";
 
@@ -38,22 +39,38 @@ export interface BatchEnd {
  *
  * @param item The item.
  * @param result Its result.
+ * @param columns The terminal's width when stdout is a terminal: the line then fits in it, its path cut
+ * from the start (`…/a.bin`) and, where even that is not enough, without the time and rate.
  * @returns Like `a.bin: 2 MiB uploaded to folder 1 (file 3, version 1) in 1s, 2 MiB/s`.
  */
 export function uploadedLine(
   item: UploadItem,
   result: Extract<ItemResult, { status: "uploaded" }>,
+  columns?: number,
 ): string {
   const { file, elapsed, sent } = result;
   const renamed = file.title !== item.fileName
     ? ` as "${printable(file.title)}"`
     : "";
   const rate = elapsed > 0 ? `, ${humanBytes(sent / (elapsed / 1000))}/s` : "";
-  return `${item.display}: ${
+  const where = `: ${
     humanBytes(item.size)
-  } uploaded to folder ${file.folderId}${renamed} (file ${file.id}, version ${file.version}) in ${
-    humanDuration(elapsed)
-  }${rate}`;
+  } uploaded to folder ${file.folderId}${renamed} (file ${file.id}, version ${file.version})`;
+  const rest = `${where} in ${humanDuration(elapsed)}${rate}`;
+  const line = item.display + rest;
+  // The last column is left free: a line that fills it wraps on some terminals.
+  if (columns === undefined || columnsOf(line) < columns) return line;
+  // The path cut from its start, then without the time and rate, then the least.
+  for (const tail of [rest, where]) {
+    const room = columns - 1 - columnsOf(tail);
+    if (room >= 24) return cutStart(item.display, room) + tail;
+  }
+  const short = `: ${humanBytes(item.size)} uploaded (file ${file.id})`;
+  return cutStart(
+    cutStart(item.display, Math.max(1, columns - 1 - columnsOf(short))) +
+      short,
+    columns - 1,
+  );
 }
 
 function plural(n: number, one: string, many = `${one}s`): string {

@@ -152,7 +152,13 @@ export async function runUploads(
         });
       }
       if (!args.json && reporter.verbose) {
-        await reporter.out(uploadedLine(item, result));
+        await reporter.out(
+          uploadedLine(
+            item,
+            result,
+            io.stdoutIsTerminal ? io.columns() : undefined,
+          ),
+        );
       }
     } else if (result.status === "failed") {
       if (stopped && stopReason(result.error)) {
