@@ -224,3 +224,74 @@ Deno.test("cli refuses to send the token over plain http:// to another machine, 
   assertEquals(allowed.code, 1);
   assertStringIncludes(allowed.stderr, "cannot reach http://portal.invalid");
 });
+
+Deno.test("cli --json escapes bidirectional overrides, as the plain output does", async () => {
+  const { startEmulator } = await import("../../testing.ts");
+  await using portal = await startEmulator();
+  await using dir = await tempDir();
+  const name = "invoice\u202etxt.exe";
+  await writeRandom(`${dir.path}/${name}`, 10);
+  const run = await runCli([`${dir.path}/${name}`, "--folder", "1", "--json"], {
+    env: { ...envOf(portal.url, dir.state), DOCSPACE_TOKEN: portal.token },
+  });
+  assertEquals(run.code, 0, run.stderr);
+  assertEquals(run.stdout.includes("\u202e"), false);
+  assertStringIncludes(run.stdout, '"title": "invoice\\u202etxt.exe"');
+  assertEquals(JSON.parse(run.stdout).title, name);
+});
+
+Deno.test("cli says both causes of a folder listing's 403 (a wrong token, or no access), and that a gateway lists no folders", async () => {
+  const { startEmulator } = await import("../../testing.ts");
+  const { createUploadGateway } = await import("../../gateway.ts");
+  await using portal = await startEmulator();
+  await using dir = await tempDir();
+  await writeRandom(`${dir.path}/tree/a.txt`, 10);
+  const wrong = await runCli([`${dir.path}/tree`, "--folder", "1"], {
+    env: { ...envOf(portal.url, dir.state), DOCSPACE_TOKEN: "wrong" },
+  });
+  assertEquals(wrong.code, 1);
+  assertEquals(errorLines(wrong.stderr), [
+    "error: DocSpace folder listing (1) was refused (HTTP 403): DocSpace answers so both to a token it does not know (it treats the request as an anonymous visitor's) and to a user without access to the folder; check DOCSPACE_TOKEN (or --token) first, then the token's user's access to the folder",
+  ]);
+
+  const secret = "0123456789abcdef0123";
+  const gateway = createUploadGateway({
+    env: {
+      DOCSPACE_URL: portal.url,
+      DOCSPACE_TOKEN: portal.token,
+      UPLOAD_SECRET: secret,
+      LOG: "off",
+    },
+  });
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    gateway.fetch,
+  );
+  try {
+    const url = `http://127.0.0.1:${server.addr.port}`;
+    for (
+      const args of [[`${dir.path}/tree`], [
+        `${dir.path}/tree/a.txt`,
+        "--skip-existing",
+      ]]
+    ) {
+      const run = await runCli([...args, "--folder", "1"], {
+        env: { ...envOf(url, dir.state), DOCSPACE_TOKEN: secret },
+      });
+      assertEquals(run.code, 1);
+      const [line, ...others] = errorLines(run.stderr);
+      assertEquals(others, []);
+      assertStringIncludes(
+        line!,
+        'failed (HTTP 404: Not found, not DocSpace\'s "The required folder was not found"): this server does not list or create folders, as an upload gateway does not. Through a gateway, upload single files or stdin, without --skip-existing, --on-conflict skip or --dry-run; directories and those options need the portal itself',
+      );
+    }
+    // A single file goes through it.
+    const one = await runCli([`${dir.path}/tree/a.txt`, "--folder", "1"], {
+      env: { ...envOf(url, dir.state), DOCSPACE_TOKEN: secret },
+    });
+    assertEquals(one.code, 0, one.stderr);
+  } finally {
+    await server.shutdown();
+  }
+});
