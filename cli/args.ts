@@ -92,11 +92,13 @@ function folderIdOf(text: string | undefined): number | string {
 }
 
 // deno-fmt-ignore
-const STRINGS = [
+/** The flags that take a value. */
+export const STRINGS = [
   "folder", "url", "token", "name", "size", "concurrency", "chunk-size", "on-conflict", "timeout", "exclude",
 ] as const;
 // deno-fmt-ignore
-const BOOLEANS = [
+/** The flags that take none. */
+export const BOOLEANS = [
   "json", "quiet", "resume", "restart", "skip-existing", "dry-run", "follow-symlinks", "allow-renames",
   "allow-http", "help", "version",
 ] as const;

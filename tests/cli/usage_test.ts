@@ -39,6 +39,20 @@ Deno.test("cli --help prints usage and exits 0", async () => {
   assertStringIncludes(run.stdout, "130 interrupted");
 });
 
+Deno.test("cli --help lists every option, and what it does by default", async () => {
+  const { BOOLEANS, STRINGS } = await import("../../cli/args.ts");
+  const { HELP } = await import("../../cli/help.ts");
+  // Each option's entry: from its flag to the next option's.
+  const entries = HELP.split(/\n(?=  (?:-[a-zA-Z], )?--)/);
+  for (const flag of [...STRINGS, ...BOOLEANS]) {
+    const entry = entries.find((e) => new RegExp(`^  (-\\w, )?--${flag}\\b`).test(e));
+    assert(entry !== undefined, `--${flag} is not in --help`);
+    if (flag === "help" || flag === "version" || flag === "folder") continue;
+    assert(/default|required/.test(entry!), `--${flag} has no default:\n${entry}`);
+  }
+  for (const line of HELP.split("\n")) assert(line.length <= 80, line);
+});
+
 Deno.test("cli --version prints the version", async () => {
   const run = await runCli(["--version"], { env: {} });
   assertEquals(run, { code: 0, stdout: "docspace-upload 0.1.0\n", stderr: "" });
