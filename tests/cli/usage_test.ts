@@ -45,10 +45,15 @@ Deno.test("cli --help lists every option, and what it does by default", async ()
   // Each option's entry: from its flag to the next option's.
   const entries = HELP.split(/\n(?=  (?:-[a-zA-Z], )?--)/);
   for (const flag of [...STRINGS, ...BOOLEANS]) {
-    const entry = entries.find((e) => new RegExp(`^  (-\\w, )?--${flag}\\b`).test(e));
+    const entry = entries.find((e) =>
+      new RegExp(`^  (-\\w, )?--${flag}\\b`).test(e)
+    );
     assert(entry !== undefined, `--${flag} is not in --help`);
     if (flag === "help" || flag === "version" || flag === "folder") continue;
-    assert(/default|required/.test(entry!), `--${flag} has no default:\n${entry}`);
+    assert(
+      /default|required/.test(entry!),
+      `--${flag} has no default:\n${entry}`,
+    );
   }
   for (const line of HELP.split("\n")) assert(line.length <= 80, line);
 });
