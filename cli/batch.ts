@@ -4,7 +4,6 @@
  *
  * @module
  */
-import { nodeFetch } from "../node_fetch.ts";
 import { DocSpaceError } from "../src/client/errors.ts";
 import { UploadBatch } from "../src/client/upload_batch.ts";
 import { printDryRun } from "./dry_run.ts";

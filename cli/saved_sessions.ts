@@ -11,7 +11,7 @@ import { SessionClient } from "../src/client/session_client.ts";
 import type { SessionTarget } from "../src/client/session_types.ts";
 import type { UploadState } from "../src/client/upload_types.ts";
 import type { CliArgs } from "./args.ts";
-import { BatchJournal, type FinishedFile } from "./batch_journal.ts";
+import type { BatchJournal, FinishedFile } from "./batch_journal.ts";
 import type { Reporter } from "./reporter.ts";
 import type { SavedUpload, StateStore } from "./state_file.ts";
 import type { UploadItem } from "./item.ts";

@@ -43,7 +43,7 @@ Deno.test("cli --help lists every option, and what it does by default", async ()
   const { BOOLEANS, STRINGS } = await import("../../cli/args.ts");
   const { HELP } = await import("../../cli/help.ts");
   // Each option's entry: from its flag to the next option's.
-  const entries = HELP.split(/\n(?=  (?:-[a-zA-Z], )?--)/);
+  const entries = HELP.split(/\n(?= {2}(?:-[a-zA-Z], )?--)/);
   for (const flag of [...STRINGS, ...BOOLEANS]) {
     const entry = entries.find((e) =>
       new RegExp(`^  (-\\w, )?--${flag}\\b`).test(e)
