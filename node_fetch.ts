@@ -75,6 +75,73 @@ async function write(
 }
 
 /**
+ * A node response's body as a stream that reads only as fast as it is read (the socket is paused
+ * between reads), errors when the connection breaks off or the signal aborts, and closes the connection
+ * when cancelled.
+ */
+function responseBody(
+  response: http.IncomingMessage,
+  signal: AbortSignal | undefined,
+): ReadableStream<Uint8Array> {
+  let done = false;
+  let onAbort = () => {};
+  const finish = () => {
+    done = true;
+    signal?.removeEventListener("abort", onAbort);
+  };
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      const fail = (error: unknown) => {
+        if (done) return;
+        finish();
+        try {
+          controller.error(error);
+        } catch {
+          // Already errored.
+        }
+      };
+      // Deno's node:http may emit nothing on a destroyed socket: the abort errors the body itself.
+      onAbort = () => {
+        fail(signal?.reason);
+        response.destroy();
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      response.on("data", (piece: Uint8Array) => {
+        if (done) return;
+        controller.enqueue(new Uint8Array(piece));
+        if ((controller.desiredSize ?? 0) <= 0) response.pause();
+      });
+      response.on("end", () => {
+        if (done) return;
+        finish();
+        controller.close();
+      });
+      response.on("error", (error: Error) =>
+        fail(
+          signal?.aborted ? signal.reason : new TypeError(
+            `error reading the response: ${error.message}`,
+            { cause: error },
+          ),
+        ));
+      response.on("close", () =>
+        fail(
+          signal?.aborted ? signal.reason : new TypeError(
+            "error reading the response: the connection closed before its end",
+          ),
+        ));
+      response.pause();
+    },
+    pull() {
+      response.resume();
+    },
+    cancel() {
+      finish();
+      response.destroy();
+    },
+  }, { highWaterMark: 1 });
+}
+
+/**
  * `fetch` over `node:http`/`node:https` with streamed request bodies. It supports what the upload client
  * and the gateway use: a URL string, method, headers, a Blob/Uint8Array/ArrayBuffer/string body, a
  * ReadableStream body with a `Content-Length` header (sent as it comes, with that length), and an
@@ -82,7 +149,8 @@ async function write(
  *
  * @param input The URL.
  * @param init Method, headers, body and signal.
- * @returns The response, its body read in full.
+ * @returns The response once its headers arrive; its body streams as the server sends it (a reader that
+ * stops reading stops the socket, so a caller can bound what it reads).
  * @throws {TypeError} On a network error, like `fetch`; with the signal's reason when aborted.
  *
  * @example Fetch the emulator's settings
@@ -122,43 +190,35 @@ export function nodeFetch(
   const signal = init.signal ?? undefined;
   return new Promise<Response>((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
+    let responded = false;
     const module = url.protocol === "https:" ? https : http;
     const request = module.request(url, {
       method: init.method ?? "GET",
       headers,
       agent: agents[url.protocol as "http:" | "https:"],
-    }, async (response) => {
-      try {
-        const pieces: Uint8Array[] = [];
-        for await (const piece of response) pieces.push(piece);
-        const status = response.statusCode ?? 0;
-        const responseHeaders = new Headers();
-        for (const [key, value] of Object.entries(response.headers)) {
-          if (value !== undefined) {
-            responseHeaders.set(
-              key,
-              Array.isArray(value) ? value.join(", ") : value,
-            );
-          }
+    }, (response) => {
+      const status = response.statusCode ?? 0;
+      const responseHeaders = new Headers();
+      for (const [key, value] of Object.entries(response.headers)) {
+        if (value !== undefined) {
+          responseHeaders.set(
+            key,
+            Array.isArray(value) ? value.join(", ") : value,
+          );
         }
-        resolve(
-          new Response(
-            NULL_BODY.has(status) ? null : new Blob(pieces as BlobPart[]),
-            {
-              status,
-              statusText: response.statusMessage ?? "",
-              headers: responseHeaders,
-            },
-          ),
-        );
-      } catch (error) {
-        reject(
-          new TypeError(
-            `error reading the response: ${(error as Error).message}`,
-            { cause: error },
-          ),
-        );
       }
+      responded = true;
+      response.on("close", () => signal?.removeEventListener("abort", onAbort));
+      const responseInit = {
+        status,
+        statusText: response.statusMessage ?? "",
+        headers: responseHeaders,
+      };
+      if (NULL_BODY.has(status)) {
+        response.resume();
+        return resolve(new Response(null, responseInit));
+      }
+      resolve(new Response(responseBody(response, signal), responseInit));
     });
     // Settle at once on abort: Deno's node:http may emit nothing when a reused keep-alive socket is
     // destroyed, so the socket is destroyed too and never handed to another request.
@@ -168,7 +228,9 @@ export function nodeFetch(
       request.destroy();
     };
     signal?.addEventListener("abort", onAbort, { once: true });
-    request.on("close", () => signal?.removeEventListener("abort", onAbort));
+    request.on("close", () => {
+      if (!responded) signal?.removeEventListener("abort", onAbort);
+    });
     request.on("error", (error) => {
       reject(
         signal?.aborted

@@ -14,6 +14,7 @@ export const STD_VERSIONS: Readonly<Record<string, string>> = {
   crypto: "1.1.0",
   encoding: "1.0.11",
   fmt: "1.0.10",
+  path: "1.1.4",
   streams: "1.1.2",
 };
 

@@ -34,8 +34,16 @@ export interface CliArgs {
   json: boolean;
   /** `--quiet`. */
   quiet: boolean;
-  /** `--resume`. */
+  /** `--resume`: continue saved progress, and fail a file that changed since. */
   resume: boolean;
+  /** `--restart`: drop saved progress and start over. */
+  restart: boolean;
+  /** `--timeout`: milliseconds without progress before a request is given up; 0 for never. */
+  timeout: number;
+  /** `--exclude`: glob patterns of names or paths left out of directories. */
+  exclude: string[];
+  /** `--allow-http`: send the token over plain HTTP to a host other than this machine. */
+  allowHttp: boolean;
   /** `--skip-existing`: skip files whose folder holds one of the same title and size. */
   skipExisting: boolean;
   /** `--dry-run`: say what would happen, send nothing that writes. */
@@ -84,11 +92,32 @@ function folderIdOf(text: string | undefined): number | string {
 }
 
 // deno-fmt-ignore
-const STRINGS = ["folder", "url", "token", "name", "size", "concurrency", "chunk-size", "on-conflict"] as const;
-// deno-fmt-ignore
-const BOOLEANS = [
-  "json", "quiet", "resume", "skip-existing", "dry-run", "follow-symlinks", "allow-renames", "help", "version",
+/** The flags that take a value. */
+export const STRINGS = [
+  "folder", "url", "token", "name", "size", "concurrency", "chunk-size", "on-conflict", "timeout", "exclude",
 ] as const;
+// deno-fmt-ignore
+/** The flags that take none. */
+export const BOOLEANS = [
+  "json", "quiet", "resume", "restart", "skip-existing", "dry-run", "follow-symlinks", "allow-renames",
+  "allow-http", "help", "version",
+] as const;
+
+/** `--timeout`'s default, in seconds. */
+export const DEFAULT_TIMEOUT_SECONDS = 60;
+
+function timeoutOf(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_TIMEOUT_SECONDS * 1000;
+  const value = /^\s*\d+(\.\d+)?\s*$/.test(text) ? Number(text) : NaN;
+  if (!(value >= 0) || value > 86_400) {
+    throw new UsageError(
+      `--timeout must be a number of seconds from 0 (never) to 86400, received ${
+        JSON.stringify(text)
+      }`,
+    );
+  }
+  return Math.round(value * 1000);
+}
 
 /**
  * Joins `--folder -5` into `--folder=-5`, so a value that starts with `-` is read as the value it is
@@ -126,6 +155,7 @@ export function parseCliArgs(argv: string[]): ParsedArgs {
   const parsed = parseArgs(joinDashValues(argv), {
     string: STRINGS,
     boolean: BOOLEANS,
+    collect: ["exclude"],
     alias: { h: "help", q: "quiet", V: "version" },
     "--": true,
     unknown(arg: string, key?: string) {
@@ -154,11 +184,6 @@ export function parseCliArgs(argv: string[]): ParsedArgs {
   const size = parsed.size === undefined
     ? undefined
     : parseByteCount("size", parsed.size);
-  if (stdin && size === undefined) {
-    throw new UsageError(
-      "--size is required with - (stdin): the exact size in bytes",
-    );
-  }
   if (!stdin && size !== undefined) {
     throw new UsageError(
       "--size is only for - (stdin); a file's size is read from disk",
@@ -189,6 +214,18 @@ export function parseCliArgs(argv: string[]): ParsedArgs {
     throw new UsageError(
       "--resume cannot be used with - (stdin): stdin cannot be read again",
     );
+  }
+  if (parsed.resume && parsed.restart) {
+    throw new UsageError(
+      "--resume and --restart contradict each other: choose one",
+    );
+  }
+  const exclude = (parsed.exclude as string[] | undefined ?? []).map(String);
+  if (exclude.some((p) => p.trim() === "")) {
+    throw new UsageError("--exclude needs a pattern, like .git or '*.tmp'");
+  }
+  if (stdin && exclude.length > 0) {
+    throw new UsageError("--exclude is for directories, not - (stdin)");
   }
   let chunkSize: number | undefined;
   if (parsed["chunk-size"] !== undefined) {
@@ -232,6 +269,10 @@ export function parseCliArgs(argv: string[]): ParsedArgs {
       json: parsed.json,
       quiet: parsed.quiet,
       resume: parsed.resume,
+      restart: parsed.restart,
+      timeout: timeoutOf(parsed.timeout),
+      exclude,
+      allowHttp: parsed["allow-http"],
       skipExisting: parsed["skip-existing"],
       dryRun: parsed["dry-run"],
       followSymlinks: parsed["follow-symlinks"],

@@ -9,9 +9,12 @@ import { UploadBatch } from "../src/client/upload_batch.ts";
 import { printDryRun } from "./dry_run.ts";
 import { explain, redirectAware } from "./failures.ts";
 import { humanDuration } from "./human.ts";
+import { serverText } from "./names.ts";
 import { decide, type Decision } from "./plan.ts";
 import type { FolderTree } from "../src/client/folder_tree.ts";
 import { savedProgress } from "./saved_sessions.ts";
+import { BatchJournal } from "./batch_journal.ts";
+import { BatchLock, BatchLockedError } from "./batch_lock.ts";
 import { stateDirectory, StateStore } from "./state_file.ts";
 import { type Batch, runUploads } from "./uploads.ts";
 import { UsageError } from "./usage_error.ts";
@@ -34,7 +37,7 @@ export async function runBatch(batch: Batch): Promise<number> {
     await reporter.error(`error: ${bad.display}: ${bad.reason}`);
   }
   const store = new StateStore(stateDirectory(io.env));
-  const redirects = redirectAware();
+  const redirects = redirectAware(args.timeout > 0 ? args.timeout : undefined);
   // One batch for every request of the run: one budget, the settings read once.
   const uploads = new UploadBatch({
     url: batch.url,
@@ -45,14 +48,26 @@ export async function runBatch(batch: Batch): Promise<number> {
     signal,
     onRetry: ({ step, error, delay }) =>
       reporter.warn(
-        `${step} failed (${error.detail}); retrying in ${humanDuration(delay)}`,
+        `${step} failed (${serverText(error.detail)}); retrying in ${
+          humanDuration(delay)
+        }`,
       ),
   });
   const portal = { url: batch.url, token: batch.token };
   const folders = collected.emptyDirectories;
   let decisions: Decision[];
   let remote: FolderTree | undefined;
+  const journal = await BatchJournal.of(store.directory, {
+    url: batch.url,
+    folderId: args.folderId,
+    paths: args.paths,
+  });
+  let lock: BatchLock | undefined;
   try {
+    // One run of a batch at a time uses its saved progress (a dry run only reads it; stdin has none).
+    if (!args.dryRun && items.some((item) => item.file !== undefined)) {
+      lock = await BatchLock.acquire(journal.lockFile);
+    }
     const needsFolders = args.dryRun || args.skipExisting ||
       args.onConflict === "skip" || folders.length > 0;
     if (
@@ -71,9 +86,10 @@ export async function runBatch(batch: Batch): Promise<number> {
       }
     }
     remote = needsFolders ? uploads.folders : undefined;
-    const { saves, journal, finished } = await savedProgress({
+    const { saves, finished } = await savedProgress({
       ...portal,
       store,
+      journal,
       items,
       args,
       reporter,
@@ -93,6 +109,7 @@ export async function runBatch(batch: Batch): Promise<number> {
         args.json,
         args.onConflict === "copy",
         reporter,
+        collected.excluded,
       );
     }
     return await runUploads(batch, decisions, {
@@ -114,8 +131,14 @@ export async function runBatch(batch: Batch): Promise<number> {
       );
       return 2;
     }
+    if (error instanceof BatchLockedError) {
+      await reporter.error(`error: ${error.message}`);
+      return 1;
+    }
     if (!(error instanceof DocSpaceError)) throw error;
     await reporter.error(`error: ${explain(error)}`);
     return 1;
+  } finally {
+    await lock?.release();
   }
 }

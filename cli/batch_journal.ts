@@ -26,6 +26,19 @@ export interface FinishedFile {
   version: number;
 }
 
+/** Whether a journal line is a finished file; a line of another shape (torn, tampered) is left out. */
+function isFinished(value: unknown): value is FinishedFile {
+  const entry = value as Record<string, unknown> | null;
+  return typeof entry === "object" && entry !== null &&
+    typeof entry.path === "string" && typeof entry.fileName === "string" &&
+    (entry.relativePath === undefined ||
+      typeof entry.relativePath === "string") &&
+    Number.isSafeInteger(entry.size) && (entry.size as number) >= 0 &&
+    (entry.mtime === null || Number.isFinite(entry.mtime)) &&
+    (Number.isSafeInteger(entry.id) || typeof entry.id === "string") &&
+    Number.isSafeInteger(entry.version);
+}
+
 /** What names a batch: the same command names the same batch. */
 export interface BatchKey {
   /** The portal's URL. */
@@ -71,6 +84,11 @@ export class BatchJournal {
     return new BatchJournal(directory, join(directory, name));
   }
 
+  /** The batch's lock file, beside the journal (see `batch_lock.ts`). */
+  get lockFile(): string {
+    return this.file.replace(/\.jsonl$/, ".lock");
+  }
+
   /**
    * The files finished so far; a line cut short by a crash is left out.
    *
@@ -87,7 +105,7 @@ export class BatchJournal {
     for (const line of text.split("\n")) {
       try {
         const entry = JSON.parse(line);
-        if (typeof entry?.path === "string") finished.push(entry);
+        if (isFinished(entry)) finished.push(entry);
       } catch {
         // An empty or torn line.
       }

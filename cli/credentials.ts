@@ -16,6 +16,13 @@ export interface Credentials {
   token: string;
 }
 
+/** Whether a URL names this machine: `localhost`, 127.0.0.0/8 or `[::1]`, where plain HTTP stays local. */
+function isLoopback(url: URL): boolean {
+  const host = url.hostname.toLowerCase();
+  return host === "localhost" || host.endsWith(".localhost") ||
+    /^127\.\d+\.\d+\.\d+$/.test(host) || host === "[::1]";
+}
+
 /**
  * Resolves the URL and the token.
  *
@@ -23,7 +30,8 @@ export interface Credentials {
  * @param io The environment, and the terminal for the prompt.
  * @param stdinIsData Whether stdin carries the upload (then it cannot be asked for the token).
  * @returns The URL and the token.
- * @throws {UsageError} If either is missing, or the URL is not an http(s) URL.
+ * @throws {UsageError} If either is missing, the URL is not an http(s) URL, or it is a plain `http://`
+ * URL of another machine without `--allow-http` (the token would cross the network readable).
  */
 export function resolveCredentials(
   args: CliArgs,
@@ -47,6 +55,14 @@ export function resolveCredentials(
       `the portal URL must be an http(s) URL like https://example.onlyoffice.com, received ${
         JSON.stringify(url)
       }`,
+    );
+  }
+  if (parsed.protocol === "http:" && !isLoopback(parsed) && !args.allowHttp) {
+    throw new UsageError(
+      `refusing to send the token over plain HTTP to ${parsed.host}: anyone on the way can read it and use it; use https://${parsed.host}${
+        parsed.pathname === "/" ? "" : parsed.pathname
+      }, or pass --allow-http if you trust every network between you and the portal`,
+      { hint: false },
     );
   }
   let token = (args.token ?? io.env("DOCSPACE_TOKEN") ?? "").trim();

@@ -55,14 +55,15 @@ function planned(
   const stored = decision.stored === undefined
     ? ""
     : `, stored as "${printable(decision.stored)}"`;
+  const why = decision.reason === undefined ? "" : ` (${decision.reason})`;
   return {
     ...base,
     action: "upload",
     detail: other === undefined
       ? `a new file${stored}`
       : copy
-      ? `beside ${other}, under a free name`
-      : `as a new version of ${other}`,
+      ? `beside ${other}, under a free name${why}`
+      : `as a new version of ${other}${why}`,
   };
 }
 
@@ -75,6 +76,7 @@ function planned(
  * @param json `--json`.
  * @param createNewIfExist `--on-conflict copy`: a file of that title stays and the new one gets a free name.
  * @param reporter The output.
+ * @param excluded Files and directories left out by `--exclude`.
  * @returns 0, or 1 when a file would fail.
  */
 export async function printDryRun(
@@ -84,6 +86,7 @@ export async function printDryRun(
   json: boolean,
   createNewIfExist: boolean,
   reporter: Reporter,
+  excluded = 0,
 ): Promise<number> {
   const plan = items.map((item, i) =>
     planned(item, decisions[i]!, createNewIfExist)
@@ -129,6 +132,8 @@ export async function printDryRun(
     `Dry run: ${upload.length} to upload (${humanBytes(bytes)})${
       skip ? `, ${skip} to skip` : ""
     }${fail ? `, ${fail} would fail` : ""}${
+      excluded ? `, ${excluded} excluded` : ""
+    }${
       folders.length
         ? `, ${folders.length} empty folder${
           folders.length === 1 ? "" : "s"

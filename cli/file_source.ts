@@ -53,6 +53,59 @@ export function changeOf(
   return undefined;
 }
 
+/**
+ * Opens a scanned file for reading, and makes sure it is the file that was scanned: it must still be a
+ * regular file (a FIFO or a device swapped in would block the open, or never end), and the file opened
+ * must have the device and inode seen in the scan (a link or another file swapped in, even of the same
+ * size and time, is refused). The open gives up when `signal` aborts.
+ *
+ * @param path The file's path.
+ * @param scanned Its device and inode when scanned.
+ * @param signal Stops the open.
+ * @returns The open file.
+ * @throws {FileChangedError} If another file, a link to one or something else took its place.
+ */
+export async function openScanned(
+  path: string,
+  scanned: { dev: number | null; ino: number | null },
+  signal: AbortSignal,
+): Promise<Deno.FsFile> {
+  const before = await Deno.stat(path);
+  if (!before.isFile) {
+    throw new FileChangedError(
+      "it is no longer a regular file: something else took its place after it was scanned",
+    );
+  }
+  signal.throwIfAborted();
+  const opening = Deno.open(path, { read: true });
+  let onAbort = () => {};
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+  let file: Deno.FsFile;
+  try {
+    file = await Promise.race([opening, aborted]);
+  } catch (error) {
+    opening.then((f) => f.close(), () => {});
+    throw error;
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+  }
+  const info = await file.stat();
+  if (
+    !info.isFile ||
+    (scanned.ino !== null && (info.ino ?? null) !== scanned.ino) ||
+    (scanned.dev !== null && (info.dev ?? null) !== scanned.dev)
+  ) {
+    file.close();
+    throw new FileChangedError(
+      "it is not the file that was scanned: another file, or a link to one, took its place",
+    );
+  }
+  return file;
+}
+
 /** Reads after the size is reached look for this many more bytes (any means it grew). */
 const PROBE = 1;
 const DEFAULT_READ = 65536;

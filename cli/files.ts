@@ -9,6 +9,7 @@
  * @module
  */
 import { basename, join, relative, resolve } from "node:path";
+import { globToRegExp } from "@std/path/glob-to-regexp";
 import { followLink } from "./links.ts";
 import { printable } from "./names.ts";
 import { UsageError } from "./usage_error.ts";
@@ -29,6 +30,21 @@ export interface LocalFile {
   relativePath?: string;
   /** Whether it was found in a directory named on the command line. */
   inDirectory: boolean;
+  /** The device and inode it had when scanned (null where the system has none): what is opened must be it. */
+  identity: FileIdentity;
+}
+
+/** Which file a path led to: its device and inode. */
+export interface FileIdentity {
+  /** The device. */
+  dev: number | null;
+  /** The inode. */
+  ino: number | null;
+}
+
+/** A file's device and inode, from its information. */
+export function identityOf(info: Deno.FileInfo): FileIdentity {
+  return { dev: info.dev ?? null, ino: info.ino ?? null };
 }
 
 /** Something left out of the upload, or that cannot be read. */
@@ -49,6 +65,50 @@ export interface Collected {
   skipped: LeftOut[];
   /** Files and directories that cannot be read (a failure each). */
   unreadable: LeftOut[];
+  /** Files and directories left out by `--exclude` (a directory counts once, with what it holds). */
+  excluded: number;
+}
+
+/** An `--exclude` pattern, compiled. */
+interface Exclude {
+  /** Matches a name, or with a `/` in the pattern a path under the named directory. */
+  test: RegExp;
+  /** Whether the pattern has a `/` inside: then it is matched against the path, not the name. */
+  path: boolean;
+  /** A pattern ending in `/` matches directories only. */
+  directoriesOnly: boolean;
+}
+
+/**
+ * Compiles `--exclude` patterns (globs, as `globToRegExp` reads them, with `**`): a pattern without `/`
+ * matches a file or directory name at any depth (`.git`, `*.tmp`, `.DS_Store`); a pattern with `/`
+ * matches the path under the directory named on the command line (`build/*.o`, `/cache`); a trailing
+ * `/` matches directories only (`node_modules/`).
+ *
+ * @param patterns The patterns.
+ * @returns The compiled patterns.
+ */
+export function compileExcludes(patterns: string[]): Exclude[] {
+  return patterns.map((pattern) => {
+    const directoriesOnly = pattern.endsWith("/");
+    const trimmed = pattern.replace(/\/+$/, "").replace(/^\/+/, "");
+    return {
+      test: globToRegExp(trimmed, { extended: true, globstar: true }),
+      path: trimmed.includes("/"),
+      directoriesOnly,
+    };
+  });
+}
+
+function excluded(
+  excludes: Exclude[],
+  name: string,
+  path: string,
+  directory: boolean,
+): boolean {
+  return excludes.some((e) =>
+    (!e.directoriesOnly || directory) && e.test.test(e.path ? path : name)
+  );
 }
 
 function describe(error: unknown): string {
@@ -72,6 +132,7 @@ interface Walk {
   /** The directory's real path: links that resolve inside it are followed. */
   realRoot: string;
   followSymlinks: boolean;
+  excludes: Exclude[];
   found: Collected;
 }
 
@@ -127,6 +188,11 @@ async function walkDirectory(
         continue;
       }
     }
+    const under = relative(walk.root, path).split("\\").join("/");
+    if (excluded(walk.excludes, entry.name, under, info.isDirectory)) {
+      found.excluded++;
+      continue;
+    }
     if (info.isDirectory) {
       subdirectories = true;
       const chain = new Set(ancestors).add(
@@ -148,6 +214,7 @@ async function walkDirectory(
         fileName: entry.name,
         inDirectory: true,
         relativePath,
+        identity: identityOf(info),
       });
     } else {
       found.skipped.push({
@@ -167,6 +234,8 @@ export interface CollectOptions {
   name?: string;
   /** Follow links that point outside the named directories too. */
   followSymlinks?: boolean;
+  /** `--exclude` patterns, for what directories hold (see {@linkcode compileExcludes}). */
+  exclude?: string[];
 }
 
 /**
@@ -188,7 +257,9 @@ export async function collectFiles(
     emptyDirectories: [],
     skipped: [],
     unreadable: [],
+    excluded: 0,
   };
+  const excludes = compileExcludes(options.exclude ?? []);
   for (const given of paths) {
     const path = resolve(given);
     const display = printable(given);
@@ -219,6 +290,7 @@ export async function collectFiles(
           root: path,
           realRoot,
           followSymlinks: options.followSymlinks ?? false,
+          excludes,
           found,
         },
         path,
@@ -238,6 +310,7 @@ export async function collectFiles(
         mtime: info.mtime?.getTime() ?? null,
         fileName: options.name ?? basename(path),
         inDirectory: false,
+        identity: identityOf(info),
       });
     } else {
       throw new UsageError(

@@ -16,6 +16,7 @@ import { renamedNames } from "./plan.ts";
 import { Reporter } from "./reporter.ts";
 import type { UploadItem } from "./item.ts";
 import { UsageError } from "./usage_error.ts";
+import { sizedStdin, type Spooled, SpoolError, spoolStdin } from "./stdin.ts";
 
 export type { CliIo } from "./io.ts";
 
@@ -75,13 +76,20 @@ async function itemsOf(
 ): Promise<{ items: UploadItem[]; collected: Omit<Collected, "files"> }> {
   if (args.paths[0] === "-") {
     return {
-      items: [{ display: "stdin", fileName: args.name!, size: args.size! }],
-      collected: { emptyDirectories: [], skipped: [], unreadable: [] },
+      // Without --size, the size is known once stdin is saved (see stdin.ts).
+      items: [{ display: "stdin", fileName: args.name!, size: args.size ?? 0 }],
+      collected: {
+        emptyDirectories: [],
+        skipped: [],
+        unreadable: [],
+        excluded: 0,
+      },
     };
   }
   const { files, ...collected } = await collectFiles(args.paths, {
     ...(args.name !== undefined ? { name: args.name } : {}),
     followSymlinks: args.followSymlinks,
+    exclude: args.exclude,
   });
   const items = files.map((file) => ({
     display: file.display,
@@ -144,9 +152,47 @@ export async function main(
     columns: io.columns,
     now: () => performance.now(),
   });
+  let spooled: Spooled | undefined;
   try {
-    return await runBatch({ args, items, collected, url, token, io, reporter });
+    let batchIo = io;
+    if (args.paths[0] === "-" && args.size !== undefined) {
+      const size = args.size;
+      batchIo = { ...io, stdin: () => sizedStdin(io.stdin(), size) };
+    } else if (args.paths[0] === "-") {
+      await reporter.note(
+        "stdin: without --size it is saved to a temporary file first, to learn its size (removed after the upload; --size streams it instead)",
+      );
+      try {
+        spooled = await spoolStdin(io.stdin(), io.env("TMPDIR"), io.signal);
+      } catch (error) {
+        if (io.signal.aborted) return EXIT.interrupted;
+        if (!(error instanceof SpoolError)) throw error;
+        await reporter.error(`error: ${error.message}`);
+        return EXIT.failed;
+      }
+      const path = spooled.path;
+      items = [{ ...items[0]!, size: spooled.size }];
+      batchIo = { ...io, stdin: () => Deno.openSync(path).readable };
+    }
+    return await runBatch({
+      args,
+      items,
+      collected,
+      url,
+      token,
+      io: batchIo,
+      reporter,
+    });
+  } catch (error) {
+    // A failure nothing else expected is still one line and exit 1, not a stack trace.
+    await reporter.error(
+      `error: ${
+        printable(error instanceof Error ? error.message : String(error))
+      } (an unexpected failure: please report it)`,
+    );
+    return EXIT.failed;
   } finally {
+    await spooled?.[Symbol.asyncDispose]();
     await reporter.close();
   }
 }

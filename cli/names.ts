@@ -39,6 +39,35 @@ export function printable(text: string): string {
   });
 }
 
+/** The most characters of a server's text printed: enough for any real message. */
+const SERVER_TEXT = 500;
+
+/**
+ * A server's text (an error message, a reply's detail) made safe for one line of a terminal: escaped as
+ * {@linkcode printable} does (a newline in it becomes `\n`, so it cannot start a line of its own) and cut
+ * to 500 characters.
+ *
+ * @param text The text, from a server or with a server's message in it.
+ * @returns One line.
+ *
+ * @example
+ * ```ts
+ * import { serverText } from "./names.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(serverText("bad\nok: uploaded"), "bad\\nok: uploaded");
+ * assertEquals(serverText("x".repeat(600)).length, 500 + " … (100 more characters)".length);
+ * ```
+ */
+export function serverText(text: string): string {
+  const shown = printable(text);
+  return shown.length <= SERVER_TEXT
+    ? shown
+    : `${shown.slice(0, SERVER_TEXT)} … (${
+      shown.length - SERVER_TEXT
+    } more characters)`;
+}
+
 /**
  * Each line of a text made printable; the line breaks between them stay.
  *

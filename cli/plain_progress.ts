@@ -7,7 +7,7 @@
  */
 import type { DocSpaceError } from "../src/client/errors.ts";
 import { humanBytes, humanDuration, humanTimeLeft } from "./human.ts";
-import { printable } from "./names.ts";
+import { printable, serverText } from "./names.ts";
 
 /** A request about to be retried, as `uploadFile`'s `onRetry` reports it. */
 export interface RetryReport {
@@ -112,11 +112,11 @@ export class PlainProgress {
    */
   retry(label: string, report: RetryReport): void {
     this.#write(
-      `${
-        printable(label)
-      }: ${report.step} failed (${report.error.detail}); retrying in ${
-        humanDuration(report.delay)
-      } (attempt ${report.attempt + 1})`,
+      `${printable(label)}: ${report.step} failed (${
+        serverText(report.error.detail)
+      }); retrying in ${humanDuration(report.delay)} (attempt ${
+        report.attempt + 1
+      })`,
     );
   }
 

@@ -1,7 +1,7 @@
 /**
- * What to do with each item before anything is sent: skip it (finished by the interrupted run, or
- * already in its folder), resume it from its saved session, refuse to resume it (it changed), or upload
- * it.
+ * What to do with each item before anything is sent: skip it (finished by an interrupted run, or
+ * already in its folder), resume it from its saved session, refuse it (its saved state is not valid, or
+ * with `--resume` it changed), or upload it.
  *
  * @module
  */
@@ -25,6 +25,8 @@ export type Decision =
     existing?: FolderEntry;
     /** The title DocSpace will store, when it is not the name (`README.` for `README`). */
     stored?: string;
+    /** Why a file of that title and size is uploaded again (`--skip-existing`). */
+    reason?: string;
   }
   | { action: "skip"; reason: string }
   | { action: "fail"; message: string };
@@ -33,13 +35,15 @@ export type Decision =
 export interface PlanContext {
   /** The target folder. */
   folderId: number | string;
-  /** `--resume`. */
+  /** `--resume`: a file that changed since its interrupted upload fails. */
   resume: boolean;
+  /** `--restart`: saved progress is not used. */
+  restart: boolean;
   /** `--skip-existing`. */
   skipExisting: boolean;
   /** `--on-conflict`. */
   onConflict: OnConflict;
-  /** Files the interrupted run finished (with `--resume`). */
+  /** Files an interrupted run finished (none with `--restart`). */
   finished: FinishedFile[];
   /** Each file item's saved session. */
   saves: Map<UploadItem, ItemSave>;
@@ -66,7 +70,15 @@ export async function decide(
   context: PlanContext,
 ): Promise<Decision> {
   const file = item.file;
-  if (context.resume && file !== undefined) {
+  const save = file === undefined ? undefined : context.saves.get(item);
+  if (save?.invalid !== undefined) {
+    return {
+      action: "fail",
+      message:
+        `its saved resume state (${save.path}) is not valid: ${save.invalid}; run with --restart to upload it from the start`,
+    };
+  }
+  if (!context.restart && file !== undefined) {
     const done = context.finished.find((f) =>
       f.path === file.path && f.fileName === item.fileName &&
       f.relativePath === item.relativePath
@@ -75,20 +87,21 @@ export async function decide(
       return {
         action: "skip",
         reason:
-          `uploaded by the interrupted run (file ${done.id}, version ${done.version})`,
+          `uploaded by an earlier run that did not finish (file ${done.id}, version ${done.version})`,
       };
     }
-    const saved = context.saves.get(item)?.saved;
+    const saved = save?.saved;
     if (saved !== undefined && done === undefined) {
       const why = changeOf(saved, file);
-      if (why !== undefined) {
+      if (why === undefined) return { action: "upload", resume: saved.state };
+      // By default the session was dropped (saved_sessions.ts) and the file uploads from the start.
+      if (context.resume) {
         return {
           action: "fail",
           message:
             `cannot resume: the file changed since its upload was interrupted (${why}); run without --resume to upload it again`,
         };
       }
-      return { action: "upload", resume: saved.state };
     }
   }
   const stored = storedFileTitle(
@@ -108,14 +121,62 @@ export async function decide(
     };
   }
   if (context.skipExisting && existing.size === item.size) {
-    return {
-      action: "skip",
-      reason: `${title} is already in ${
-        where(item, context.folderId)
-      } with the same size (${humanBytes(item.size)})`,
-    };
+    const rule = upToDate(item, existing);
+    if (rule.upToDate) {
+      return {
+        action: "skip",
+        reason: `${title} is already in ${
+          where(item, context.folderId)
+        } with the same size (${humanBytes(item.size)})${rule.why}`,
+      };
+    }
+    return { action: "upload", existing, ...renamed, reason: rule.why };
   }
   return { action: "upload", existing, ...renamed };
+}
+
+/** A time for a person, to the second, in UTC. */
+function shown(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+/**
+ * Whether a file in DocSpace of the same title and size is the local file: its copy there must not be
+ * older than the local file's modification time (to the second), as rclone's `--update` has it. The
+ * listing's `updated` is when DocSpace stored that version, so a file edited after its upload (even to
+ * the same size) is newer than its copy and goes again, while one uploaded after its last edit is not.
+ * Where either time is missing, the size alone decides, and the reason says so.
+ */
+function upToDate(
+  item: UploadItem,
+  existing: FolderEntry,
+): { upToDate: boolean; why: string } {
+  const local = item.file?.mtime ?? null;
+  const text = existing.file?.updated ?? existing.file?.created;
+  const remote = typeof text === "string" ? Date.parse(text) : NaN;
+  if (local === null || !Number.isFinite(remote)) {
+    return {
+      upToDate: true,
+      why: local === null
+        ? "; the local file has no modification time, so the size decided"
+        : "; DocSpace gave no time for it, so the size decided",
+    };
+  }
+  const localSecond = Math.floor(local / 1000) * 1000;
+  if (remote >= localSecond) {
+    return {
+      upToDate: true,
+      why: `, updated there ${shown(remote)}, not before the local file's ${
+        shown(localSecond)
+      }`,
+    };
+  }
+  return {
+    upToDate: false,
+    why: `same size, but the local file (modified ${
+      shown(localSecond)
+    }) is newer than the copy in DocSpace (updated ${shown(remote)})`,
+  };
 }
 
 /** A name DocSpace would store under another title. */

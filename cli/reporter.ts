@@ -136,14 +136,15 @@ export class Reporter {
   }
 
   /**
-   * Writes a value as JSON to stdout. DEL and the C1 controls, which JSON allows raw, are escaped too.
+   * Writes a value as JSON to stdout. DEL, the C1 controls, the line separators and the bidirectional
+   * overrides, which JSON allows raw, are escaped too (`\u202e`), as in the plain output.
    *
    * @param value The value.
    * @returns A promise that resolves once it is written.
    */
   json(value: unknown): Promise<void> {
     const text = JSON.stringify(value, null, 2).replace(
-      /[\x7f-\x9f\u2028\u2029]/g,
+      /[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g,
       (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
     );
     return this.#enqueue(async () => {

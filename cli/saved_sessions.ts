@@ -1,7 +1,7 @@
 /**
  * Saved progress from earlier runs: each file's session (resume state) and the batch's journal of
- * finished files. With `--resume` it is picked up; without, it is dropped and its server sessions are
- * aborted, so their chunks do not sit on the server for 12 hours.
+ * finished files. It is picked up by default where the files are unchanged; with `--restart` it is
+ * dropped and its server sessions are aborted, so their chunks do not sit on the server for 12 hours.
  *
  * @module
  */
@@ -11,10 +11,11 @@ import { SessionClient } from "../src/client/session_client.ts";
 import type { SessionTarget } from "../src/client/session_types.ts";
 import type { UploadState } from "../src/client/upload_types.ts";
 import type { CliArgs } from "./args.ts";
-import { BatchJournal, type FinishedFile } from "./batch_journal.ts";
+import type { BatchJournal, FinishedFile } from "./batch_journal.ts";
 import type { Reporter } from "./reporter.ts";
 import type { SavedUpload, StateStore } from "./state_file.ts";
 import type { UploadItem } from "./item.ts";
+import { changeOf } from "./file_source.ts";
 
 /** How long aborting one old session may take. */
 const ABORT_TIMEOUT = 10_000;
@@ -80,6 +81,8 @@ export interface ItemSave {
   path: string;
   /** The saved session, if there is one. */
   saved?: SavedUpload;
+  /** Why the state file is not a saved session (torn, tampered), if it is not. */
+  invalid?: string;
 }
 
 /**
@@ -108,7 +111,14 @@ export async function savedStates(
         : {}),
     });
     const saved = await store.load(path);
-    states.set(item, saved ? { path, saved } : { path });
+    states.set(
+      item,
+      saved === undefined
+        ? { path }
+        : "invalid" in saved
+        ? { path, invalid: saved.invalid }
+        : { path, saved },
+    );
   }
   return states;
 }
@@ -149,10 +159,12 @@ export interface SavedProgressOptions {
   token: string;
   /** The state directory. */
   store: StateStore;
+  /** The batch's journal. */
+  journal: BatchJournal;
   /** The items. */
   items: UploadItem[];
-  /** The command line: the folder, the paths, `--resume`, `--dry-run`. */
-  args: Pick<CliArgs, "folderId" | "paths" | "resume" | "dryRun">;
+  /** The command line: the folder, `--resume`, `--restart`, `--dry-run`. */
+  args: Pick<CliArgs, "folderId" | "resume" | "restart" | "dryRun">;
   /** For the one line about it. */
   reporter: Reporter;
 }
@@ -163,34 +175,76 @@ export interface SavedProgress {
   saves: Map<UploadItem, ItemSave>;
   /** The batch's journal. */
   journal: BatchJournal;
-  /** The files an earlier run finished (with `--resume`). */
+  /** The files an earlier run finished (none with `--restart`). */
   finished: FinishedFile[];
 }
 
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** Aborts saved sessions and says so when some could not be. */
+async function drop(
+  options: SavedProgressOptions,
+  saves: ItemSave[],
+): Promise<void> {
+  const failed = await dropSaved(options, options.store, saves);
+  if (failed.length > 0) {
+    await options.reporter.warn(
+      `${failed.length} earlier server session${
+        failed.length === 1 ? "" : "s"
+      } could not be aborted (${
+        failed[0]
+      }); their chunks stay on the server until the session expires, 12 hours after its last chunk`,
+    );
+  }
+  for (const save of saves) delete save.saved;
+}
+
 /**
- * Reads what earlier runs of this batch saved. With `--resume` it is kept for the plan; without, one
- * line says it was found, and (unless a dry run) its sessions are aborted and it is removed.
+ * Reads what earlier runs of this batch saved. By default (and with `--resume`) it is kept for the
+ * plan: files an earlier run finished are skipped and partly uploaded ones resumed, when unchanged; a
+ * file that changed since has its old session aborted (unless a dry run) and uploads from the start
+ * (with `--resume` it fails instead). One line says what was found and what the run does with it. With
+ * `--restart`, everything saved is dropped: the sessions aborted, the journal removed.
  *
- * @param options The portal, the store, the items, the flags and the output.
- * @returns The saved sessions and the journal.
+ * @param options The portal, the store, the journal, the items, the flags and the output.
+ * @returns The saved sessions, the journal and the files finished.
  */
 export async function savedProgress(
   options: SavedProgressOptions,
 ): Promise<SavedProgress> {
-  const { store, items, args, reporter } = options;
+  const { store, items, args, reporter, journal } = options;
   const saves = await savedStates(store, items, {
     url: options.url,
     folderId: args.folderId,
   });
-  const journal = await BatchJournal.of(store.directory, {
-    url: options.url,
-    folderId: args.folderId,
-    paths: args.paths,
-  });
   const finished = await journal.load();
   const saved = [...saves.values()].filter((s) => s.saved !== undefined);
-  if (args.resume) {
-    if (finished.length === 0 && saved.length === 0 && items[0]?.file) {
+  const files = items.length === 1 ? "this file" : "these files";
+  if (args.restart) {
+    if (finished.length > 0 || saved.length > 0) {
+      await reporter.note(
+        `Saved progress of an earlier run of ${files} was found (${finished.length} finished, ${saved.length} partly uploaded); --restart starts over${
+          args.dryRun ? "" : ", and the earlier server sessions are aborted"
+        }`,
+      );
+    }
+    if (!args.dryRun) {
+      await drop(options, saved);
+      // Torn or tampered state files go too.
+      for (const save of saves.values()) {
+        if (save.invalid !== undefined) {
+          await store.remove(save.path);
+          delete save.invalid;
+        }
+      }
+      await journal.remove();
+    }
+    return { saves, journal, finished: [] };
+  }
+  if (finished.length === 0 && saved.length === 0) {
+    if (args.resume && items[0]?.file) {
       await reporter.note(
         items.length === 1
           ? `${
@@ -201,28 +255,46 @@ export async function savedProgress(
     }
     return { saves, journal, finished };
   }
-  if (finished.length > 0 || saved.length > 0) {
+  // Sessions of files that changed since cannot be resumed: by default they are dropped here.
+  const changed = args.resume ? [] : [...saves.entries()].filter((
+    [item, save],
+  ) =>
+    save.saved !== undefined && changeOf(save.saved, item.file!) !== undefined
+  )
+    .map(([, save]) => save);
+  const done = items.filter((item) =>
+    item.file !== undefined &&
+    finished.some((f) =>
+      f.path === item.file!.path && f.fileName === item.fileName &&
+      f.relativePath === item.relativePath &&
+      changeOf(f, item.file!) === undefined
+    )
+  ).length;
+  const parts = [
+    ...(done > 0 ? [`${plural(done, "file")} it finished skipped`] : []),
+    ...(saved.length > changed.length
+      ? [
+        `${
+          plural(saved.length - changed.length, "partly uploaded file")
+        } resumed`,
+      ]
+      : []),
+    ...(changed.length > 0
+      ? [
+        `${plural(changed.length, "file")} changed since ${
+          args.dryRun ? "to upload" : "uploaded"
+        } from the start`,
+      ]
+      : []),
+  ];
+  // With --resume the user knows: only the default says it continues.
+  if (parts.length > 0 && !args.resume) {
     await reporter.note(
-      `Saved progress of an earlier run of ${
-        items.length === 1 ? "this file" : "these files"
-      } was found (${finished.length} finished, ${saved.length} partly uploaded); without --resume it starts over${
-        args.dryRun ? "" : ", and the earlier server sessions are aborted"
-      }`,
+      `Continuing an earlier run of ${files}: ${
+        parts.join(", ")
+      }; --restart starts over`,
     );
-    if (!args.dryRun) {
-      const failed = await dropSaved(options, store, saved);
-      if (failed.length > 0) {
-        await reporter.warn(
-          `${failed.length} earlier server session${
-            failed.length === 1 ? "" : "s"
-          } could not be aborted (${
-            failed[0]
-          }); their chunks stay on the server until the session expires, 12 hours after its last chunk`,
-        );
-      }
-      await journal.remove();
-      for (const save of saved) delete save.saved;
-    }
   }
-  return { saves, journal, finished: [] };
+  if (!args.dryRun && changed.length > 0) await drop(options, changed);
+  return { saves, journal, finished };
 }

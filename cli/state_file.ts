@@ -28,6 +28,79 @@ export interface SavedUpload {
   updated: string;
 }
 
+/** A state file that is not a saved upload, and why. */
+export interface InvalidState {
+  /** What is wrong with it, for a person. */
+  invalid: string;
+}
+
+const isCount = (n: unknown): n is number =>
+  Number.isSafeInteger(n) && (n as number) >= 0;
+const isId = (id: unknown) =>
+  (Number.isSafeInteger(id) && (id as number) > 0) ||
+  (typeof id === "string" && id !== "" && id.length <= 1000);
+
+/**
+ * What is wrong with a parsed state file, or undefined when it is a saved upload (every field of the
+ * right type and within its bounds, the confirmed chunks within the file).
+ *
+ * @param value The parsed JSON.
+ * @returns Why it is not a saved upload.
+ */
+export function invalidSave(value: unknown): string | undefined {
+  const saved = value as Record<string, unknown> | null;
+  if (typeof saved !== "object" || saved === null || Array.isArray(saved)) {
+    return "it is not an object";
+  }
+  if (saved.version !== 1) return "its version is not 1";
+  if (typeof saved.url !== "string") return "its url is not a string";
+  if (typeof saved.path !== "string") return "its path is not a string";
+  if (!isCount(saved.size)) return "its size is not a byte count";
+  if (saved.mtime !== null && !Number.isFinite(saved.mtime)) {
+    return "its mtime is not a time";
+  }
+  if (
+    saved.relativePath !== undefined && typeof saved.relativePath !== "string"
+  ) return "its relativePath is not a string";
+  const state = saved.state as Record<string, unknown> | null;
+  if (typeof state !== "object" || state === null) return "it has no state";
+  if (typeof state.location !== "string") {
+    return "its state has no location";
+  }
+  if (!isId(state.folderId)) return "its state's folderId is not an id";
+  if (
+    state.sessionFolderId !== undefined && !isId(state.sessionFolderId)
+  ) return "its state's sessionFolderId is not an id";
+  if (typeof state.fileName !== "string") {
+    return "its state's fileName is not a string";
+  }
+  if (!isCount(state.fileSize) || state.fileSize !== saved.size) {
+    return "its state's fileSize is not the file's size";
+  }
+  if (
+    !Number.isSafeInteger(state.chunkSize) || (state.chunkSize as number) < 1
+  ) return "its state's chunkSize is not a positive integer";
+  if (
+    state.routes !== undefined && state.routes !== "rest" &&
+    state.routes !== "legacy"
+  ) return "its state's routes are neither rest nor legacy";
+  if (state.sessionId !== undefined && typeof state.sessionId !== "string") {
+    return "its state's sessionId is not a string";
+  }
+  const chunks = Math.max(
+    1,
+    Math.ceil((state.fileSize as number) / (state.chunkSize as number)),
+  );
+  const confirmed = state.confirmedChunks;
+  if (
+    !Array.isArray(confirmed) || confirmed.length > chunks ||
+    !confirmed.every((n) => Number.isSafeInteger(n) && n >= 1 && n <= chunks)
+  ) {
+    return "its state's confirmedChunks are not chunk numbers of the file";
+  }
+  return undefined;
+}
+
 /** What identifies one upload: the same file going to the same place. */
 export interface UploadTarget {
   /** The portal's URL. */
@@ -103,23 +176,29 @@ export class StateStore {
    * Reads a saved upload.
    *
    * @param file The state file.
-   * @returns The saved upload, or undefined when there is none (or it is unreadable).
+   * @returns The saved upload; `{ invalid }` saying what is wrong with a file that is not one (torn,
+   * tampered, of another version); undefined when there is none.
    */
-  async load(file: string): Promise<SavedUpload | undefined> {
+  async load(file: string): Promise<SavedUpload | InvalidState | undefined> {
     let text: string;
     try {
       text = await Deno.readTextFile(file);
-    } catch {
-      return undefined;
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return undefined;
+      return {
+        invalid: `cannot read it (${
+          error instanceof Error ? error.message : String(error)
+        })`,
+      };
     }
+    let value: unknown;
     try {
-      const saved = JSON.parse(text) as SavedUpload;
-      return saved?.version === 1 && typeof saved.state?.location === "string"
-        ? saved
-        : undefined;
+      value = JSON.parse(text);
     } catch {
-      return undefined;
+      return { invalid: "it is not JSON" };
     }
+    const why = invalidSave(value);
+    return why === undefined ? value as SavedUpload : { invalid: why };
   }
 
   /**

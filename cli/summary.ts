@@ -6,6 +6,7 @@
  */
 import { humanBytes, humanDuration } from "./human.ts";
 import { printable } from "./names.ts";
+import { columnsOf, cutStart } from "./text_width.ts";
 import type { Reporter } from "./reporter.ts";
 import type { ItemResult, UploadItem } from "./item.ts";
 
@@ -19,8 +20,10 @@ export interface BatchEnd {
   leftOut: number;
   /** Failures outside the items: entries that could not be read, folders that could not be created. */
   otherFailures: number;
-  /** Empty folders created. */
+  /** Folders created. */
   foldersCreated: number;
+  /** Files and directories left out by `--exclude`. */
+  excluded: number;
   /** Milliseconds since the uploads started. */
   elapsed: number;
   /** `--json`. */
@@ -36,22 +39,38 @@ export interface BatchEnd {
  *
  * @param item The item.
  * @param result Its result.
+ * @param columns The terminal's width when stdout is a terminal: the line then fits in it, its path cut
+ * from the start (`…/a.bin`) and, where even that is not enough, without the time and rate.
  * @returns Like `a.bin: 2 MiB uploaded to folder 1 (file 3, version 1) in 1s, 2 MiB/s`.
  */
 export function uploadedLine(
   item: UploadItem,
   result: Extract<ItemResult, { status: "uploaded" }>,
+  columns?: number,
 ): string {
   const { file, elapsed, sent } = result;
   const renamed = file.title !== item.fileName
     ? ` as "${printable(file.title)}"`
     : "";
   const rate = elapsed > 0 ? `, ${humanBytes(sent / (elapsed / 1000))}/s` : "";
-  return `${item.display}: ${
+  const where = `: ${
     humanBytes(item.size)
-  } uploaded to folder ${file.folderId}${renamed} (file ${file.id}, version ${file.version}) in ${
-    humanDuration(elapsed)
-  }${rate}`;
+  } uploaded to folder ${file.folderId}${renamed} (file ${file.id}, version ${file.version})`;
+  const rest = `${where} in ${humanDuration(elapsed)}${rate}`;
+  const line = item.display + rest;
+  // The last column is left free: a line that fills it wraps on some terminals.
+  if (columns === undefined || columnsOf(line) < columns) return line;
+  // The path cut from its start, then without the time and rate, then the least.
+  for (const tail of [rest, where]) {
+    const room = columns - 1 - columnsOf(tail);
+    if (room >= 24) return cutStart(item.display, room) + tail;
+  }
+  const short = `: ${humanBytes(item.size)} uploaded (file ${file.id})`;
+  return cutStart(
+    cutStart(item.display, Math.max(1, columns - 1 - columnsOf(short))) +
+      short,
+    columns - 1,
+  );
 }
 
 function plural(n: number, one: string, many = `${one}s`): string {
@@ -90,13 +109,14 @@ export async function finish(
     ...(notStarted > 0 ? [`${notStarted} not started`] : []),
     ...(skipped > 0 ? [`${skipped} skipped`] : []),
     ...(failed > 0 ? [`${failed} failed`] : []),
+    ...(end.excluded > 0 ? [`${end.excluded} excluded`] : []),
     ...(end.foldersCreated > 0
       ? [plural(end.foldersCreated, "folder created", "folders created")]
       : []),
   ];
   if (end.interrupted || end.stopped) {
     const resume = resumable
-      ? "; run the same command with --resume to continue"
+      ? "; the same command again continues where this run stopped (--restart starts over)"
       : "";
     await reporter.error(
       `${end.interrupted ? "Interrupted" : "Stopped"}: ${
@@ -106,7 +126,8 @@ export async function finish(
     return end.interrupted ? 130 : 1;
   }
   if (
-    items.length > 1 || failed > 0 || skipped > 0 || end.foldersCreated > 0
+    items.length > 1 || failed > 0 || skipped > 0 ||
+    end.foldersCreated > 0 || end.excluded > 0
   ) {
     const bytes = uploaded.reduce((sum, r) => sum + r.sent, 0);
     await reporter.note(

@@ -8,7 +8,11 @@ import { DocSpaceError, StreamLengthError } from "../src/client/errors.ts";
 import type { UploadBatch } from "../src/client/upload_batch.ts";
 import type { UploadState } from "../src/client/upload_types.ts";
 import { explain } from "./failures.ts";
-import { FileChangedError, watchedFileStream } from "./file_source.ts";
+import {
+  FileChangedError,
+  openScanned,
+  watchedFileStream,
+} from "./file_source.ts";
 import type { ItemResult, UploadItem } from "./item.ts";
 import type { Reporter } from "./reporter.ts";
 import { sentFileName } from "./names.ts";
@@ -114,13 +118,21 @@ export async function uploadItem(
       started = context.now();
       line = reporter.start(item.display, item.size, resumed);
       if (file !== undefined) {
-        handle = await Deno.open(file.path, { read: true });
+        handle = await openScanned(file.path, file.identity, signal);
       }
       return handle === undefined || file === undefined
         ? context.stdin()
         : watchedFileStream(handle, file);
     };
+    // A file that goes through a session anyway (a chunk or more) carries its modification time as
+    // DocSpace's `createOn`, as the web client sends it; a smaller one stays a single request (`insert`
+    // takes no createOn), and --skip-existing compares with the time DocSpace stored it (plan.ts).
+    const createOn = file?.mtime != null && resume === undefined &&
+        item.size >= (await context.batch.settings()).chunkUploadSize
+      ? new Date(file.mtime).toISOString()
+      : undefined;
     const uploaded = await context.batch.upload(open, {
+      ...(createOn !== undefined ? { createOn } : {}),
       // The stored title in DocSpace's folders, so the server's lookup finds what an earlier run stored
       fileName: sentFileName(
         item.fileName,
@@ -137,7 +149,7 @@ export async function uploadItem(
       ...(context.chunkSize !== undefined
         ? { chunkSize: context.chunkSize }
         : {}),
-      // Keep a numbered session on failure so --resume can finish it; stdin cannot be read again,
+      // Keep a numbered session on failure so the next run can finish it; stdin cannot be read again,
       // and sequential sessions cannot be resumed.
       abortSessionOnFailure: file === undefined ||
         typeof context.folderId === "string",
@@ -174,14 +186,14 @@ export async function uploadItem(
         return {
           status: "failed",
           message:
-            `${message} (the saved session has expired or is gone; run without --resume to upload the file again)`,
+            `${message} (the saved session has expired or is gone; run the command again to upload the file from the start)`,
           error,
         };
       }
       return {
         status: "failed",
         message: stateSaved && !error.sessionGone
-          ? `${message} (progress is saved: run the same command with --resume to continue)`
+          ? `${message} (progress is saved: the same command again continues it)`
           : message,
         error,
       };

@@ -152,7 +152,13 @@ export async function runUploads(
         });
       }
       if (!args.json && reporter.verbose) {
-        await reporter.out(uploadedLine(item, result));
+        await reporter.out(
+          uploadedLine(
+            item,
+            result,
+            io.stdoutIsTerminal ? io.columns() : undefined,
+          ),
+        );
       }
     } else if (result.status === "failed") {
       if (stopped && stopReason(result.error)) {
@@ -170,6 +176,7 @@ export async function runUploads(
     otherFailures: failedBefore,
     // Every folder the run made: the empty ones, and those the files went into.
     foldersCreated: uploads.folders.created,
+    excluded: collected.excluded,
     elapsed: performance.now() - started,
     json: args.json,
     interrupted: io.signal.aborted,

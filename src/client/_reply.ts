@@ -4,6 +4,7 @@
 import { DocSpaceError, type RateLimitHeaders } from "./errors.ts";
 import { SESSION_GONE } from "./_server_messages.ts";
 import { networkFailure } from "./_network_failure.ts";
+import { LimitedBytesTransformStream } from "@std/streams/limited-bytes-transform-stream";
 
 export { type NetworkFailure, networkFailure } from "./_network_failure.ts";
 
@@ -19,6 +20,53 @@ const HINTS: Record<number, string> = {
     "a proxy in front of the portal refused the request body as too large; use a smaller chunk size or raise the proxy's limit",
   429: "too many requests; the server asked to slow down",
 };
+
+/**
+ * The most bytes of a reply read: DocSpace's largest (a listing page of 100 entries) is well under 1 MiB.
+ * A longer reply is refused unread, not held in memory.
+ */
+export const MAX_REPLY_BYTES = 8 * 1024 * 1024;
+
+/** A reply longer than {@linkcode MAX_REPLY_BYTES}: refused, and not worth sending again. */
+export class ReplyTooLargeError extends Error {
+  /** The reply's HTTP status. */
+  readonly status: number;
+  /**
+   * Creates the error.
+   *
+   * @param status The reply's HTTP status.
+   */
+  constructor(status: number) {
+    super(
+      `the server's reply (HTTP ${status}) is larger than ${
+        MAX_REPLY_BYTES / 1024 / 1024
+      } MiB, more than any DocSpace reply; check the portal URL`,
+    );
+    this.name = "ReplyTooLargeError";
+    this.status = status;
+  }
+}
+
+/** A reply's body as text, at most {@linkcode MAX_REPLY_BYTES}; a longer one is cancelled and refused. */
+async function boundedText(response: Response): Promise<string> {
+  const length = Number(response.headers.get("content-length") ?? 0);
+  if (length > MAX_REPLY_BYTES) {
+    await response.body?.cancel().catch(() => {});
+    throw new ReplyTooLargeError(response.status);
+  }
+  if (response.body === null) return "";
+  const limited: ReadableStream<Uint8Array> = response.body.pipeThrough(
+    new LimitedBytesTransformStream(MAX_REPLY_BYTES, { error: true }),
+  );
+  try {
+    return await new Response(limited).text();
+  } catch (error) {
+    if (error instanceof RangeError) {
+      throw new ReplyTooLargeError(response.status);
+    }
+    throw error;
+  }
+}
 
 /** Above this, an `X-RateLimit-Reset` is a Unix time in seconds, not a number of seconds from now. */
 const EPOCH_SECONDS = 1e9;
@@ -48,8 +96,9 @@ export interface ReplyReading {
 }
 
 /**
- * Sends one request and reads its whole reply, parsing the body when it is JSON. Rejects with the
- * signal's reason when aborted, else with the fetch's own error (see `networkFailure`).
+ * Sends one request and reads its whole reply (at most {@linkcode MAX_REPLY_BYTES}), parsing the body
+ * when it is JSON. Rejects with the signal's reason when aborted, with {@linkcode ReplyTooLargeError}
+ * for a longer reply, else with the fetch's own error (see `networkFailure`).
  */
 export async function fetchReply(
   fetcher: typeof fetch,
@@ -60,7 +109,7 @@ export async function fetchReply(
   let text: string;
   try {
     response = await fetcher(url, init);
-    text = await response.text();
+    text = await boundedText(response);
   } catch (error) {
     if (init.signal?.aborted) throw init.signal.reason;
     throw error;
@@ -88,6 +137,14 @@ export async function send(
     return await fetchReply(fetcher, url, init);
   } catch (error) {
     if (init.signal?.aborted) throw init.signal.reason;
+    if (error instanceof ReplyTooLargeError) {
+      throw new DocSpaceError(error.message, {
+        step,
+        status: error.status,
+        transient: false,
+        cause: error,
+      });
+    }
     const { transient, detail } = networkFailure(error, url);
     throw new DocSpaceError(detail, { step, transient, cause: error });
   }

@@ -52,7 +52,7 @@ export interface FolderTreeOptions {
 
 /** ApiContext.MaxCount: the most entries a listing page holds. */
 const PAGE = 100;
-/** The most pages one listing reads (a million entries): a reply that never ends the listing is refused. */
+/** The most pages one listing reads (a million entries): a listing of full pages that never ends is refused. */
 const MAX_PAGES = 10_000;
 
 /**
@@ -295,9 +295,12 @@ export class FolderTree {
         content.folders.push(f);
         fresh++;
       }
-      start += files.length + folders.length;
-      // A page that brings nothing new ends the listing, whatever `total` claims.
-      if (fresh === 0 || start >= total) return content;
+      const entries = files.length + folders.length;
+      start += entries;
+      // The server fills every page but the last: a page that is not full, or that brings nothing new,
+      // ends the listing, whatever `total` claims (a reply that claims a huge total and gives one entry a
+      // page cannot make a request per entry).
+      if (fresh === 0 || entries < PAGE || start >= total) return content;
     }
   }
 }

@@ -1,4 +1,4 @@
-// Batches: --resume skips the files an interrupted run finished, saved progress without --resume is
+// Batches: --resume skips the files an interrupted run finished, saved progress with --restart is
 // dropped (its sessions aborted) in one line, empty directories are created once.
 import {
   assert,
@@ -79,7 +79,7 @@ Deno.test("cli --resume of a batch skips the files it finished and continues the
   assertEquals(done, ["a.bin", "b.bin"]);
   assertMatch(
     stderr,
-    /\nInterrupted: 2 uploaded, 2 stopped, 1 folder created; run the same command with --resume to continue\n$/,
+    /\nInterrupted: 2 uploaded, 2 stopped, 1 folder created; the same command again continues where this run stopped \(--restart starts over\)\n$/,
   );
   portal.emulator.clearFaults();
 
@@ -118,7 +118,7 @@ Deno.test("cli --resume of a batch skips the files it finished and continues the
     assertMatch(
       resumed.stderr,
       new RegExp(
-        `batch/${name}: skipped, uploaded by the interrupted run \\(file \\d+, version 1\\)\\n`,
+        `batch/${name}: skipped, uploaded by an earlier run that did not finish \\(file \\d+, version 1\\)\\n`,
       ),
     );
   }
@@ -149,7 +149,7 @@ Deno.test("cli --resume of a batch skips the files it finished and continues the
 });
 
 for (const dataStore of ["s3", "disk"] as const) {
-  Deno.test(`cli without --resume says in one line that saved progress is dropped, and aborts its session (${dataStore})`, async () => {
+  Deno.test(`cli --restart says in one line that saved progress is dropped, and aborts its session (${dataStore})`, async () => {
     await using portal = await startEmulator({
       chunkUploadSize: CHUNK,
       dataStore,
@@ -187,11 +187,11 @@ for (const dataStore of ["s3", "disk"] as const) {
     const old = portal.emulator.sessions()[0]?.id;
     assert(old !== undefined);
 
-    const again = await runCli([path, "--folder", "1"], { env });
+    const again = await runCli([path, "--folder", "1", "--restart"], { env });
     assertEquals(again.code, 0, again.stderr);
     assertEquals(
       again.stderr.split("\n")[0],
-      "Saved progress of an earlier run of this file was found (0 finished, 1 partly uploaded); without --resume it starts over, and the earlier server sessions are aborted",
+      "Saved progress of an earlier run of this file was found (0 finished, 1 partly uploaded); --restart starts over, and the earlier server sessions are aborted",
     );
     // The old session is aborted on the server, not left to hold its chunks for 12 hours; where the server
     // cannot (its disk storage refuses once a chunk is stored), the CLI says so.

@@ -57,11 +57,11 @@ Deno.test("cli --skip-existing uploads only files missing or of another size", a
     portal.emulator.files().find((f) => f.title === "kept.bin")!.folderId;
   assertStringIncludes(
     run.stderr,
-    `${dir.path}/tree/same.bin: skipped, "same.bin" is already in folder 1/tree with the same size (128 KiB)\n`,
+    `${dir.path}/tree/same.bin: skipped, "same.bin" is already in folder 1/tree with the same size (128 KiB), updated there `,
   );
   assertStringIncludes(
     run.stderr,
-    `${dir.path}/tree/sub/kept.bin: skipped, "kept.bin" is already in folder 1/tree/sub with the same size (10 B)\n`,
+    `${dir.path}/tree/sub/kept.bin: skipped, "kept.bin" is already in folder 1/tree/sub with the same size (10 B), updated there `,
   );
   assertMatch(
     run.stderr,
@@ -129,7 +129,8 @@ Deno.test("cli --dry-run says what would be uploaded, skipped and created, and s
   ], { env });
   assertEquals(run.code, 0, run.stderr);
   const grows = portal.emulator.files().find((f) => f.title === "grows.bin")!;
-  assertEquals(run.stdout.split("\n"), [
+  // The times of a skip's reason (tested in "edited to the same size") are left out here.
+  assertEquals(run.stdout.replace(/, updated there .*/g, "").split("\n"), [
     `would skip: ${dir.path}/tree/same.bin (128 KiB): "same.bin" is already in folder 1/tree with the same size (128 KiB)`,
     `would upload: ${dir.path}/tree/sub/grows.bin (200 B): as a new version of file ${grows.id} "grows.bin"`,
     `would skip: ${dir.path}/tree/sub/kept.bin (10 B): "kept.bin" is already in folder 1/tree/sub with the same size (10 B)`,
@@ -177,14 +178,15 @@ Deno.test("cli --skip-existing reads folders of more than one page", async () =>
     { length: 105 },
     (_, i) => `f${String(i).padStart(3, "0")}.txt`,
   );
+  // Written before their copies are stored: the copies are up to date.
   for (const title of titles) {
+    await Deno.writeTextFile(`${dir.path}/${title}`, title);
     await uploadFile(new Blob([title]), {
       url: portal.url,
       token: portal.token,
       folderId: 1,
       fileName: title,
     });
-    await Deno.writeTextFile(`${dir.path}/${title}`, title);
   }
   await Deno.writeTextFile(`${dir.path}/last.txt`, "last");
   const before = portal.emulator.log.length;
@@ -213,4 +215,61 @@ Deno.test("cli --skip-existing reads folders of more than one page", async () =>
   );
   assertEquals(opened(log), 1);
   assertEquals(portal.emulator.files().length, 106);
+});
+
+Deno.test("cli --skip-existing uploads a file edited to the same size, and says which rule decided", async () => {
+  // The portal's clock: the first upload an hour ago.
+  let clock = Date.now() - 3_600_000;
+  await using portal = await startEmulator({
+    chunkUploadSize: CHUNK,
+    now: () => clock,
+  });
+  await using dir = await tempDir();
+  const hourAgo = new Date(clock - 60_000);
+  for (const name of ["same.bin", "kept.bin"]) {
+    await writeRandom(`${dir.path}/tree/${name}`, 10);
+    await Deno.utime(`${dir.path}/tree/${name}`, hourAgo, hourAgo);
+  }
+  const env = {
+    DOCSPACE_URL: portal.url,
+    DOCSPACE_TOKEN: portal.token,
+    DOCSPACE_STATE_DIR: dir.state,
+  };
+  const args = [`${dir.path}/tree`, "--folder", "1", "--skip-existing"];
+  assertEquals((await runCli(args, { env })).code, 0);
+  clock = Date.now();
+  // Edited half an hour ago, after its upload, to the same size.
+  const path = `${dir.path}/tree/kept.bin`;
+  await writeRandom(path, 10);
+  const edited = new Date(Date.now() - 1_800_000);
+  await Deno.utime(path, edited, edited);
+  const dry = await runCli([...args, "--dry-run"], { env });
+  assertEquals(dry.code, 0, dry.stderr);
+  const second = (ms: number) =>
+    new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+  assertStringIncludes(
+    dry.stdout,
+    `would upload: ${path} (10 B): as a new version of file 1 "kept.bin" (same size, but the local file (modified ${
+      second(edited.getTime())
+    }) is newer than the copy in DocSpace (updated ${
+      second(hourAgo.getTime() + 60_000)
+    }))\n`,
+  );
+  assertStringIncludes(
+    dry.stdout,
+    `would skip: ${dir.path}/tree/same.bin (10 B): "same.bin" is already in folder 1/tree with the same size (10 B), updated there ${
+      second(hourAgo.getTime() + 60_000)
+    }, not before the local file's ${second(hourAgo.getTime())}\n`,
+  );
+  const run = await runCli(args, { env });
+  assertEquals(run.code, 0, run.stderr);
+  const kept = portal.emulator.files().find((f) => f.title === "kept.bin")!;
+  assertEquals(kept.version, 2);
+  assertEquals(
+    await sha256(kept.bytes),
+    await sha256(await Deno.readFile(path)),
+  );
+  // Uploaded after its edit, it is up to date: the next run skips it.
+  const again = await runCli([...args, "--dry-run"], { env });
+  assertStringIncludes(again.stdout, `would skip: ${path} (10 B)`);
 });

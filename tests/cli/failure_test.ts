@@ -151,7 +151,7 @@ Deno.test("cli exits 1 when a chunk keeps failing, and keeps the state for --res
   assertStringIncludes(run.stderr, "Uploading chunk 3 failed");
   assertStringIncludes(
     run.stderr,
-    "run the same command with --resume to continue",
+    "progress is saved: the same command again continues it",
   );
   assertEquals((await stateFiles(dir.state)).length, 1);
 });

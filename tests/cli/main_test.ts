@@ -151,8 +151,46 @@ Deno.test("main returns 130 when interrupted through its signal, keeping the sta
   assertEquals(await exit, 130);
   assertStringIncludes(
     out.stderr,
-    "Interrupted: 0 uploaded, 1 stopped; run the same command with --resume",
+    "Interrupted: 0 uploaded, 1 stopped; the same command again continues where this run stopped (--restart starts over)",
   );
   assertEquals((await stateFiles(dir.state)).length, 1);
   assertEquals(portal.emulator.sessions().length, 1);
+});
+
+Deno.test("main fits each uploaded file's line in an 80-column terminal, the path cut from its start", async () => {
+  await using portal = await startEmulator({ chunkUploadSize: CHUNK });
+  await using dir = await tempDir();
+  const deep = `${dir.path}/photos/2024/summer-holidays-at-the-seaside`;
+  await writeRandom(
+    `${deep}/IMG_20240712_183000_with_a_long_name.jpg`,
+    3 * CHUNK,
+  );
+  await writeRandom(`${dir.path}/a.bin`, 10);
+  const { io, out } = fakeIo({
+    env: {
+      DOCSPACE_URL: portal.url,
+      DOCSPACE_TOKEN: portal.token,
+      DOCSPACE_STATE_DIR: dir.state,
+    },
+    stdoutIsTerminal: true,
+    columns: () => 80,
+  });
+  assertEquals(
+    await main(
+      [`${dir.path}/photos`, `${dir.path}/a.bin`, "--folder", "1"],
+      io,
+    ),
+    0,
+  );
+  const lines = out.stdout.trimEnd().split("\n");
+  assertEquals(lines.length, 2);
+  for (const line of lines) assert([...line].length < 80, line);
+  assertMatch(
+    lines.find((l) => l.includes(".jpg"))!,
+    /^…\S*_with_a_long_name\.jpg: 192 KiB uploaded to folder \d+ \(file \d+, version 1\)/,
+  );
+  assertMatch(
+    lines.find((l) => l.includes("a.bin"))!,
+    /a\.bin: 10 B uploaded to folder 1 \(file \d+, version 1\)/,
+  );
 });

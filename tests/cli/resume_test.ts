@@ -133,7 +133,7 @@ Deno.test("cli on SIGINT stops cleanly, exits 130 and keeps the state; --resume 
   assertEquals(run.output.stdout, "");
   assertMatch(
     run.output.stderr,
-    /\nInterrupted: 0 uploaded, 1 stopped; run the same command with --resume to continue\n$/,
+    /\nInterrupted: 0 uploaded, 1 stopped; the same command again continues where this run stopped \(--restart starts over\)\n$/,
   );
   const { portal } = run;
   // In-flight requests were aborted, and the session was kept for --resume.
@@ -222,7 +222,7 @@ Deno.test("cli --resume of a session the server no longer knows fails and drops 
   assertEquals(resumed.code, 1);
   assertStringIncludes(
     resumed.stderr,
-    "the saved session has expired or is gone; run without --resume",
+    "the saved session has expired or is gone; run the command again to upload the file from the start",
   );
   assertEquals(await stateFiles(run.dir.state), []);
 });
@@ -253,4 +253,112 @@ Deno.test("cli --resume without saved state uploads from the start", async () =>
     await sha256(portal.emulator.files()[0]!.bytes),
     await sha256(bytes),
   );
+});
+
+Deno.test("cli continues an interrupted run by default when the file is unchanged; Ctrl-C says so", async () => {
+  await using run = await interrupted("SIGINT");
+  assertStringIncludes(
+    run.output.stderr,
+    "the same command again continues where this run stopped (--restart starts over)",
+  );
+  const before = run.portal.emulator.log.length;
+  const again = await runCli([run.path, "--folder", "1"], { env: run.env });
+  assertEquals(again.code, 0, again.stderr);
+  assertEquals(
+    again.stderr.split("\n")[0],
+    "Continuing an earlier run of this file: 1 partly uploaded file resumed; --restart starts over",
+  );
+  const log = run.portal.emulator.log.slice(before);
+  // No new session, no abort: only the chunks the server did not have.
+  assertEquals(
+    log.filter((e) => e.mode === "create" || e.mode === "abort"),
+    [],
+  );
+  const sent = new Set(
+    log.filter((e) => e.mode === "numbered").map((e) => e.chunkNumber),
+  );
+  for (const n of run.saved.state.confirmedChunks) assert(!sent.has(n));
+  const [file] = run.portal.emulator.files();
+  assertEquals(file?.version, 1);
+  assertEquals(await sha256(file!.bytes), await sha256(run.bytes));
+  assertEquals(await stateFiles(run.dir.state), []);
+});
+
+Deno.test("cli --resume with a tampered state file fails that file in one line; --restart uploads it", async () => {
+  await using run = await interrupted("SIGKILL");
+  const [state] = await stateFiles(run.dir.state);
+  await Deno.writeTextFile(
+    state!,
+    JSON.stringify({
+      ...run.saved,
+      state: { ...run.saved.state, confirmedChunks: "1,2" },
+    }),
+  );
+  for (const flags of [["--resume"], []]) {
+    const resumed = await runCli([run.path, "--folder", "1", ...flags], {
+      env: run.env,
+    });
+    assertEquals(resumed.code, 1);
+    assertEquals(
+      resumed.stderr.split("\n").filter((l) => l.startsWith("error:")),
+      [
+        `error: ${run.path}: its saved resume state (${state}) is not valid: its state's confirmedChunks are not chunk numbers of the file; run with --restart to upload it from the start`,
+      ],
+    );
+    assert(!resumed.stderr.includes("    at "), resumed.stderr);
+  }
+  const restarted = await runCli([run.path, "--folder", "1", "--restart"], {
+    env: run.env,
+  });
+  assertEquals(restarted.code, 0, restarted.stderr);
+  assertEquals(
+    await sha256(run.portal.emulator.files()[0]!.bytes),
+    await sha256(run.bytes),
+  );
+  assertEquals(await stateFiles(run.dir.state), []);
+});
+
+Deno.test("cli refuses a second run of a batch while the first runs, naming its process; the first is unharmed", async () => {
+  await using portal = await startEmulator({
+    dataStore: "s3",
+    chunkUploadSize: CHUNK,
+  });
+  await using dir = await tempDir();
+  const path = `${dir.path}/big.bin`;
+  const bytes = await writeRandom(path, CHUNKS * CHUNK);
+  const env = {
+    DOCSPACE_URL: portal.url,
+    DOCSPACE_TOKEN: portal.token,
+    DOCSPACE_STATE_DIR: dir.state,
+  };
+  portal.emulator.injectFault({
+    kind: "latency",
+    ms: 40,
+    times: 10_000,
+    match: { mode: "numbered" },
+  });
+  const first = spawnCli([path, "--folder", "1", "--concurrency", "1"], {
+    env,
+  });
+  await waitFor("saved chunks", async () => {
+    const saved = await readState(dir.state);
+    return saved && saved.state.confirmedChunks.length >= 2 ? true : undefined;
+  });
+  const second = await runCli([path, "--folder", "1"], { env });
+  assertEquals(second.code, 1);
+  assertMatch(
+    second.stderr,
+    new RegExp(
+      `^error: another run of this batch \\(process ${first.pid}, started \\S+\\) is using its saved progress; wait for it to end or stop it, then run this command again \\(if no such run is going on, remove ${dir.state}/batch-[0-9a-f]{32}\\.lock\\)\\n$`,
+    ),
+  );
+  portal.emulator.clearFaults();
+  const output = await first.output();
+  assertEquals(output.code, 0, new TextDecoder().decode(output.stderr));
+  assertEquals(portal.emulator.log.filter((e) => e.mode === "abort"), []);
+  const [file] = portal.emulator.files();
+  assertEquals(file?.version, 1);
+  assertEquals(await sha256(file!.bytes), await sha256(bytes));
+  // The lock went with the run; a lock left by a process that is gone is taken over.
+  assertEquals(await Array.fromAsync(Deno.readDir(dir.state)), []);
 });

@@ -92,14 +92,19 @@ Deno.test("StateStore keeps one state per file and target", async () => {
   assert((await store.pathFor(base)).startsWith("/unused/"));
 });
 
-Deno.test("StateStore ignores a state file it cannot read", async () => {
+Deno.test("StateStore says why a state file it cannot use is not a saved upload", async () => {
   await using dir = await tempDir();
   const store = new StateStore(dir.path);
+  assertEquals(await store.load(`${dir.path}/none.json`), undefined);
   await Deno.writeTextFile(`${dir.path}/bad.json`, "{not json");
-  assertEquals(await store.load(`${dir.path}/bad.json`), undefined);
+  assertEquals(await store.load(`${dir.path}/bad.json`), {
+    invalid: "it is not JSON",
+  });
   await Deno.writeTextFile(
     `${dir.path}/old.json`,
     JSON.stringify({ version: 0 }),
   );
-  assertEquals(await store.load(`${dir.path}/old.json`), undefined);
+  assertEquals(await store.load(`${dir.path}/old.json`), {
+    invalid: "its version is not 1",
+  });
 });

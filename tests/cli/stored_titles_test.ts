@@ -47,11 +47,11 @@ Deno.test("cli stores README as README. and Photo.JPG as Photo.jpg; --skip-exist
   assertEquals(run.code, 0, run.stderr);
   assertStringIncludes(
     run.stderr,
-    `${s.dir.path}/up/README: skipped, "README." is already in folder 1/up with the same size (10 B)\n`,
+    `${s.dir.path}/up/README: skipped, "README." is already in folder 1/up with the same size (10 B), updated there `,
   );
   assertStringIncludes(
     run.stderr,
-    `${s.dir.path}/up/Photo.JPG: skipped, "Photo.jpg" is already in folder 1/up with the same size (20 B)\n`,
+    `${s.dir.path}/up/Photo.JPG: skipped, "Photo.jpg" is already in folder 1/up with the same size (20 B), updated there `,
   );
   assertEquals(s.portal.emulator.files().length, 2);
 });
@@ -84,7 +84,7 @@ Deno.test("cli --dry-run says README would be skipped, or stored as README. in a
   assertEquals(skip.code, 0, skip.stderr);
   assertStringIncludes(
     skip.stdout,
-    `would skip: ${s.dir.path}/up/README (10 B): "README." is already in folder 1/up with the same size (10 B)\n`,
+    `would skip: ${s.dir.path}/up/README (10 B): "README." is already in folder 1/up with the same size (10 B), updated there `,
   );
   await writeRandom(`${s.dir.path}/other/README`, 5);
   const fresh = await runCli([

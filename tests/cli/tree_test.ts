@@ -1,7 +1,12 @@
 // Hostile trees and names: links out of the tree are not followed unless asked, broken links are a
 // warning and a skip, names with control characters are printed escaped, and names DocSpace would
 // change stop the run before any request.
-import { assert, assertEquals, assertStringIncludes } from "@std/assert";
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertStringIncludes,
+} from "@std/assert";
 import { startEmulator } from "../../testing.ts";
 import { runCli, sha256, tempDir, writeRandom } from "./_run.ts";
 
@@ -235,5 +240,49 @@ Deno.test("cli refuses a --name with / or one DocSpace would change", async () =
   assertEquals(
     star.stderr,
     `error: --name "q*1.bin" would be stored as "q_1.bin": DocSpace puts _ for \\t * + : " < > ? | \\ / and emoji, and trims spaces; choose another name, or pass --allow-renames to accept it\n`,
+  );
+});
+
+Deno.test("cli --exclude leaves out names and paths in directories, and counts them", async () => {
+  await using portal = await startEmulator({ chunkUploadSize: 64 * 1024 });
+  await using dir = await tempDir();
+  const root = `${dir.path}/project`;
+  await writeRandom(`${root}/a.txt`, 10);
+  await writeRandom(`${root}/.DS_Store`, 10);
+  await writeRandom(`${root}/.git/HEAD`, 10);
+  await writeRandom(`${root}/.git/objects/x`, 10);
+  await writeRandom(`${root}/build/out.o`, 10);
+  await writeRandom(`${root}/build/keep.txt`, 10);
+  await writeRandom(`${root}/src/b.tmp`, 10);
+  const env = {
+    DOCSPACE_URL: portal.url,
+    DOCSPACE_TOKEN: portal.token,
+    DOCSPACE_STATE_DIR: dir.state,
+  };
+  const args = [
+    root,
+    "--folder",
+    "1",
+    "--exclude",
+    ".git/",
+    "--exclude",
+    ".DS_Store",
+    "--exclude=build/*.o",
+    "--exclude",
+    "*.tmp",
+  ];
+  const dry = await runCli([...args, "--dry-run"], { env });
+  assertEquals(dry.code, 0, dry.stderr);
+  assertStringIncludes(dry.stderr, "Dry run: 2 to upload (20 B), 4 excluded");
+  const run = await runCli(args, { env });
+  assertEquals(run.code, 0, run.stderr);
+  assertEquals(
+    portal.emulator.files().map((f) => f.title).sort(),
+    ["a.txt", "keep.txt"],
+  );
+  // src/ held only an excluded file: it is created empty, as the tree has it.
+  assertMatch(
+    run.stderr,
+    /\nDone: 2 uploaded \([^)]+\), 4 excluded, 3 folders created\n$/,
   );
 });

@@ -13,6 +13,7 @@ import {
   randomBytes,
   runCli,
   sha256,
+  spawnCli,
   stateFiles,
   tempDir,
   writeRandom,
@@ -118,6 +119,78 @@ Deno.test("cli stdin shorter than --size fails and creates no file", async () =>
   assertEquals(run.stdout, "");
   assertEquals(portal.emulator.files(), []);
   assertEquals(portal.emulator.sessions(), []);
+});
+
+Deno.test("cli uploads stdin without --size through a temporary file, removed after (the README's pg_dump example)", async () => {
+  await using portal = await startEmulator({
+    dataStore: "s3",
+    chunkUploadSize: CHUNK,
+  });
+  await using dir = await tempDir();
+  const tmp = `${dir.path}/tmp`;
+  await Deno.mkdir(tmp);
+  const bytes = randomBytes(5 * CHUNK + 7);
+  const run = await runCli(["-", "--name", "db.sql", "--folder", "1"], {
+    env: {
+      DOCSPACE_URL: portal.url,
+      DOCSPACE_TOKEN: portal.token,
+      DOCSPACE_STATE_DIR: dir.state,
+      TMPDIR: tmp,
+    },
+    stdin: bytes,
+  });
+  assertEquals(run.code, 0, run.stderr);
+  assertEquals(
+    run.stderr.split("\n")[0],
+    "stdin: without --size it is saved to a temporary file first, to learn its size (removed after the upload; --size streams it instead)",
+  );
+  assertMatch(run.stdout, /^stdin: 320 KiB uploaded to folder 1 /);
+  const [file] = portal.emulator.files();
+  assertEquals(file?.title, "db.sql");
+  assertEquals(await sha256(file!.bytes), await sha256(bytes));
+  assertEquals(await Array.fromAsync(Deno.readDir(tmp)), []);
+});
+
+Deno.test("cli stdin longer than --size fails at the first byte past it, not after the whole stream", async () => {
+  await using portal = await startEmulator({
+    dataStore: "s3",
+    chunkUploadSize: CHUNK,
+  });
+  await using dir = await tempDir();
+  const child = spawnCli(
+    ["-", "--size", "200000", "--name", "long.dat", "--folder", "1"],
+    {
+      env: {
+        DOCSPACE_URL: portal.url,
+        DOCSPACE_TOKEN: portal.token,
+        DOCSPACE_STATE_DIR: dir.state,
+      },
+      stdin: new Uint8Array(0),
+    },
+  );
+  // 256 MiB offered; the CLI stops reading soon after the 200,001st byte.
+  const total = 256 * 1024 * 1024;
+  let written = 0;
+  const writer = child.stdin.getWriter();
+  const piece = new Uint8Array(64 * 1024);
+  try {
+    while (written < total) {
+      await writer.write(piece);
+      written += piece.length;
+    }
+    await writer.close();
+  } catch {
+    // The CLI closed its stdin: it stopped reading.
+  }
+  const output = await child.output();
+  const stderr = new TextDecoder().decode(output.stderr);
+  assertEquals(output.code, 1, stderr);
+  assertStringIncludes(
+    stderr,
+    "error: stdin: more bytes arrived than --size 200000; nothing was stored: give --size the exact size\n",
+  );
+  assert(written < total, `${written} bytes were read`);
+  assertEquals(portal.emulator.files(), []);
 });
 
 Deno.test("cli uploads files and a directory tree, keeping its structure", async () => {
