@@ -9,8 +9,9 @@ export const HELP =
   `Upload big files into ONLYOFFICE DocSpace through chunked upload sessions.
 
 Usage:
-  deno run -A cli.ts <path>... --folder <id> [options]
-  deno run -A cli.ts - --name <title> --folder <id> [--size <bytes>]   (stdin)
+  docspace-upload <path>... --folder <id> [options]
+  docspace-upload - --name <title> --folder <id> [--size <bytes>]   (stdin)
+  (in a clone without installing: deno run -A cli.ts …)
 
 Directories are uploaded recursively and keep their structure: photos/2024/a.jpg
 goes into the subfolder photos/2024 of the folder, and empty directories are
