@@ -64,6 +64,8 @@ interface Item extends FileIdentity {
   /** A retry or wait in progress, in words. */
   note: string;
   queue?: QueuePlace | undefined;
+  /** The button to focus once the row shows it (after the one pressed went away). */
+  focus?: string | undefined;
   controller?: AbortController | undefined;
   result?: UploadedFile;
   error?: string;
@@ -367,7 +369,7 @@ function paint(item: Item): void {
           target: "_blank",
           rel: "noopener noreferrer",
           text: "Open in DocSpace",
-          "aria-label": `Open ${r.title} in DocSpace`,
+          "aria-label": `Open in DocSpace: ${r.title}`,
         })];
       }
       break;
@@ -396,6 +398,11 @@ function paint(item: Item): void {
   if (item.actions.getAttribute("data-buttons") !== wanted) {
     item.actions.setAttribute("data-buttons", wanted);
     item.actions.replaceChildren(...links, ...buttons);
+    const focus = buttons.find((b) => b.textContent === item.focus);
+    if (focus) {
+      item.focus = undefined;
+      focus.focus();
+    }
   } else if (links.length > 0 && item.actions.textContent === "") {
     item.actions.replaceChildren(...links, ...buttons);
   }
@@ -567,14 +574,15 @@ function cancel(item: Item): void {
     paint(item);
     update();
   } else item.controller?.abort(new DOMException("Cancelled", "AbortError"));
-  focusIn(item, "Retry");
+  item.focus = "Retry";
+  paint(item);
 }
 
 function retry(item: Item): void {
   item.state = "queued";
   item.folder = folder();
+  item.focus = "Cancel";
   paint(item);
-  focusIn(item, "Cancel");
   pump();
 }
 
@@ -583,17 +591,9 @@ function removeItem(item: Item): void {
   items.splice(at, 1);
   item.row.remove();
   const next = items[at] ?? items[at - 1];
-  if (next) focusIn(next, "");
-  else byId("pick-files").focus();
+  const button = next && Array.from(next.actions.querySelectorAll("button"))[0];
+  (button ?? byId("pick-files")).focus();
   update();
-}
-
-/** Focuses the row's button that starts with `label` (or its first), after its next paint. */
-function focusIn(item: Item, label: string): void {
-  setTimeout(() => {
-    const all = Array.from(item.actions.querySelectorAll("button"));
-    (all.find((b) => b.textContent === label) ?? all[0])?.focus();
-  }, 0);
 }
 
 /** Once nothing is uploading or waiting: the summary, and the results for the page that asked. */
