@@ -46,6 +46,7 @@ const STYLE = `
   #drop .bar { justify-content: center; }
   .bar { display: flex; flex-wrap: wrap; gap: 0.5rem; align-items: center; }
   #list, #saved { list-style: none; padding: 0; margin: 0.5rem 0; }
+  #saved button { justify-self: start; }
   .item, #saved li { display: grid; grid-template-columns: 1fr auto; gap: 0.2rem 1rem; padding: 0.6rem 0; border-bottom: 1px solid var(--line); }
   .name { overflow-wrap: anywhere; font-weight: 600; }
   .dir { font-weight: 400; color: #555; }
@@ -83,7 +84,7 @@ export function pageHtml(base: string): string {
 <body>
 <main>
 <h1>Upload files to DocSpace</h1>
-<section aria-label="Upload ticket">
+<form id="access" aria-label="Upload ticket">
   <div class="fields">
     <div>
       <label for="ticket">Upload ticket</label>
@@ -95,7 +96,7 @@ export function pageHtml(base: string): string {
     </div>
   </div>
   <p id="ticket-info"></p>
-</section>
+</form>
 <section id="resume" aria-labelledby="resume-title" hidden>
   <h2 id="resume-title">Unfinished uploads</h2>
   <p>These uploads stopped before they were done. Pick the same files (or the same folder) again to continue where they stopped, or discard them.</p>

@@ -729,6 +729,8 @@ addEventListener("message", (event: Event) => {
 
 setAccess(initialAccess());
 peer()?.postMessage({ type: "docspace-upload:ready" }, "*");
+// The ticket's fields are a form (for password managers and Enter), which submits nowhere.
+byId("access").addEventListener("submit", (event) => event.preventDefault());
 access.ticketInput.addEventListener("input", accessChanged);
 access.folderInput.addEventListener("input", accessChanged);
 byId("pick-files").addEventListener("click", () => fileInput.click());
