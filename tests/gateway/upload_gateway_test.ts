@@ -1009,12 +1009,12 @@ Deno.test("GET / serves the upload page and its script with a strict content sec
     const id of [
       "ticket",
       "folder",
-      "file",
+      "files",
+      "folder-files",
       "drop",
       "upload",
-      "progress",
-      "percent",
-      "result",
+      "list",
+      "summary",
     ]
   ) {
     assertStringIncludes(html, `id="${id}"`);

@@ -1,244 +1,784 @@
 // The upload page's script: this package's uploadFile, run in the browser against the gateway's
-// DocSpace-compatible routes with an upload ticket. Bundled by _tools/build_page.ts into
-// script.generated.ts; edit this file, then run `deno task build:page`.
-import { uploadFile } from "../../client/upload_file.ts";
+// DocSpace-compatible routes with an upload ticket, for many files and folders at once, each with its own
+// progress, cancel and retry, resumable after a reload. Bundled by _tools/build_page.ts into
+// script.generated.ts; edit this file (or the _*.ts beside it), then run `deno task build:page`.
+import { uploadThrough } from "../../client/upload_file.ts";
+import {
+  type SharedPortal,
+  sharedPortal,
+} from "../../client/_shared_portal.ts";
+import { SessionClient } from "../../client/session_client.ts";
+import type { UploadedFile } from "../../client/session_types.ts";
+import type { UploadState } from "../../client/upload_types.ts";
+import { byId, type El, h, type PageEvent, type WindowLike } from "./_dom.ts";
+import { fromDrop, fromInput, MAX_FILES, type Picked } from "./_picked.ts";
+import {
+  type FileIdentity,
+  forget,
+  keyOf,
+  save,
+  type Saved,
+  savedFor,
+  savedUploads,
+} from "./_saved.ts";
+import {
+  type Access,
+  accessFromMessage,
+  initialAccess,
+  keepAccess,
+  readTicket,
+  type TicketInfo,
+} from "./_ticket.ts";
+import { xhrFetch } from "./_xhr_fetch.ts";
+import {
+  ahead,
+  explain,
+  formatBytes,
+  formatSeconds,
+  isAbort,
+  type QueuePlace,
+  retryWords,
+} from "./_words.ts";
 
-// The few DOM types used here, declared locally: `/// <reference lib="dom" />` would leak the DOM library
-// into every file of a whole-project `deno check .`.
-interface PageEvent {
-  preventDefault(): void;
-  dataTransfer?: { files: ArrayLike<File> } | null;
+/** Files uploading at once; each sends up to CHUNKS_AT_ONCE chunks (the gateway's share per ticket is 4). */
+const FILES_AT_ONCE = 2;
+const CHUNKS_AT_ONCE = 2;
+
+type ItemState =
+  | "ready"
+  | "queued"
+  | "uploading"
+  | "done"
+  | "failed"
+  | "cancelled";
+
+interface Item extends FileIdentity {
+  id: number;
+  file: File;
+  state: ItemState;
+  /** Bytes the server confirmed, and bytes on their way, and the most ever shown (never goes back). */
+  confirmed: number;
+  sending: number;
+  shown: number;
+  samples: { t: number; b: number }[];
+  /** A retry or wait in progress, in words. */
+  note: string;
+  queue?: QueuePlace | undefined;
+  /** The button to focus once the row shows it (after the one pressed went away). */
+  focus?: string | undefined;
+  controller?: AbortController | undefined;
+  result?: UploadedFile;
+  error?: string;
+  row: El;
+  bar: El;
+  status: El;
+  actions: El;
 }
-interface PageElement {
-  value: string;
-  textContent: string | null;
-  hidden: boolean;
-  disabled: boolean;
-  className: string;
-  files: ArrayLike<File> | null;
-  classList: { add(name: string): void; remove(name: string): void };
-  addEventListener(type: string, listener: (event: PageEvent) => void): void;
-}
-interface Xhr {
-  status: number;
-  statusText: string;
-  response: Blob | null;
-  responseType: string;
-  upload: { onprogress: ((event: { loaded: number }) => void) | null };
-  onload: (() => void) | null;
-  onerror: (() => void) | null;
-  onabort: (() => void) | null;
-  open(method: string, url: string): void;
-  setRequestHeader(name: string, value: string): void;
-  getAllResponseHeaders(): string;
-  send(body: unknown): void;
-  abort(): void;
-}
-declare const document: { getElementById(id: string): PageElement | null };
-declare const history: {
-  replaceState(data: null, unused: string, url: string): void;
+
+const access = {
+  ticketInput: byId("ticket"),
+  folderInput: byId("folder"),
+  info: byId("ticket-info"),
 };
-declare const XMLHttpRequest: new () => Xhr;
-
-const byId = (id: string): PageElement => document.getElementById(id)!;
-const form = byId("form");
-const ticketInput = byId("ticket");
-const folderInput = byId("folder");
-const fileInput = byId("file");
+const fileInput = byId("files");
+const folderPicker = byId("folder-files");
 const drop = byId("drop");
-const button = byId("upload");
-const status = byId("status");
-const progress = byId("progress");
-const percent = byId("percent");
-const bytes = byId("bytes");
-const result = byId("result");
+const uploadButton = byId("upload");
+const clearButton = byId("clear");
+const list = byId("list");
+const summary = byId("summary");
+const notice = byId("notice");
+const wait = byId("wait");
+const resumeBox = byId("resume");
+const savedList = byId("saved");
 
 /** The gateway's URL: the page is served at its root. */
 const base = location.origin + location.pathname.replace(/\/+$/, "");
-let file: File | undefined;
+const items: Item[] = [];
+let nextId = 1;
+let leaving = false;
+let ticketInfo: TicketInfo | undefined;
+let portal: { ticket: string; portal: SharedPortal } | undefined;
+/** The page that handed over the ticket by message, and its origin: results go back to it only. */
+let peerOrigin: string | undefined;
 
-function formatBytes(n: number): string {
-  const units = ["bytes", "KiB", "MiB", "GiB", "TiB"];
-  let unit = 0;
-  while (n >= 1024 && unit < units.length - 1) {
-    n /= 1024;
-    unit++;
+const ticket = () => access.ticketInput.value.trim();
+const folder = () => access.folderInput.value.trim();
+const folderId = () =>
+  /^[1-9]\d{0,14}$/.test(folder()) ? Number(folder()) : folder();
+
+/** A request-less client for the page's own requests (settings, discards), and the settings, read once. */
+function shared(): SharedPortal {
+  if (portal?.ticket !== ticket()) {
+    portal = {
+      ticket: ticket(),
+      portal: sharedPortal({
+        url: base,
+        token: ticket(),
+        routes: "legacy",
+        fetch: xhrFetch({
+          onSending: () => {},
+          onQueue: () => {},
+          leaving: () => leaving,
+        }),
+      }, {}),
+    };
   }
-  return `${unit === 0 ? n : n.toFixed(1)} ${units[unit]}`;
+  return portal.portal;
 }
 
-function say(text: string, error = false): void {
-  status.textContent = text;
-  status.className = error ? "error" : "";
+/**
+ * The portal one upload goes through: its own fetch (for its progress and its queue place), the settings
+ * shared. Sessions use their `location` (the legacy routes), which works for subfolders (relativePath)
+ * too: the REST routes name the subfolder, which the gateway refuses as outside the ticket's folder.
+ */
+function portalFor(fetch: typeof globalThis.fetch): SharedPortal {
+  const settings = shared();
+  return {
+    client: new SessionClient({
+      url: base,
+      token: ticket(),
+      routes: "legacy",
+      fetch,
+    }),
+    settings: (retry) => settings.settings(retry),
+  };
 }
 
-/** The unverified content of a ticket, to prefill the folder and show the limits. */
-function describeTicket(ticket: string): void {
-  try {
-    const payload = ticket.split(".")[1] ?? "";
-    const text = atob(payload.replace(/-/g, "+").replace(/_/g, "/"));
-    const { f, m, e } = JSON.parse(text);
-    if (folderInput.value === "") folderInput.value = String(f);
-    say(
-      `This ticket allows files up to ${
-        formatBytes(m)
-      } into folder ${f}, until ${new Date(e * 1000).toLocaleString()}.`,
-    );
-  } catch {
-    if (ticket !== "") say("This does not look like an upload ticket.", true);
+// ---------------------------------------------------------------- the ticket
+
+function describeTicket(): void {
+  const text = ticket();
+  ticketInfo = readTicket(text);
+  access.info.className = "";
+  if (text === "") {
+    access.info.textContent =
+      "Paste the upload ticket you were given, or open the link you were sent.";
+  } else if (ticketInfo === undefined) {
+    access.info.textContent =
+      "This does not look like an upload ticket: check that it was copied whole.";
+    access.info.className = "error";
+  } else {
+    if (folder() === "" && ticketInfo.folder !== undefined) {
+      access.folderInput.value = ticketInfo.folder;
+    }
+    const expired = ticketInfo.expires !== undefined &&
+      ticketInfo.expires < Date.now();
+    access.info.textContent = expired
+      ? `This ticket expired on ${
+        new Date(ticketInfo.expires!).toLocaleString()
+      }. Ask whoever sent you the link for a new one.`
+      : `This ticket allows files up to ${
+        formatBytes(ticketInfo.maxBytes ?? 0)
+      } into folder ${ticketInfo.folder}${
+        ticketInfo.expires
+          ? `, until ${new Date(ticketInfo.expires).toLocaleString()}`
+          : ""
+      }.`;
+    if (expired) access.info.className = "error";
   }
+}
+
+function setAccess(given: Access): void {
+  access.ticketInput.value = given.ticket;
+  access.folderInput.value = given.folder;
+  accessChanged();
+}
+
+function accessChanged(): void {
+  describeTicket();
+  keepAccess({ ticket: ticket(), folder: folder() });
+  showSaved();
+  update();
+}
+
+// ---------------------------------------------------------------- the list
+
+function identity(picked: Picked): FileIdentity {
+  return {
+    folder: folder(),
+    dir: picked.dir,
+    name: picked.file.name,
+    size: picked.file.size,
+    lastModified: picked.file.lastModified,
+  };
+}
+
+function displayName(item: FileIdentity): string {
+  return item.dir === "" ? item.name : `${item.dir}/${item.name}`;
+}
+
+function add(picked: Picked[], cut: boolean): void {
+  let added = 0;
+  let twice = 0;
+  for (const one of picked) {
+    const id = identity(one);
+    const key = keyOf(id);
+    if (
+      items.some((item) =>
+        keyOf(item) === key && item.state !== "done" &&
+        item.state !== "cancelled"
+      )
+    ) {
+      twice++;
+      continue;
+    }
+    if (items.length >= MAX_FILES) {
+      cut = true;
+      break;
+    }
+    items.push(newItem(one.file, id));
+    added++;
+  }
+  const notes = [
+    `${added} ${added === 1 ? "file" : "files"} added.`,
+    twice ? `${twice} already in the list.` : "",
+    cut ? `Only ${MAX_FILES} files can be added at a time.` : "",
+  ];
+  say(notes.filter(Boolean).join(" "));
+  showSaved();
+  update();
+}
+
+function newItem(file: File, id: FileIdentity): Item {
+  const bar = h("progress", {
+    max: "100",
+    value: "0",
+    "aria-label": `Progress of ${displayName(id)}`,
+  });
+  const status = h("span", { class: "state" });
+  const actions = h("span", { class: "actions" });
+  const row = h(
+    "li",
+    { class: "item" },
+    h(
+      "span",
+      { class: "name" },
+      ...(id.dir === ""
+        ? []
+        : [h("span", { class: "dir", text: `${id.dir}/` })]),
+      id.name,
+    ),
+    h("span", { class: "size", text: formatBytes(file.size) }),
+    bar,
+    status,
+    actions,
+  );
+  list.append(row);
+  const item: Item = {
+    ...id,
+    id: nextId++,
+    file,
+    state: "ready",
+    confirmed: 0,
+    sending: 0,
+    shown: 0,
+    samples: [],
+    note: "",
+    row,
+    bar,
+    status,
+    actions,
+  };
+  const saved = savedFor(id);
+  if (saved) item.confirmed = confirmedBytes(saved.state);
+  paint(item);
+  return item;
+}
+
+function confirmedBytes(state: UploadState): number {
+  return Math.min(
+    state.fileSize,
+    state.confirmedChunks.length * state.chunkSize,
+  );
+}
+
+function button(label: string, name: string, action: () => void): El {
+  const b = h("button", {
+    type: "button",
+    text: label,
+    "aria-label": `${label} ${name}`,
+  });
+  b.addEventListener("click", action);
+  return b;
+}
+
+function percentOf(item: Item): number {
+  if (item.state === "done") return 100;
+  if (item.size === 0) return 0;
+  return Math.min(99, Math.floor((item.shown / item.size) * 100));
+}
+
+function speedOf(item: Item): number | undefined {
+  const first = item.samples[0];
+  const last = item.samples[item.samples.length - 1];
+  if (!first || !last || last.t - first.t < 1000) return undefined;
+  return ((last.b - first.b) * 1000) / (last.t - first.t);
+}
+
+/** Brings a row up to date with its item. */
+function paint(item: Item): void {
+  const name = displayName(item);
+  item.shown = Math.max(
+    item.shown,
+    Math.min(item.size, item.confirmed + item.sending),
+  );
+  const percent = percentOf(item);
+  item.bar.setAttribute("value", String(percent));
+  item.row.setAttribute("data-state", item.state);
+  let text: string;
+  let links: El[] = [];
+  switch (item.state) {
+    case "ready": {
+      const saved = savedFor(item);
+      text = saved
+        ? `Ready: continues at ${
+          Math.floor(
+            (confirmedBytes(saved.state) / Math.max(1, item.size)) * 100,
+          )
+        } %`
+        : "Ready";
+      break;
+    }
+    case "queued":
+      text = "Waiting for its turn";
+      break;
+    case "uploading": {
+      const speed = speedOf(item);
+      text = item.note !== "" ? `${percent} %: ${item.note}` : [
+        `${percent} %`,
+        `${formatBytes(item.shown)} of ${formatBytes(item.size)}`,
+        ...(speed
+          ? [
+            `${formatBytes(speed)}/s`,
+            `${formatSeconds((item.size - item.shown) / speed)} left`,
+          ]
+          : []),
+      ].join(" · ");
+      break;
+    }
+    case "done": {
+      const r = item.result!;
+      text = `Uploaded as “${r.title}”${
+        r.version > 1 ? `, version ${r.version}` : ""
+      }`;
+      const url = String(r.file?.webUrl ?? "");
+      if (/^https?:\/\//i.test(url)) {
+        links = [h("a", {
+          href: url,
+          target: "_blank",
+          rel: "noopener noreferrer",
+          text: "Open in DocSpace",
+          "aria-label": `Open in DocSpace: ${r.title}`,
+        })];
+      }
+      break;
+    }
+    case "failed":
+      text = `Failed: ${item.error}`;
+      break;
+    case "cancelled":
+      text = "Cancelled";
+      break;
+  }
+  item.bar.setAttribute("aria-valuetext", `${percent} %`);
+  item.status.textContent = text;
+  item.status.className = `state ${item.state === "failed" ? "error" : ""}`;
+  const buttons: El[] = [];
+  if (item.state === "uploading" || item.state === "queued") {
+    buttons.push(button("Cancel", name, () => cancel(item)));
+  }
+  if (item.state === "failed" || item.state === "cancelled") {
+    buttons.push(button("Retry", name, () => retry(item)));
+  }
+  if (item.state !== "uploading" && item.state !== "queued") {
+    buttons.push(button("Remove", name, () => removeItem(item)));
+  }
+  const wanted = buttons.map((b) => b.textContent).join("|");
+  if (item.actions.getAttribute("data-buttons") !== wanted) {
+    item.actions.setAttribute("data-buttons", wanted);
+    item.actions.replaceChildren(...links, ...buttons);
+    const focus = buttons.find((b) => b.textContent === item.focus);
+    if (focus) {
+      item.focus = undefined;
+      focus.focus();
+    }
+  } else if (links.length > 0 && item.actions.textContent === "") {
+    item.actions.replaceChildren(...links, ...buttons);
+  }
+}
+
+/** The whole list, in words: what screen readers hear when it changes (not on every byte). */
+function summarise(): void {
+  const count = (state: ItemState) =>
+    items.filter((i) => i.state === state).length;
+  if (items.length === 0) {
+    summary.textContent = "No files yet.";
+    return;
+  }
+  const total = items.reduce((sum, i) => sum + i.size, 0);
+  const parts = [
+    [count("uploading"), "uploading"],
+    [count("queued"), "waiting"],
+    [count("ready"), "ready"],
+    [count("done"), "uploaded"],
+    [count("cancelled"), "cancelled"],
+    [count("failed"), "failed"],
+  ].filter(([n]) => n !== 0).map(([n, what]) => `${n} ${what}`);
+  summary.textContent = `${items.length} ${
+    items.length === 1 ? "file" : "files"
+  } (${formatBytes(total)}): ${parts.join(", ")}.`;
 }
 
 function update(): void {
-  button.disabled = !file || ticketInput.value.trim() === "" ||
-    folderInput.value.trim() === "";
+  const ready = items.some((i) => i.state === "ready");
+  uploadButton.disabled = !ready || ticket() === "" || folder() === "";
+  clearButton.disabled = !items.some((i) =>
+    i.state === "done" || i.state === "cancelled"
+  );
+  summarise();
 }
 
-function choose(chosen: File | undefined): void {
-  file = chosen;
-  if (file) say(`${file.name}: ${formatBytes(file.size)}`);
-  update();
+function say(text: string, error = false): void {
+  notice.textContent = text;
+  notice.className = error ? "error" : "";
 }
 
-// Byte-level progress: requests go through XMLHttpRequest, whose upload events count the bytes sent.
-const sending = new Map<Xhr, number>();
-let confirmed = 0;
-let total = 0;
-let shown = 0;
-let finished = false;
-
-function render(): void {
-  const inFlight = [...sending.values()].reduce((sum, n) => sum + n, 0);
-  shown = Math.max(shown, Math.min(total, confirmed + inFlight));
-  const value = finished
-    ? 100
-    : total === 0
-    ? 0
-    : Math.min(99, Math.floor((shown / total) * 100));
-  progress.hidden = false;
-  progress.value = String(value);
-  percent.textContent = `${value} %`;
-  bytes.textContent = `${formatBytes(finished ? total : shown)} of ${
-    formatBytes(total)
-  }`;
+// Progress is repainted a few times a second, not on every upload event.
+let painting = false;
+function schedulePaint(): void {
+  if (painting) return;
+  painting = true;
+  setTimeout(() => {
+    painting = false;
+    for (const item of items) if (item.state === "uploading") paint(item);
+  }, 250);
 }
 
-function responseHeaders(raw: string): Headers {
-  const headers = new Headers();
-  for (const line of raw.trim().split(/[\r\n]+/)) {
-    const colon = line.indexOf(":");
-    if (colon > 0) {
-      headers.append(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
+// ---------------------------------------------------------------- uploading
+
+function start(): void {
+  if (ticket() === "" || folder() === "") return;
+  for (const item of items) {
+    if (item.state === "ready") {
+      item.state = "queued";
+      item.folder = folder();
+      paint(item);
     }
   }
-  return headers;
+  pump();
 }
 
-function xhrFetch(
-  input: RequestInfo | URL,
-  init: RequestInit = {},
-): Promise<Response> {
-  return new Promise((resolve, reject) => {
-    const xhr = new XMLHttpRequest();
-    const signal = init.signal ?? undefined;
-    const onAbort = () => xhr.abort();
-    const settle = () => {
-      sending.delete(xhr);
-      signal?.removeEventListener("abort", onAbort);
-    };
-    xhr.open(
-      init.method ?? "GET",
-      input instanceof Request ? input.url : String(input),
-    );
-    xhr.responseType = "blob";
-    new Headers(init.headers).forEach((value, name) =>
-      xhr.setRequestHeader(name, value)
-    );
-    xhr.upload.onprogress = (event) => {
-      sending.set(xhr, event.loaded);
-      render();
-    };
-    xhr.onload = () => {
-      settle();
-      const empty = [101, 204, 205, 304].includes(xhr.status);
-      resolve(
-        new Response(empty ? null : xhr.response, {
-          status: xhr.status,
-          statusText: xhr.statusText,
-          headers: responseHeaders(xhr.getAllResponseHeaders()),
-        }),
-      );
-    };
-    xhr.onerror = () => {
-      settle();
-      reject(new TypeError("Network error"));
-    };
-    xhr.onabort = () => {
-      settle();
-      reject(signal?.reason ?? new DOMException("Aborted", "AbortError"));
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-    xhr.send(init.body ?? null);
-  });
+function pump(): void {
+  while (
+    items.filter((i) => i.state === "uploading").length < FILES_AT_ONCE
+  ) {
+    const next = items.find((i) => i.state === "queued");
+    if (!next) break;
+    run(next);
+  }
+  update();
+  if (items.some((i) => i.state === "uploading")) pollQueue();
+  else finished();
 }
 
-async function upload(event: PageEvent): Promise<void> {
-  event.preventDefault();
-  if (!file) return;
-  const folder = folderInput.value.trim();
-  button.disabled = true;
-  result.hidden = true;
-  confirmed = shown = 0;
-  total = file.size;
-  finished = false;
-  render();
-  say(`Uploading ${file.name}…`);
+async function run(item: Item): Promise<void> {
+  const controller = new AbortController();
+  item.controller = controller;
+  item.state = "uploading";
+  item.note = "";
+  item.error = "";
+  item.sending = 0;
+  item.samples = [];
+  const saved = savedFor(item);
+  item.confirmed = saved ? confirmedBytes(saved.state) : 0;
+  item.shown = item.confirmed;
+  paint(item);
+  const limit = ticketInfo?.maxBytes;
   try {
-    const uploaded = await uploadFile(file, {
+    if (limit !== undefined && item.size > limit) {
+      throw Object.assign(new Error("too large"), { name: "TooLarge" });
+    }
+    const fetch = xhrFetch({
+      onSending: (bytes) => {
+        item.sending = bytes;
+        if (bytes > 0) item.note = "";
+        sample(item);
+      },
+      onQueue: (place) => item.queue = place,
+      leaving: () => leaving,
+    });
+    item.result = await uploadThrough(portalFor(fetch), item.file, {
       url: base,
-      token: ticketInput.value.trim(),
-      folderId: /^[1-9]\d{0,14}$/.test(folder) ? Number(folder) : folder,
-      fetch: xhrFetch,
+      token: ticket(),
+      folderId: folderId(),
+      fileName: item.name,
+      ...(item.dir === "" ? {} : { relativePath: item.dir }),
+      routes: "legacy",
+      concurrency: CHUNKS_AT_ONCE,
+      signal: controller.signal,
+      fetch,
+      ...(saved ? { resume: saved.state } : {}),
+      onState: (state) => {
+        if (!leaving) save(item, state);
+      },
       onProgress: (p) => {
-        confirmed = p.bytesConfirmed;
-        total = p.totalBytes;
-        render();
+        item.confirmed = p.bytesConfirmed;
+        sample(item);
+      },
+      onRetry: (notice) => {
+        item.note = retryWords(notice, item.queue);
+        item.queue = undefined;
+        paint(item);
       },
     });
-    finished = true;
-    render();
-    say(`Uploaded "${uploaded.title}" as file ${uploaded.id}.`);
-    result.textContent = JSON.stringify(uploaded, null, 2);
-    result.hidden = false;
+    forget(keyOf(item));
+    item.state = "done";
   } catch (error) {
-    say(error instanceof Error ? error.message : String(error), true);
+    if (leaving) return;
+    // uploadFile aborted the session (a cancel, or a failure): nothing is left to resume.
+    forget(keyOf(item));
+    if (controller.signal.aborted || isAbort(error)) {
+      item.state = "cancelled";
+    } else {
+      item.state = "failed";
+      item.error = error instanceof Error && error.name === "TooLarge"
+        ? `This file is larger than the upload ticket allows (${
+          formatBytes(limit!)
+        }). Ask whoever sent you the link.`
+        : explain(error, limit);
+    }
   } finally {
+    item.controller = undefined;
+  }
+  item.note = "";
+  paint(item);
+  pump();
+}
+
+function sample(item: Item): void {
+  const now = Date.now();
+  item.samples.push({
+    t: now,
+    b: Math.min(item.size, item.confirmed + item.sending),
+  });
+  while (item.samples.length > 2 && now - item.samples[0]!.t > 5000) {
+    item.samples.shift();
+  }
+  schedulePaint();
+}
+
+function cancel(item: Item): void {
+  if (item.state === "queued") {
+    item.state = "cancelled";
+    paint(item);
     update();
+  } else item.controller?.abort(new DOMException("Cancelled", "AbortError"));
+  item.focus = "Retry";
+  paint(item);
+}
+
+function retry(item: Item): void {
+  item.state = "queued";
+  item.folder = folder();
+  item.focus = "Cancel";
+  paint(item);
+  pump();
+}
+
+function removeItem(item: Item): void {
+  const at = items.indexOf(item);
+  items.splice(at, 1);
+  item.row.remove();
+  const next = items[at] ?? items[at - 1];
+  const button = next && Array.from(next.actions.querySelectorAll("button"))[0];
+  (button ?? byId("pick-files")).focus();
+  update();
+}
+
+/** Once nothing is uploading or waiting: the summary, and the results for the page that asked. */
+function finished(): void {
+  wait.hidden = true;
+  const done = items.filter((i) => i.state === "done");
+  if (done.length === 0 || items.some((i) => i.state === "queued")) return;
+  if (peerOrigin !== undefined) {
+    peer()?.postMessage({
+      type: "docspace-upload:done",
+      files: done.map((i) => ({
+        id: i.result!.id,
+        title: i.result!.title,
+        folderId: i.result!.folderId,
+        version: i.result!.version,
+        path: i.dir,
+        webUrl: i.result!.file?.webUrl,
+      })),
+    }, peerOrigin);
   }
 }
 
-const params = new URLSearchParams(location.hash.slice(1));
-ticketInput.value = params.get("ticket") ?? "";
-folderInput.value = params.get("folder") ?? "";
-// The ticket is a credential: keep it out of the address bar and the history.
-if (location.hash !== "") history.replaceState(null, "", location.pathname);
-describeTicket(ticketInput.value);
-update();
+// ---------------------------------------------------------------- the gateway's queue
 
-ticketInput.addEventListener("input", () => {
-  describeTicket(ticketInput.value.trim());
-  update();
+let queueTimer: ReturnType<typeof setTimeout> | undefined;
+let queueKnown = true;
+
+/** While uploads run, asks the gateway where this ticket's requests wait (a gateway without a queue: 404). */
+function pollQueue(): void {
+  if (!queueKnown || queueTimer !== undefined) return;
+  queueTimer = setTimeout(async () => {
+    queueTimer = undefined;
+    if (leaving || !items.some((i) => i.state === "uploading")) return;
+    try {
+      const reply = await fetch(`${base}/queue`, {
+        headers: { authorization: `Bearer ${ticket()}` },
+      });
+      const body = reply.ok ? await reply.json() : undefined;
+      if (reply.status === 404 || typeof body?.queue !== "object") {
+        queueKnown = reply.status !== 404;
+        wait.hidden = true;
+      } else {
+        const { waiting, position } = body.queue;
+        wait.hidden = !(waiting > 0);
+        if (waiting > 0) {
+          wait.textContent =
+            `Waiting for the gateway: it is busy with other uploads (yours is ${
+              Number.isSafeInteger(position) ? ahead(position) : "in line"
+            }).`;
+        }
+      }
+    } catch { /* no answer: try again later */ }
+    pollQueue();
+  }, 3000);
+}
+
+// ---------------------------------------------------------------- resuming after a reload
+
+/** Lists the unfinished uploads that no file in the list continues, with a way to discard each. */
+function showSaved(): void {
+  const keys = new Set(items.map((i) => keyOf(i)));
+  const saved = savedUploads().filter((s) => !keys.has(s.key));
+  resumeBox.hidden = saved.length === 0;
+  savedList.replaceChildren(
+    ...saved.map((s) =>
+      h(
+        "li",
+        {},
+        h("span", {
+          class: "name",
+          text: displayName(s),
+        }),
+        h("span", {
+          class: "state",
+          text: `${
+            Math.floor((confirmedBytes(s.state) / Math.max(1, s.size)) * 100)
+          } % of ${formatBytes(s.size)} uploaded, into folder ${s.folder}`,
+        }),
+        button("Discard", displayName(s), () => discard(s)),
+      )
+    ),
+  );
+}
+
+/** Aborts a saved upload's session at the gateway (DocSpace frees its chunks) and forgets it. */
+async function discard(saved: Saved): Promise<void> {
+  forget(saved.key);
+  showSaved();
+  byId("pick-files").focus();
+  if (ticket() === "") return;
+  const target = saved.state.routes === "rest" && saved.state.sessionId
+    ? {
+      id: saved.state.sessionId,
+      location: saved.state.location,
+      folderId: saved.state.sessionFolderId ?? saved.state.folderId,
+      routes: "rest" as const,
+    }
+    : saved.state.location;
+  try {
+    await shared().client.abort(target, AbortSignal.timeout(10_000));
+    say(`Discarded the unfinished upload of ${displayName(saved)}.`);
+  } catch (error) {
+    say(
+      `The unfinished upload of ${displayName(saved)} was forgotten here; ${
+        explain(error)
+      } DocSpace deletes its parts within 12 hours.`,
+    );
+  }
+}
+
+// ---------------------------------------------------------------- the page that opened or embeds this one
+
+function peer(): WindowLike | undefined {
+  const self = globalThis as unknown as {
+    opener: WindowLike | null;
+    parent: WindowLike;
+  };
+  if (self.opener) return self.opener;
+  return self.parent !== (globalThis as unknown) ? self.parent : undefined;
+}
+
+addEventListener("message", (event: Event) => {
+  const message = event as unknown as PageEvent;
+  const from = peer();
+  if (from === undefined || message.source !== from) return;
+  const given = accessFromMessage(message.data);
+  if (given === undefined) return;
+  peerOrigin = message.origin;
+  setAccess(given);
 });
-folderInput.addEventListener("input", update);
-fileInput.addEventListener("change", () => choose(fileInput.files?.[0]));
+
+// ---------------------------------------------------------------- wiring
+
+setAccess(initialAccess());
+peer()?.postMessage({ type: "docspace-upload:ready" }, "*");
+// The ticket's fields are a form (for password managers and Enter), which submits nowhere.
+byId("access").addEventListener("submit", (event) => event.preventDefault());
+access.ticketInput.addEventListener("input", accessChanged);
+access.folderInput.addEventListener("input", accessChanged);
+byId("pick-files").addEventListener("click", () => fileInput.click());
+byId("pick-folder").addEventListener("click", () => folderPicker.click());
+for (const input of [fileInput, folderPicker]) {
+  input.addEventListener("change", () => {
+    add(fromInput(input.files ?? []), (input.files?.length ?? 0) > MAX_FILES);
+    input.value = "";
+  });
+}
 drop.addEventListener("dragover", (event) => {
   event.preventDefault();
   drop.classList.add("over");
 });
 drop.addEventListener("dragleave", () => drop.classList.remove("over"));
-drop.addEventListener("drop", (event) => {
+drop.addEventListener("drop", async (event) => {
   event.preventDefault();
   drop.classList.remove("over");
-  choose(event.dataTransfer?.files[0]);
+  if (!event.dataTransfer) return;
+  try {
+    const { picked, cut } = await fromDrop(event.dataTransfer);
+    add(picked, cut);
+  } catch {
+    say("The browser could not read what was dropped: pick it instead.", true);
+  }
 });
-form.addEventListener("submit", upload);
+uploadButton.addEventListener("click", start);
+clearButton.addEventListener("click", () => {
+  for (
+    const item of items.filter((i) =>
+      i.state === "done" || i.state === "cancelled"
+    )
+  ) {
+    items.splice(items.indexOf(item), 1);
+    item.row.remove();
+  }
+  update();
+});
+// Leaving while uploads run asks first; once the page goes, nothing more is sent, so the sessions stay
+// resumable (their states are saved) rather than being aborted half-way through unloading.
+addEventListener("beforeunload", (event: Event) => {
+  if (items.some((i) => i.state === "uploading" || i.state === "queued")) {
+    event.preventDefault();
+    (event as unknown as PageEvent).returnValue = "";
+  }
+});
+addEventListener("pagehide", () => leaving = true);
+addEventListener("pageshow", (event: Event) => {
+  if ((event as unknown as PageEvent).persisted) leaving = false;
+});
+update();
