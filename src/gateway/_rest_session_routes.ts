@@ -25,9 +25,28 @@ async function open(
 ): Promise<SessionToken> {
   const caller = c.get("caller");
   c.get("entry").folder = folderId;
-  permitFolder(caller, folderId, gateway.config);
-  const bound = await openSession(gateway.signer, caller.id, sessionId);
-  if (bound.session.folderId !== folderId) {
+  let refused: unknown;
+  try {
+    permitFolder(caller, folderId, gateway.config);
+  } catch (error) {
+    refused = error;
+  }
+  let bound: SessionToken;
+  try {
+    bound = await openSession(gateway.signer, caller.id, sessionId);
+  } catch (error) {
+    throw refused ?? error;
+  }
+  // The path may name the subfolder a relativePath made, where DocSpace placed the session: the caller
+  // was permitted the folder the session was opened in.
+  if (refused !== undefined) {
+    const { folderId: opened, placedIn } = bound.session;
+    if (placedIn !== folderId || placedIn === opened) throw refused;
+    permitFolder(caller, opened, gateway.config);
+  }
+  if (
+    bound.session.folderId !== folderId && bound.session.placedIn !== folderId
+  ) {
     throw new GatewayError(
       403,
       `This upload session was opened in folder ${

@@ -16,6 +16,11 @@ export interface BoundSession {
   id: string;
   /** The folder id the session was created in, as the caller named it (and was permitted) then. */
   folderId: string;
+  /**
+   * The folder DocSpace placed the session in: the subfolder a `relativePath` made (the last id of the
+   * reply's `path`), else `folderId`. The REST session routes name it.
+   */
+  placedIn: string;
   /** The file size in bytes the session was permitted for. */
   bytesTotal: number;
   /** DocSpace's location: path and query on the DocSpace origin, like `/ChunkedUploader.ashx?uid=…`. */
@@ -73,9 +78,16 @@ export async function bindSession(
   if (typeof id !== "string" || id === "") {
     throw new GatewayError(502, "DocSpace's reply has no session id");
   }
+  const path = Array.isArray(reply.path) ? reply.path : [];
+  const last = path.at(-1);
+  const placedIn = (typeof last === "number" && Number.isSafeInteger(last)) ||
+      (typeof last === "string" && last !== "" && last.length <= 256)
+    ? String(last)
+    : folderId;
   const session: BoundSession = {
     id,
     folderId,
+    placedIn,
     bytesTotal,
     upstream: parsed.pathname + parsed.search,
     chunkUploadSize,
@@ -84,6 +96,7 @@ export async function bindSession(
   const payload = encodeBase64Url(JSON.stringify({
     i: session.id,
     f: session.folderId,
+    ...(placedIn === folderId ? {} : { p: placedIn }),
     s: session.bytesTotal,
     u: session.upstream,
     c: session.chunkUploadSize,
@@ -101,19 +114,21 @@ function readPayload(payload: string): BoundSession | undefined {
     return undefined;
   }
   const fields = record(value) ?? {};
-  const { i, f, s, u, c, t } = fields;
+  const { i, f, p, s, u, c, t } = fields;
   const whole = (n: unknown, min: number): n is number =>
     Number.isSafeInteger(n) && (n as number) >= min;
   if (
-    Object.keys(fields).length !== 6 || typeof i !== "string" ||
-    typeof f !== "string" || !whole(s, 0) || typeof u !== "string" ||
-    !whole(c, 1) || !whole(t, 0)
+    Object.keys(fields).length !== (p === undefined ? 6 : 7) ||
+    typeof i !== "string" || typeof f !== "string" ||
+    (p !== undefined && typeof p !== "string") || !whole(s, 0) ||
+    typeof u !== "string" || !whole(c, 1) || !whole(t, 0)
   ) {
     return undefined;
   }
   return {
     id: i,
     folderId: f,
+    placedIn: p ?? f,
     bytesTotal: s,
     upstream: u,
     chunkUploadSize: c,

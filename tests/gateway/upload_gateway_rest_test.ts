@@ -7,7 +7,7 @@ import {
   assertNotEquals,
   assertStringIncludes,
 } from "@std/assert";
-import { createChunkBody } from "../../mod.ts";
+import { createChunkBody, uploadFile } from "../../mod.ts";
 import { randomBytes, sha256 } from "../_helpers.ts";
 import {
   bearer,
@@ -135,6 +135,40 @@ Deno.test("REST session routes: create, numbered chunks, finalize, byte-exact, w
   );
   assert(upstream.every((s) => s.authorization === `Bearer ${TOKEN}`));
   assert(h.emulator.log.every((e) => e.user === "admin"));
+});
+
+Deno.test("REST session routes take a relativePath upload: its chunks name the subfolder DocSpace made, which the ticket's folder holds", async () => {
+  const h = harness();
+  const credential = await ticket(1);
+  const bytes = randomBytes(2 * CHUNK + 5);
+  const file = await uploadFile(new Blob([bytes]), {
+    url: WORKER,
+    token: credential,
+    folderId: 1,
+    fileName: "deep.bin",
+    relativePath: "a/b",
+    routes: "rest",
+    fetch: h.fetch,
+  });
+  const stored = h.emulator.file(file.id)!;
+  assertEquals(h.emulator.folderPath(stored.folderId), "a/b");
+  assertEquals(await sha256(stored.bytes), await sha256(bytes));
+  // The chunks named the subfolder; the caller was checked against the folder its ticket allows.
+  const chunks = h.sent.filter((s) => s.url.includes("/upload?chunkNumber="));
+  assertEquals(chunks.length, 3);
+  // A subfolder that is not the session's own is still outside the ticket.
+  const session = await create(h, credential, 10, 1);
+  const other = await send(
+    h,
+    credential,
+    "POST",
+    rest(stored.folderId, session.id!).chunk(1),
+    new Uint8Array(10),
+  );
+  assertStringIncludes(
+    await errorOf(other, 403),
+    `The upload ticket does not allow folder "${stored.folderId}"`,
+  );
 });
 
 Deno.test("REST session routes take a runtime's own FormData framing: the server measures the form file", async () => {
