@@ -254,7 +254,7 @@ Deno.test("cli says both causes of a folder listing's 403 (a wrong token, or no 
     "error: DocSpace folder listing (1) was refused (HTTP 403): DocSpace answers so both to a token it does not know (it treats the request as an anonymous visitor's) and to a user without access to the folder; check DOCSPACE_TOKEN (or --token) first, then the token's user's access to the folder",
   ]);
 
-  const secret = "0123456789abcdef0123";
+  const secret = "hostile-test-secret-7Hq2xVb9Lm4Rt8Zk1Wp6"; // strong enough for the gateway
   const gateway = createUploadGateway({
     env: {
       DOCSPACE_URL: portal.url,
