@@ -13,7 +13,7 @@ const MiB = 1024 * 1024;
 const mib = Number(Deno.args[0] ?? 200);
 const CHUNKS_IN_FLIGHT = 2 * 10 * MiB;
 const MARGIN = 3 * 20 * MiB;
-const SECRET = "bench-upload-secret-0123456789";
+const SECRET = "bench-upload-secret-7Hq2xVb9Lm4Rt8Zk1Wp6QzN3";
 const here = (path: string) => new URL(path, import.meta.url).pathname;
 
 function peakRss(pid: number): number {
