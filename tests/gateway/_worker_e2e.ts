@@ -269,32 +269,43 @@ export async function startWorkerd(
     `${app}/.dev.vars`,
     Object.entries(env).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join("\n"),
   );
-  const port = freePort();
-  const { running } = await spawn(
-    "node",
-    [
-      WRANGLER.pathname,
-      "dev",
-      "--local",
-      "--ip",
-      "127.0.0.1",
-      "--port",
-      String(port),
-      "--inspector-port",
-      "0",
-      "--persist-to",
-      `${dir}/state`,
-      "--show-interactive-dev-session=false",
-      "--log-level",
-      "info",
-    ],
-    {
-      cwd: app,
-      env: offline(dir),
-    },
-    /Ready on http:\/\/127\.0\.0\.1:\d+/,
-    60_000,
-  );
+  // A free port found here may be taken by a test running in parallel before wrangler binds it: try again.
+  let port = 0;
+  let running: RunningWorker | undefined;
+  for (let attempt = 1; running === undefined; attempt++) {
+    port = freePort();
+    try {
+      ({ running } = await spawn(
+        "node",
+        [
+          WRANGLER.pathname,
+          "dev",
+          "--local",
+          "--ip",
+          "127.0.0.1",
+          "--port",
+          String(port),
+          "--inspector-port",
+          "0",
+          "--persist-to",
+          `${dir}/state`,
+          "--show-interactive-dev-session=false",
+          "--log-level",
+          "info",
+        ],
+        {
+          cwd: app,
+          env: offline(dir),
+        },
+        /Ready on http:\/\/127\.0\.0\.1:\d+/,
+        60_000,
+      ));
+    } catch (error) {
+      if (attempt >= 3 || !String(error).includes("Address already in use")) {
+        throw error;
+      }
+    }
+  }
   running.url = `http://127.0.0.1:${port}`;
   const close = running.close;
   running.close = async () => {
