@@ -260,7 +260,14 @@ export function createUploadGateway(
   app.notFound(() => json({ error: { message: "Not found" } }, 404));
   app.use(requestLog(gateway, summary));
   app.use(cors(config.corsOrigins));
-  app.route("/", pageRoutes());
+  // The sites allowed to call the gateway from a browser may also show its page in a frame, and hand it a
+  // ticket by message; `*` does not extend to framing.
+  app.route(
+    "/",
+    pageRoutes({
+      frameAncestors: config.corsOrigins.filter((origin) => origin !== "*"),
+    }),
+  );
   app.route("/upload", directUpload(gateway));
   app.route("/api/2.0/files", docSpaceApi(gateway));
   app.route("/api/2.0/files", restSessionRoutes(gateway));
