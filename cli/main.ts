@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { humanBytes } from "./human.ts";
 import denoJson from "../deno.json" with { type: "json" };
 import { type CliArgs, parseCliArgs } from "./args.ts";
 import { runBatch } from "./batch.ts";
@@ -16,7 +17,13 @@ import { renamedNames } from "./plan.ts";
 import { Reporter } from "./reporter.ts";
 import type { UploadItem } from "./item.ts";
 import { UsageError } from "./usage_error.ts";
-import { sizedStdin, type Spooled, SpoolError, spoolStdin } from "./stdin.ts";
+import {
+  freeBytes,
+  sizedStdin,
+  type Spooled,
+  SpoolError,
+  spoolStdin,
+} from "./stdin.ts";
 
 export type { CliIo } from "./io.ts";
 
@@ -159,8 +166,12 @@ export async function main(
       const size = args.size;
       batchIo = { ...io, stdin: () => sizedStdin(io.stdin(), size) };
     } else if (args.paths[0] === "-") {
+      const spoolDir = io.env("TMPDIR") || "/tmp";
+      const free = await freeBytes(spoolDir);
       await reporter.note(
-        "stdin: without --size it is saved to a temporary file first, to learn its size (removed after the upload; --size streams it instead)",
+        `stdin: without --size it is saved to a temporary file first, to learn its size (in ${spoolDir}${
+          free === undefined ? "" : `, ${humanBytes(free)} free`
+        }; removed after the upload; --size streams it instead)`,
       );
       try {
         spooled = await spoolStdin(io.stdin(), io.env("TMPDIR"), io.signal);

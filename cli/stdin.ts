@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { dirname } from "node:path";
 import { StreamLengthError } from "../src/client/errors.ts";
 import { humanBytes } from "./human.ts";
 
@@ -61,9 +62,38 @@ export class SpoolError extends Error {
   }
 }
 
+/** What a spool leaves free on its disk, at least: a full disk breaks more than this upload. */
+export const SPOOL_RESERVE = 256 * 1024 * 1024;
+/** How often the free space is looked at again while stdin is saved. */
+const CHECK_EVERY = 256 * 1024 * 1024;
+
 /**
- * Saves stdin to a temporary file (in `directory`, or the system's), readable by the owner only. The
- * file is removed on dispose, and at once when saving fails.
+ * The bytes free for this user on the disk that holds `directory` (`df -Pk`), or undefined when that
+ * cannot be told (no `df`, another format).
+ */
+export async function freeBytes(
+  directory: string,
+): Promise<number | undefined> {
+  try {
+    const { success, stdout } = await new Deno.Command("df", {
+      args: ["-Pk", directory],
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    if (!success) return undefined;
+    const fields = new TextDecoder().decode(stdout).trim().split("\n").at(-1)
+      ?.trim().split(/\s+/) ?? [];
+    const kib = Number(fields[3]);
+    return Number.isSafeInteger(kib) && kib >= 0 ? kib * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Saves stdin to a temporary file (in `directory`, or the system's), readable by the owner only, while
+ * its disk keeps {@linkcode SPOOL_RESERVE} free (looked at before and every 256 MiB). The file is
+ * removed on dispose, and at once when saving fails.
  *
  * @param stream Stdin.
  * @param directory Where to put it (`$TMPDIR`), or the system's temporary directory.
@@ -91,11 +121,33 @@ export async function spoolStdin(
     );
   }
   const remove = () => Deno.remove(path).catch(() => {});
+  const where = directory ?? "the temporary directory";
+  const tooFull = (free: number | undefined, written: number) =>
+    free !== undefined && free < SPOOL_RESERVE
+      ? new SpoolError(
+        `only ${humanBytes(free)} left free in ${where} after saving ${
+          humanBytes(written)
+        } of stdin (the CLI keeps ${
+          humanBytes(SPOOL_RESERVE)
+        } free); set TMPDIR to a disk with more room, or pass --size to stream it`,
+      )
+      : undefined;
+  const before = tooFull(await freeBytes(dirname(path)), 0);
+  if (before) {
+    await remove();
+    throw before;
+  }
   let size = 0;
+  let nextCheck = CHECK_EVERY;
   const file = await Deno.open(path, { write: true, truncate: true });
   try {
     for await (const piece of stream) {
       signal.throwIfAborted();
+      if (size >= nextCheck) {
+        nextCheck += CHECK_EVERY;
+        const full = tooFull(await freeBytes(dirname(path)), size);
+        if (full) throw full;
+      }
       for (let at = 0; at < piece.length;) {
         at += await file.write(piece.subarray(at));
       }
@@ -104,7 +156,7 @@ export async function spoolStdin(
   } catch (error) {
     file.close();
     await remove();
-    if (signal.aborted) throw error;
+    if (signal.aborted || error instanceof SpoolError) throw error;
     const full = error instanceof Error &&
       /os error 28|No space left/i.test(error.message);
     throw new SpoolError(
