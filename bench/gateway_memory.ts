@@ -26,10 +26,10 @@ async function serve(entry: string, env: Record<string, string>) {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-net", "--allow-env", here(entry)],
     env: { ...env, PORT: "0", LISTEN_HOST: "127.0.0.1", NO_COLOR: "1" },
-    stdout: "null",
-    stderr: "piped", // where Deno.serve says "Listening on"
+    stdout: "piped", // where the entry says "Listening on"
+    stderr: "inherit",
   }).spawn();
-  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
   let banner = "";
   while (!/Listening on (http:\/\/\S+?)\/?\s/.test(banner)) {
     const { value, done } = await reader.read();
