@@ -132,6 +132,17 @@ interface Running {
   lost?: string;
 }
 
+/** A running hash with nothing fed yet. */
+function newRunning(): Running {
+  return {
+    hash: createHash("sha256"),
+    fed: 0,
+    size: 0,
+    pending: new Map(),
+    digests: new Map(),
+  };
+}
+
 /** Hashes a session's bytes in file order as they arrive; keeps nothing else. */
 class DigestStore implements Store {
   #running = new WeakMap<UploadSession, Running>();
@@ -139,13 +150,7 @@ class DigestStore implements Store {
   #state(session: UploadSession): Running {
     let running = this.#running.get(session);
     if (running === undefined) {
-      running = {
-        hash: createHash("sha256"),
-        fed: 0,
-        size: 0,
-        pending: new Map(),
-        digests: new Map(),
-      };
+      running = newRunning();
       this.#running.set(session, running);
     }
     return running;
@@ -269,13 +274,7 @@ class DirectoryStore implements Store {
   append(session: UploadSession, bytes: Uint8Array): void {
     let running = this.#appended.get(session);
     if (running === undefined) {
-      running = {
-        hash: createHash("sha256"),
-        fed: 0,
-        size: 0,
-        pending: new Map(),
-        digests: new Map(),
-      };
+      running = newRunning();
       this.#appended.set(session, running);
     }
     running.hash.update(bytes);
