@@ -10,6 +10,8 @@
 //   link: loopback, 20ms (20 ms each way, 200 Mbit/s), 50ms (50 ms, 50 Mbit/s), all (default)
 //   --runs: runs per peer, alternating peers (default 3); --scale: a quick run, e.g. 0.1 makes the cases
 //   1 × 25.6 MiB, 30 × 50 KiB, 2 × 20 MiB + 20 × 100 KiB (a single file's size scales, else the counts).
+//   --baseline DIR: another checkout of the project (e.g. `git worktree add /tmp/base <rev>`), whose CLI runs
+//   as the peer `baseline` (add it to --peers), to compare two versions in the same run.
 import { parseArgs } from "@std/cli/parse-args";
 import { format } from "@std/fmt/bytes";
 import { startLink } from "../testing.ts";
@@ -137,14 +139,15 @@ type Peer = (
   work: string,
 ) => Promise<unknown>;
 
-const PEERS: Record<string, { title: string; run: Peer }> = {
-  cli: {
-    title: "CLI",
+/** The CLI at `entry` (a cli.ts) as a peer. */
+function cliPeer(title: string, entry: string): { title: string; run: Peer } {
+  return {
+    title,
     run: (url, token, dir, work) =>
       run(Deno.execPath(), [
         "run",
         "-A",
-        here("../cli.ts"),
+        entry,
         dir,
         "--folder",
         "1",
@@ -154,7 +157,11 @@ const PEERS: Record<string, { title: string; run: Peer }> = {
         DOCSPACE_TOKEN: token,
         DOCSPACE_STATE_DIR: `${work}/state-${crypto.randomUUID()}`,
       }),
-  },
+  };
+}
+
+const PEERS: Record<string, { title: string; run: Peer }> = {
+  cli: cliPeer("CLI", here("../cli.ts")),
   web: {
     title: "web-client flow",
     run: async (url, token, dir) => {
@@ -247,9 +254,16 @@ function limitOf(link: Link, bytesUp: number, requests: number) {
 
 if (import.meta.main) {
   const args = parseArgs(Deno.args, {
-    string: ["runs", "scale", "peers"],
+    string: ["runs", "scale", "peers", "baseline"],
     default: { runs: "3", scale: "1", peers: "cli,web,curl" },
   });
+  if (args.baseline !== undefined) {
+    PEERS.baseline = cliPeer(
+      "baseline CLI",
+      new URL("cli.ts", new URL(`${args.baseline}/`, `file://${Deno.cwd()}/`))
+        .pathname,
+    );
+  }
   const caseArg = String(args._[0] ?? "all");
   const linkArg = String(args._[1] ?? "all");
   const runs = Number(args.runs);
