@@ -1,10 +1,10 @@
-// Bundles the upload page's script (src/gateway/page/client.ts) for the browser into the committed,
+// Bundles the upload page's script (src/gateway/page/script.ts) for the browser into the committed,
 // generated module src/gateway/page/script.generated.ts (excluded from fmt and lint), which the gateway
 // serves at /upload-page.js on every runtime.
 //   deno task build:page           rebuild it
 //   deno task build:page --check   fail when the committed file is stale (tests/gateway/worker_page_test.ts does this)
 const root = new URL("../", import.meta.url);
-const SOURCE = "src/gateway/page/client.ts";
+const SOURCE = "src/gateway/page/script.ts";
 /** The generated module, relative to the repository root. */
 export const TARGET = "src/gateway/page/script.generated.ts";
 

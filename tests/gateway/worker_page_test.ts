@@ -1,4 +1,4 @@
-// The upload page's script is bundled from src/gateway/page/client.ts (and uploadFile behind it) into the
+// The upload page's script is bundled from src/gateway/page/script.ts (and uploadFile behind it) into the
 // committed src/gateway/page/script.generated.ts; this fails when that file no longer matches its sources.
 import { assertEquals } from "@std/assert";
 import { pageScriptModule, TARGET } from "../../_tools/build_page.ts";

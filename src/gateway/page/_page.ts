@@ -1,4 +1,4 @@
-// The upload page's HTML and CSS. Its script (client.ts and the _*.ts beside it, bundled into
+// The upload page's HTML and CSS. Its script (script.ts and the _*.ts beside it, bundled into
 // script.generated.ts) uploads through the gateway's DocSpace-compatible routes with an upload ticket.
 //
 // The ticket reaches the page in one of two ways:

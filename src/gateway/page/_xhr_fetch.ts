@@ -56,6 +56,37 @@ async function queueOf(body: Blob): Promise<QueuePlace | undefined> {
   }
 }
 
+/** Opens `xhr` for a fetch's request: its method, URL and headers, and a Blob for the reply. */
+function open(
+  xhr: Xhr,
+  input: Parameters<typeof fetch>[0],
+  init: RequestInit,
+): void {
+  xhr.open(
+    init.method ?? "GET",
+    input instanceof Request ? input.url : String(input),
+  );
+  xhr.responseType = "blob";
+  new Headers(init.headers).forEach((value, name) =>
+    xhr.setRequestHeader(name, value)
+  );
+}
+
+/** The Response of a loaded `xhr`; a 503 that names a place in the gateway's queue tells `hooks` first. */
+async function responseOf(xhr: Xhr, hooks: XhrFetchHooks): Promise<Response> {
+  const empty = [101, 204, 205, 304].includes(xhr.status);
+  const body = empty ? null : xhr.response;
+  if (xhr.status === 503 && body !== null) {
+    const place = await queueOf(body);
+    if (place !== undefined) hooks.onQueue(place);
+  }
+  return new Response(body, {
+    status: xhr.status,
+    statusText: xhr.statusText,
+    headers: responseHeaders(xhr.getAllResponseHeaders()),
+  });
+}
+
 /** A fetch for one upload, reporting to `hooks`. */
 export function xhrFetch(hooks: XhrFetchHooks): typeof fetch {
   const sending = new Map<Xhr, number>();
@@ -79,33 +110,14 @@ export function xhrFetch(hooks: XhrFetchHooks): typeof fetch {
         report();
         signal?.removeEventListener("abort", onAbort);
       };
-      xhr.open(
-        init.method ?? "GET",
-        input instanceof Request ? input.url : String(input),
-      );
-      xhr.responseType = "blob";
-      new Headers(init.headers).forEach((value, name) =>
-        xhr.setRequestHeader(name, value)
-      );
+      open(xhr, input, init);
       xhr.upload.onprogress = (event) => {
         sending.set(xhr, event.loaded);
         report();
       };
       xhr.onload = async () => {
         settle();
-        const empty = [101, 204, 205, 304].includes(xhr.status);
-        const body = empty ? null : xhr.response;
-        if (xhr.status === 503 && body !== null) {
-          const place = await queueOf(body);
-          if (place !== undefined) hooks.onQueue(place);
-        }
-        resolve(
-          new Response(body, {
-            status: xhr.status,
-            statusText: xhr.statusText,
-            headers: responseHeaders(xhr.getAllResponseHeaders()),
-          }),
-        );
+        resolve(await responseOf(xhr, hooks));
       };
       xhr.onerror = () => {
         settle();

@@ -318,7 +318,6 @@ function speedOf(item: Item): number | undefined {
 
 /** Brings a row up to date with its item. */
 function paint(item: Item): void {
-  const name = displayName(item);
   item.shown = Math.max(
     item.shown,
     Math.min(item.size, item.confirmed + item.sending),
@@ -326,26 +325,32 @@ function paint(item: Item): void {
   const percent = percentOf(item);
   item.bar.setAttribute("value", String(percent));
   item.row.setAttribute("data-state", item.state);
-  let text: string;
-  let links: El[] = [];
+  const text = statusWords(item, percent);
+  const links = openLinks(item);
+  item.bar.setAttribute("aria-valuetext", `${percent} %`);
+  item.status.textContent = text;
+  item.status.className = `state ${item.state === "failed" ? "error" : ""}`;
+  showActions(item, links, buttonsFor(item));
+}
+
+/** A row's state, in words. */
+function statusWords(item: Item, percent: number): string {
   switch (item.state) {
     case "ready": {
       const saved = savedFor(item);
-      text = saved
+      return saved
         ? `Ready: continues at ${
           Math.floor(
             (confirmedBytes(saved.state) / Math.max(1, item.size)) * 100,
           )
         } %`
         : "Ready";
-      break;
     }
     case "queued":
-      text = "Waiting for its turn";
-      break;
+      return "Waiting for its turn";
     case "uploading": {
       const speed = speedOf(item);
-      text = item.note !== "" ? `${percent} %: ${item.note}` : [
+      return item.note !== "" ? `${percent} %: ${item.note}` : [
         `${percent} %`,
         `${formatBytes(item.shown)} of ${formatBytes(item.size)}`,
         ...(speed
@@ -355,35 +360,38 @@ function paint(item: Item): void {
           ]
           : []),
       ].join(" · ");
-      break;
     }
     case "done": {
       const r = item.result!;
-      text = `Uploaded as “${r.title}”${
+      return `Uploaded as “${r.title}”${
         r.version > 1 ? `, version ${r.version}` : ""
       }`;
-      const url = String(r.file?.webUrl ?? "");
-      if (/^https?:\/\//i.test(url)) {
-        links = [h("a", {
-          href: url,
-          target: "_blank",
-          rel: "noopener noreferrer",
-          text: "Open in DocSpace",
-          "aria-label": `Open in DocSpace: ${r.title}`,
-        })];
-      }
-      break;
     }
     case "failed":
-      text = `Failed: ${item.error}`;
-      break;
+      return `Failed: ${item.error}`;
     case "cancelled":
-      text = "Cancelled";
-      break;
+      return "Cancelled";
   }
-  item.bar.setAttribute("aria-valuetext", `${percent} %`);
-  item.status.textContent = text;
-  item.status.className = `state ${item.state === "failed" ? "error" : ""}`;
+}
+
+/** An uploaded file's "Open in DocSpace" link, when DocSpace gave it a web URL. */
+function openLinks(item: Item): El[] {
+  if (item.state !== "done") return [];
+  const r = item.result!;
+  const url = String(r.file?.webUrl ?? "");
+  if (!/^https?:\/\//i.test(url)) return [];
+  return [h("a", {
+    href: url,
+    target: "_blank",
+    rel: "noopener noreferrer",
+    text: "Open in DocSpace",
+    "aria-label": `Open in DocSpace: ${r.title}`,
+  })];
+}
+
+/** The buttons a row's state offers: Cancel, Retry, Remove. */
+function buttonsFor(item: Item): El[] {
+  const name = displayName(item);
   const buttons: El[] = [];
   if (item.state === "uploading" || item.state === "queued") {
     buttons.push(button("Cancel", name, () => cancel(item)));
@@ -394,6 +402,14 @@ function paint(item: Item): void {
   if (item.state !== "uploading" && item.state !== "queued") {
     buttons.push(button("Remove", name, () => removeItem(item)));
   }
+  return buttons;
+}
+
+/**
+ * Puts a row's links and buttons in place when its buttons changed (then focuses the one the item waits
+ * for), or when its links arrived; an unchanged row keeps its elements, and so the focus.
+ */
+function showActions(item: Item, links: El[], buttons: El[]): void {
   const wanted = buttons.map((b) => b.textContent).join("|");
   if (item.actions.getAttribute("data-buttons") !== wanted) {
     item.actions.setAttribute("data-buttons", wanted);
@@ -482,8 +498,36 @@ function pump(): void {
   else finished();
 }
 
+/** Uploads one item, then starts the next one waiting. */
 async function run(item: Item): Promise<void> {
   const controller = new AbortController();
+  const saved = startUploading(item, controller);
+  const limit = ticketInfo?.maxBytes;
+  try {
+    if (limit !== undefined && item.size > limit) {
+      throw Object.assign(new Error("too large"), { name: "TooLarge" });
+    }
+    item.result = await upload(item, saved, controller.signal);
+    forget(keyOf(item));
+    item.state = "done";
+  } catch (error) {
+    if (leaving) return;
+    // uploadFile aborted the session (a cancel, or a failure): nothing is left to resume.
+    forget(keyOf(item));
+    stopped(item, error, controller.signal.aborted, limit);
+  } finally {
+    item.controller = undefined;
+  }
+  item.note = "";
+  paint(item);
+  pump();
+}
+
+/** Puts an item in the uploading state, from its saved upload if it has one (which it returns). */
+function startUploading(
+  item: Item,
+  controller: AbortController,
+): Saved | undefined {
   item.controller = controller;
   item.state = "uploading";
   item.note = "";
@@ -494,66 +538,67 @@ async function run(item: Item): Promise<void> {
   item.confirmed = saved ? confirmedBytes(saved.state) : 0;
   item.shown = item.confirmed;
   paint(item);
-  const limit = ticketInfo?.maxBytes;
-  try {
-    if (limit !== undefined && item.size > limit) {
-      throw Object.assign(new Error("too large"), { name: "TooLarge" });
-    }
-    const fetch = xhrFetch({
-      onSending: (bytes) => {
-        item.sending = bytes;
-        if (bytes > 0) item.note = "";
-        sample(item);
-      },
-      onQueue: (place) => item.queue = place,
-      leaving: () => leaving,
-    });
-    item.result = await uploadThrough(portalFor(fetch), item.file, {
-      url: base,
-      token: ticket(),
-      folderId: folderId(),
-      fileName: item.name,
-      ...(item.dir === "" ? {} : { relativePath: item.dir }),
-      routes: "legacy",
-      concurrency: CHUNKS_AT_ONCE,
-      signal: controller.signal,
-      fetch,
-      ...(saved ? { resume: saved.state } : {}),
-      onState: (state) => {
-        if (!leaving) save(item, state);
-      },
-      onProgress: (p) => {
-        item.confirmed = p.bytesConfirmed;
-        sample(item);
-      },
-      onRetry: (notice) => {
-        item.note = retryWords(notice, item.queue);
-        item.queue = undefined;
-        paint(item);
-      },
-    });
-    forget(keyOf(item));
-    item.state = "done";
-  } catch (error) {
-    if (leaving) return;
-    // uploadFile aborted the session (a cancel, or a failure): nothing is left to resume.
-    forget(keyOf(item));
-    if (controller.signal.aborted || isAbort(error)) {
-      item.state = "cancelled";
-    } else {
-      item.state = "failed";
-      item.error = error instanceof Error && error.name === "TooLarge"
-        ? `This file is larger than the upload ticket allows (${
-          formatBytes(limit!)
-        }). Ask whoever sent you the link.`
-        : explain(error, limit);
-    }
-  } finally {
-    item.controller = undefined;
+  return saved;
+}
+
+/** Uploads an item's file through the gateway, continuing its saved session if there is one. */
+function upload(
+  item: Item,
+  saved: Saved | undefined,
+  signal: AbortSignal,
+): Promise<UploadedFile> {
+  const fetch = xhrFetch({
+    onSending: (bytes) => {
+      item.sending = bytes;
+      if (bytes > 0) item.note = "";
+      sample(item);
+    },
+    onQueue: (place) => item.queue = place,
+    leaving: () => leaving,
+  });
+  return uploadThrough(portalFor(fetch), item.file, {
+    url: base,
+    token: ticket(),
+    folderId: folderId(),
+    fileName: item.name,
+    ...(item.dir === "" ? {} : { relativePath: item.dir }),
+    routes: "legacy",
+    concurrency: CHUNKS_AT_ONCE,
+    signal,
+    fetch,
+    ...(saved ? { resume: saved.state } : {}),
+    onState: (state) => {
+      if (!leaving) save(item, state);
+    },
+    onProgress: (p) => {
+      item.confirmed = p.bytesConfirmed;
+      sample(item);
+    },
+    onRetry: (notice) => {
+      item.note = retryWords(notice, item.queue);
+      item.queue = undefined;
+      paint(item);
+    },
+  });
+}
+
+/** Marks an upload that did not finish: cancelled (by its Cancel button or an abort), or failed, and why. */
+function stopped(
+  item: Item,
+  error: unknown,
+  aborted: boolean,
+  limit: number | undefined,
+): void {
+  if (aborted || isAbort(error)) {
+    item.state = "cancelled";
+  } else {
+    item.state = "failed";
+    item.error = error instanceof Error && error.name === "TooLarge"
+      ? `This file is larger than the upload ticket allows (${
+        formatBytes(limit!)
+      }). Ask whoever sent you the link.`
+      : explain(error, limit);
   }
-  item.note = "";
-  paint(item);
-  pump();
 }
 
 function sample(item: Item): void {
