@@ -1,12 +1,15 @@
 // The requests of one session, on the routes it was opened on (`_rest_routes.ts` or `_legacy_routes.ts`):
 // open it, send a chunk, finalize, abort.
 import { DocSpaceError } from "./errors.ts";
-import { envelope, send } from "./_reply.ts";
-import type { Portal } from "./_portal.ts";
-import { legacyRoutes } from "./_legacy_routes.ts";
-import { restRoutes } from "./_rest_routes.ts";
-import type { SessionRouteFamily, Target } from "./_routes.ts";
-import { sessionOf, uploadedFile } from "./_session_replies.ts";
+import { envelope, send } from "./_docspace/read_reply.ts";
+import type { Portal } from "./_docspace/portal.ts";
+import { legacyRoutes } from "./_docspace/legacy.ts";
+import { restRoutes } from "./_docspace/rest.ts";
+import type {
+  SessionRouteFamily,
+  Target,
+} from "./_docspace/route_generation.ts";
+import { sessionOf, uploadedFile } from "./_docspace/session_replies.ts";
 import type {
   ChunkResult,
   CreateSessionOptions,

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { folderRequest } from "./_folder_requests.ts";
+import { folderRequest } from "./_docspace/folder_request.ts";
 import { isNativeFolder } from "./_upload_plan.ts";
 import { DocSpaceError } from "./errors.ts";
 import type { DocSpaceFile, UploadedFile } from "./session_types.ts";

@@ -5,7 +5,7 @@
  *
  * @module
  */
-export { authorizationHeader } from "./_portal.ts";
+export { authorizationHeader } from "./_docspace/portal.ts";
 export {
   fetchReply,
   networkFailure,
@@ -13,4 +13,4 @@ export {
   readUploaderReply,
   type Reply,
   type ReplyReading,
-} from "./_reply.ts";
+} from "./_docspace/read_reply.ts";

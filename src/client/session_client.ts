@@ -4,9 +4,14 @@
  *
  * @module
  */
-import { insertOn } from "./_insert.ts";
+import { insertOn } from "./_docspace/insert.ts";
 import { DocSpaceError } from "./errors.ts";
-import { checkTitles, type Portal, portalOf, readSettings } from "./_portal.ts";
+import {
+  checkTitles,
+  type Portal,
+  portalOf,
+  readSettings,
+} from "./_docspace/portal.ts";
 import {
   abortOn,
   createOn,

@@ -1,8 +1,8 @@
 // What the two generations of session routes have in common: where a session's requests go, with
 // which method, and how their replies read. `_rest_routes.ts` and `_legacy_routes.ts` implement it.
-import type { Reply } from "./_reply.ts";
-import type { Portal } from "./_portal.ts";
-import type { UploadSession } from "./session_types.ts";
+import type { Reply } from "./read_reply.ts";
+import type { Portal } from "./portal.ts";
+import type { UploadSession } from "../session_types.ts";
 
 /** The session a request is for: the fields of a session that name it. */
 export type Target = Pick<

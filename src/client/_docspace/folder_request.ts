@@ -2,10 +2,10 @@
 // (`POST /api/2.0/files/folder/{folderId}`), in DocSpace's `/api/2.0/files/` envelope. Failures become
 // `DocSpaceError`s; transient ones (408, 429, 5xx, a connection reset) are tried three times; a refused
 // connection is not.
-import type { RetryNotice } from "./upload_types.ts";
-import { authorizationHeader } from "./_portal.ts";
-import { failure, readEnvelope, send } from "./_reply.ts";
-import { withRetry } from "./_retry.ts";
+import type { RetryNotice } from "../upload_types.ts";
+import { authorizationHeader } from "./portal.ts";
+import { failure, readEnvelope, send } from "./read_reply.ts";
+import { withRetry } from "../_retry.ts";
 
 /** Where the requests go and how. */
 export interface FolderRequestOptions {

@@ -1,10 +1,10 @@
 // The portal a client talks to (its URL, origin, fetch and the headers of every request), and the two
 // requests that belong to no session: settings and the title check.
-import { DocSpaceError } from "./errors.ts";
-import { envelope, send } from "./_reply.ts";
-import { record } from "./_session_replies.ts";
-import { CHUNK_ALIGNMENT, MAX_CHUNK_SIZE } from "./_chunk_size.ts";
-import type { UploadSettings } from "./session_types.ts";
+import { DocSpaceError } from "../errors.ts";
+import { envelope, send } from "./read_reply.ts";
+import { record } from "./session_replies.ts";
+import { CHUNK_ALIGNMENT, MAX_CHUNK_SIZE } from "../_chunk_size.ts";
+import type { UploadSettings } from "../session_types.ts";
 
 /** The portal a client talks to: its URL, origin, `fetch` and the headers of every request. */
 export interface Portal {

@@ -1,9 +1,13 @@
 // The REST session routes of DocSpace 3.7.1 and later: `POST {folderId}/session` opens a session; its
 // chunks go to `…/session/{id}/upload?chunkNumber=N` (numbered) or `…/session/{id}` (sequential), then
 // `PUT …/finalize`, or `DELETE …/session/{id}`. Replies are /api/2.0 envelopes with real HTTP statuses.
-import { envelope } from "./_reply.ts";
-import type { Portal } from "./_portal.ts";
-import { folderPath, type SessionRouteFamily, type Target } from "./_routes.ts";
+import { envelope } from "./read_reply.ts";
+import type { Portal } from "./portal.ts";
+import {
+  folderPath,
+  type SessionRouteFamily,
+  type Target,
+} from "./route_generation.ts";
 
 function sessionUrl(portal: Portal, target: Target, suffix: string): string {
   return `${folderPath(portal, target.folderId)}/session/${

@@ -1,11 +1,11 @@
 // Reads the server's session and file objects out of replies, as both route families send them.
-import { DocSpaceError } from "./errors.ts";
+import { DocSpaceError } from "../errors.ts";
 import type {
   DocSpaceFile,
   SessionRoutes,
   UploadedFile,
   UploadSession,
-} from "./session_types.ts";
+} from "../session_types.ts";
 
 /** The value as a record, or an empty one. */
 export function record(value: unknown): Record<string, unknown> {

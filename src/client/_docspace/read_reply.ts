@@ -1,12 +1,12 @@
 // The one reply layer for DocSpace requests, shared by the client and the gateway: send a request and
 // read its whole reply; read an /api/2.0 envelope or a ChunkedUploader `{success, data, message}` reply
 // into plain facts; and, for the client, turn a failed one into a DocSpaceError.
-import { DocSpaceError, type RateLimitHeaders } from "./errors.ts";
-import { SESSION_GONE } from "./_server_messages.ts";
-import { networkFailure } from "./_network_failure.ts";
+import { DocSpaceError, type RateLimitHeaders } from "../errors.ts";
+import { SESSION_GONE } from "../_server_messages.ts";
+import { networkFailure } from "../_network_failure.ts";
 import { LimitedBytesTransformStream } from "@std/streams/limited-bytes-transform-stream";
 
-export { type NetworkFailure, networkFailure } from "./_network_failure.ts";
+export { type NetworkFailure, networkFailure } from "../_network_failure.ts";
 
 /** HTTP statuses that a retry may get past: timeouts, rate limits, proxy and server hiccups. */
 const TRANSIENT = new Set([408, 429, 500, 502, 503, 504]);

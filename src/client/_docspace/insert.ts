@@ -3,15 +3,15 @@
 // are: InsertFileModelBinder (products/ASC.Files/Core/ApiModels/Binders.cs) reads a request without form
 // content from the raw body, and the title and createNewIfExist from the query; FileUploader.ExecAsync
 // then checks and stores it as a session's finalize would (VerifyFileUploadAsync, FileDao.SaveFileAsync).
-import { envelope, send } from "./_reply.ts";
-import type { Portal } from "./_portal.ts";
-import { record } from "./_session_replies.ts";
-import { DocSpaceError } from "./errors.ts";
+import { envelope, send } from "./read_reply.ts";
+import type { Portal } from "./portal.ts";
+import { record } from "./session_replies.ts";
+import { DocSpaceError } from "../errors.ts";
 import type {
   DocSpaceFile,
   InsertOptions,
   UploadedFile,
-} from "./session_types.ts";
+} from "../session_types.ts";
 
 /** The file object of an insert's reply (a FileDto), as an uploaded file. */
 export function insertedFile(value: unknown, step: string): UploadedFile {

@@ -2,10 +2,10 @@
 // `location` (`…/ChunkedUploader.ashx?uid=…`) takes its chunks (`&upload=true&chunkNumber=N` numbered),
 // `&finalize=true` and `&abort=true`. Replies are `{success, data, message}`, errors as HTTP 200.
 // Credentials go only to the portal's origin: see `locationUrl`.
-import { DocSpaceError } from "./errors.ts";
-import { uploaderReply } from "./_reply.ts";
-import type { Portal } from "./_portal.ts";
-import { folderPath, type SessionRouteFamily } from "./_routes.ts";
+import { DocSpaceError } from "../errors.ts";
+import { uploaderReply } from "./read_reply.ts";
+import type { Portal } from "./portal.ts";
+import { folderPath, type SessionRouteFamily } from "./route_generation.ts";
 
 /** Whether a URL's host is a loopback one, as .NET's `Uri.IsLoopback` sees it. */
 function isLoopback(url: URL): boolean {
