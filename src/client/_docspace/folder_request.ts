@@ -1,20 +1,15 @@
-// The folder requests: a folder's content (`GET /api/2.0/files/{folderId}`) and a new folder
-// (`POST /api/2.0/files/folder/{folderId}`), in DocSpace's `/api/2.0/files/` envelope. Failures become
-// `DocSpaceError`s; transient ones (408, 429, 5xx, a connection reset) are tried three times; a refused
-// connection is not.
+// How the folder requests (listing, `folder_listing.ts`; creation, `folder_creation.ts`) are sent: in
+// DocSpace's `/api/2.0/files/` envelope, failures as `DocSpaceError`s, transient ones (408, 429, 5xx, a
+// connection reset) tried three times; a refused connection is not.
 import type { RetryNotice } from "../upload_types.ts";
-import { authorizationHeader } from "./portal.ts";
+import type { Portal } from "./portal.ts";
 import { failure, readEnvelope, send } from "./read_reply.ts";
 import { withRetry } from "../_retry.ts";
 
-/** Where the requests go and how. */
-export interface FolderRequestOptions {
-  /** The portal's URL. */
-  url: string;
-  /** The token. */
-  token: string;
-  /** The `fetch` to use. */
-  fetch: typeof fetch;
+/** Where the folder requests go and how. */
+export interface FolderRequestContext {
+  /** The portal. */
+  portal: Portal;
   /** Stops the requests. */
   signal: AbortSignal;
   /** Told before a failed request is tried again; its step names the request and the folder. */
@@ -25,39 +20,33 @@ export interface FolderRequestOptions {
 const POLICY = { attempts: 3, minDelay: 500, maxDelay: 1000 };
 
 /**
- * Sends a request under `/api/2.0/files/` and reads the envelope's `response`, through the upload
- * client's reply layer (the same network-failure classification: a refused connection is not retried)
- * and its retry loop.
+ * Sends a folder request and reads the envelope's `response`, through the reply layer (the same
+ * network-failure classification: a refused connection is not retried) and the retry loop.
  *
- * @param options The portal, the token, `fetch`, the signal and the retry report.
- * @param step The step, for errors: `folder listing`, `folder creation`.
- * @param path The path after `/api/2.0/files/`, like `12?startIndex=0&count=100` or `folder/12`.
+ * @param context The portal, the signal and the retry report.
+ * @param what The step, for errors: `folder listing (12)`, `folder creation (folder/12)`.
+ * @param url Where it goes.
  * @param init The method and the JSON body.
  * @returns The envelope's `response`.
  * @throws {DocSpaceError} If the server refuses, or after the last attempt.
  */
 export function folderRequest(
-  options: FolderRequestOptions,
-  step: string,
-  path: string,
+  context: FolderRequestContext,
+  what: string,
+  url: string,
   init: { method: string; body?: string },
 ): Promise<unknown> {
-  const { url, token, signal } = options;
-  const headers: Record<string, string> = {
-    authorization: authorizationHeader(token),
-    accept: "application/json",
-    ...(init.body ? { "content-type": "application/json" } : {}),
-  };
-  const where = `${url.replace(/\/+$/, "")}/api/2.0/files/${path}`;
-  const what = `${step} (${decodeURIComponent(path.replace(/\?.*$/, ""))})`;
+  const { portal, signal } = context;
+  const headers = new Headers(portal.headers);
+  if (init.body) headers.set("content-type", "application/json");
   return withRetry({
     policy: POLICY,
     signal,
     now: Date.now,
     random: () => 1, // no jitter: 500 ms, then 1 s
-    onRetry: (notice) => options.onRetry?.({ ...notice, step: what }),
+    onRetry: (notice) => context.onRetry?.({ ...notice, step: what }),
   }, async () => {
-    const reply = await send(what, options.fetch, where, {
+    const reply = await send(what, portal.fetch, url, {
       ...init,
       headers,
       signal,

@@ -1,10 +1,5 @@
-// The portal a client talks to (its URL, origin, fetch and the headers of every request), and the two
-// requests that belong to no session: settings and the title check.
-import { DocSpaceError } from "../errors.ts";
-import { envelope, send } from "./read_reply.ts";
-import { record } from "./session_replies.ts";
-import { CHUNK_ALIGNMENT, MAX_CHUNK_SIZE } from "../_chunk_size.ts";
-import type { UploadSettings } from "../session_types.ts";
+// The portal a request goes to (its URL, origin, `fetch` and the headers of every request), and where its
+// files API is: every request of src/client/_docspace/ starts from here.
 
 /** The portal a client talks to: its URL, origin, `fetch` and the headers of every request. */
 export interface Portal {
@@ -44,100 +39,54 @@ export function portalOf(options: {
       "Cannot create SessionClient: token is empty; pass the portal's API key or authentication token",
     );
   }
-  const headers = new Headers(options.headers);
-  headers.set("authorization", authorizationHeader(options.token));
-  headers.set("accept", "application/json");
   return {
     url: (parsed.origin + parsed.pathname).replace(/\/+$/, ""),
     origin: parsed.origin,
     fetch: options.fetch ?? globalThis.fetch.bind(globalThis),
-    headers,
+    headers: credentialHeaders(options.token, options.headers),
   };
 }
 
 /**
- * `GET /api/2.0/files/settings`: the chunk size, and the thread limit (15 when the server names none).
- * Settings no upload can use (a chunk size that is not a positive multiple of 512 up to 10 MiB, a thread
- * limit that is not a positive integer) are refused with a DocSpaceError.
+ * A portal from its URL and token as given, unchecked: a wrong URL fails at the first request, as a
+ * DocSpaceError (FolderTree's, which takes no extra headers).
  */
-export async function readSettings(
-  portal: Portal,
-  signal: AbortSignal | undefined,
-): Promise<UploadSettings> {
-  const reply = await send(
-    "settings",
-    portal.fetch,
-    `${portal.url}/api/2.0/files/settings`,
-    { headers: portal.headers, signal: signal ?? null },
-  );
-  const { chunkUploadSize, maxUploadThreadCount, extsMustConvert } = record(
-    envelope("settings", reply),
-  );
-  const refuse = (what: string) =>
-    new DocSpaceError(
-      `the server's settings are not usable: ${what}; check the portal URL, or the server's files.uploader settings`,
-      { step: "settings", status: reply.response.status },
-    );
-  // Bounded before any upload: the chunk size sizes the buffers of every chunk in flight.
-  if (
-    typeof chunkUploadSize !== "number" || !Number.isInteger(chunkUploadSize) ||
-    chunkUploadSize <= 0 || chunkUploadSize % CHUNK_ALIGNMENT !== 0 ||
-    chunkUploadSize > MAX_CHUNK_SIZE
-  ) {
-    throw refuse(
-      `chunkUploadSize must be a positive multiple of ${CHUNK_ALIGNMENT} no greater than ${MAX_CHUNK_SIZE} (10 MiB, the most this client sends in one request), received ${
-        JSON.stringify(chunkUploadSize)?.slice(0, 100)
-      }`,
-    );
-  }
-  if (
-    maxUploadThreadCount !== undefined && maxUploadThreadCount !== null &&
-    !(Number.isSafeInteger(maxUploadThreadCount) &&
-      (maxUploadThreadCount as number) >= 1)
-  ) {
-    throw refuse(
-      `maxUploadThreadCount must be a positive integer, received ${
-        JSON.stringify(maxUploadThreadCount)?.slice(0, 100)
-      }`,
-    );
+export function portalAt(
+  url: string,
+  token: string,
+  fetcher: typeof fetch,
+): Portal {
+  let origin = "";
+  try {
+    origin = new URL(url).origin;
+  } catch {
+    // Unused by folder requests; the request itself reports the URL.
   }
   return {
-    chunkUploadSize,
-    maxUploadThreadCount: typeof maxUploadThreadCount === "number"
-      ? maxUploadThreadCount
-      : 15,
-    ...(Array.isArray(extsMustConvert) &&
-        extsMustConvert.length <= 1000 &&
-        extsMustConvert.every((e) => typeof e === "string" && e.length <= 32)
-      ? { extsMustConvert: extsMustConvert.map((e) => e.toLowerCase()) }
-      : {}),
+    url: url.replace(/\/+$/, ""),
+    origin,
+    fetch: fetcher,
+    headers: credentialHeaders(token, undefined),
   };
 }
 
-/** `POST /api/2.0/files/{folderId}/upload/check`: the titles of `titles` that exist in the folder. */
-export async function checkTitles(
-  portal: Portal,
-  folderId: number | string,
-  titles: string[],
-  signal: AbortSignal | undefined,
-): Promise<string[]> {
-  const headers = new Headers(portal.headers);
-  headers.set("content-type", "application/json");
-  const reply = await send(
-    "check",
-    portal.fetch,
-    `${portal.url}/api/2.0/files/${
-      encodeURIComponent(String(folderId))
-    }/upload/check`,
-    {
-      method: "POST",
-      headers,
-      body: JSON.stringify({ folderId, filesTitle: titles }),
-      signal: signal ?? null,
-    },
-  );
-  const response = envelope("check", reply);
-  return Array.isArray(response)
-    ? response.filter((t) => typeof t === "string")
-    : [];
+/** The headers of every request: the extra ones, then the credentials and `accept: application/json`. */
+function credentialHeaders(
+  token: string,
+  extra: HeadersInit | undefined,
+): Headers {
+  const headers = new Headers(extra);
+  headers.set("authorization", authorizationHeader(token));
+  headers.set("accept", "application/json");
+  return headers;
+}
+
+/** The files API of the portal at `url` (its URL without a trailing slash): `{url}/api/2.0/files`. */
+export function filesApi(url: string): string {
+  return `${url}/api/2.0/files`;
+}
+
+/** A folder in the files API, `{url}/api/2.0/files/{folderId}`: the id as one path segment. */
+export function folderUrl(url: string, folderId: number | string): string {
+  return `${filesApi(url)}/${encodeURIComponent(String(folderId))}`;
 }
