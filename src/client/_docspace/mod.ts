@@ -8,6 +8,7 @@
  * | --- | --- |
  * | the portal, its credentials, its files API | `portal.ts` |
  * | any request's reply, read (envelope, ChunkedUploader reply, errors) | `read_reply.ts` |
+ * | the rate limiter's `X-RateLimit-*` headers, read | `rate_limit.ts` |
  * | settings, `GET files/settings` | `settings.ts` |
  * | title check, `POST files/{folderId}/upload/check` | `title_check.ts` |
  * | folder listing, `GET files/{folderId}` | `folder_listing.ts` |
