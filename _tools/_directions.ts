@@ -1,8 +1,9 @@
 // The directions imports may take between the project's folders, which the layout promises: tickets stand
 // alone; the client builds on tickets only; the emulator on nothing; the gateway and the CLI on the
 // client's public modules (and its stated internal API, src/client/internal.ts), never its private `_`
-// files; nothing builds on the CLI, the gateway's private files or the worker's entries. `deno task ok`
-// fails on any other edge (check_cycles.ts).
+// files or the files of its private `_` folders (src/client/_docspace/); nothing builds on the CLI, the
+// gateway's private files or the worker's entries. `deno task ok` fails on any other edge
+// (check_cycles.ts).
 import type { ModuleGraph } from "./_cycles.ts";
 
 /** The folder a path (relative to the project's root) belongs to, for the rules. */
@@ -12,8 +13,9 @@ function folderOf(path: string): string {
   return top.endsWith(".ts") ? path : top;
 }
 
+/** Whether a module is private to its folder: its name, or a folder on its way, starts with `_`. */
 function isPrivate(path: string): boolean {
-  return (path.split("/").pop() ?? "").startsWith("_");
+  return path.split("/").some((part) => part.startsWith("_"));
 }
 
 /** Which folders (and root files) a folder may import; its own files it always may. */

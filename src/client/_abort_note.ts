@@ -1,6 +1,6 @@
 // What an upload's error says when its clean-up abort failed too: the session, and its chunks, stay.
 import { DocSpaceError, StreamLengthError } from "./errors.ts";
-import { CHUNKS_LEFT } from "./_session_requests.ts";
+import { CHUNKS_LEFT } from "./_docspace/sessions.ts";
 
 /** The clean-up abort's failure, for a person. */
 function abortFailure(abortError: unknown): string {

@@ -4,7 +4,7 @@
 // up no attempt: the client waits as asked, up to `rateLimitWait` in all per request.
 import { delay } from "@std/async/delay";
 import { DocSpaceError } from "./errors.ts";
-import { describeRateLimit, rateLimitReset } from "./_reply.ts";
+import { describeRateLimit, rateLimitReset } from "./_docspace/rate_limit.ts";
 import type { RetryNotice, RetryOptions } from "./upload_types.ts";
 
 /** The longest `Retry-After` honoured for a failure other than a 429, so a broken proxy cannot stall an upload for days. */

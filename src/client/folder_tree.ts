@@ -5,34 +5,17 @@
  *
  * @module
  */
-import { folderRequest } from "./_folder_requests.ts";
+import { createFolder } from "./_docspace/folder_creation.ts";
+import { entryOf, listFolder } from "./_docspace/folder_listing.ts";
+import type { FolderRequestContext } from "./_docspace/folder_request.ts";
+import { portalAt } from "./_docspace/portal.ts";
 import { isNativeFolder } from "./_upload_plan.ts";
-import { DocSpaceError } from "./errors.ts";
-import type { DocSpaceFile, UploadedFile } from "./session_types.ts";
+import type { FolderContent, FolderEntry } from "./folder_types.ts";
+import type { UploadedFile } from "./session_types.ts";
 import { storedTitle, titleKey } from "./stored_title.ts";
 import type { RetryNotice } from "./upload_types.ts";
 
-/** A file or folder in a listing. */
-export interface FolderEntry {
-  /** Its id. */
-  id: number | string;
-  /** Its title. */
-  title: string;
-  /** A file's size in bytes (`pureContentLength`). */
-  size?: number;
-  /** A file's version. */
-  version?: number;
-  /** A file's object as the listing gives it. */
-  file?: DocSpaceFile;
-}
-
-/** What a folder holds. */
-export interface FolderContent {
-  /** Its files. */
-  files: FolderEntry[];
-  /** Its subfolders. */
-  folders: FolderEntry[];
-}
+export type { FolderContent, FolderEntry } from "./folder_types.ts";
 
 /** Options for {@linkcode FolderTree}. */
 export interface FolderTreeOptions {
@@ -49,11 +32,6 @@ export interface FolderTreeOptions {
   /** Told before a failed request is tried again. */
   onRetry?: (notice: RetryNotice) => void;
 }
-
-/** ApiContext.MaxCount: the most entries a listing page holds. */
-const PAGE = 100;
-/** The most pages one listing reads (a million entries): a listing of full pages that never ends is refused. */
-const MAX_PAGES = 10_000;
 
 /**
  * A folder's tree in DocSpace, read lazily: each folder is listed once (all pages) and kept, and a
@@ -228,22 +206,7 @@ export class FolderTree {
     parent: number | string,
     title: string,
   ): Promise<number | string> {
-    const folder = await folderRequest(
-      this.#requestOptions(),
-      "folder creation",
-      `folder/${encodeURIComponent(String(parent))}`,
-      { method: "POST", body: JSON.stringify({ title }) },
-    ) as { id?: unknown } | null;
-    const id = folder?.id;
-    if (
-      !(typeof id === "number" && Number.isSafeInteger(id) && id > 0) &&
-      !(typeof id === "string" && id !== "")
-    ) {
-      throw new DocSpaceError(
-        `folder ${parent}: the reply to the folder's creation has no folder id`,
-        { step: "folder creation", status: 200 },
-      );
-    }
+    const id = await createFolder(this.#requestContext(), parent, title);
     this.#created++;
     this.#contents.set(String(id), Promise.resolve({ files: [], folders: [] }));
     const parentContent = this.#contents.get(String(parent));
@@ -251,115 +214,25 @@ export class FolderTree {
     return id;
   }
 
-  #requestOptions() {
+  /** The portal, the signal and the retry report of the folder requests, read when one is sent. */
+  #requestContext(): FolderRequestContext {
     const { url, token, signal, onRetry } = this.#options;
     return {
-      url,
-      token,
-      fetch: this.#options.fetch ?? globalThis.fetch.bind(globalThis),
+      portal: portalAt(
+        url,
+        token,
+        this.#options.fetch ?? globalThis.fetch.bind(globalThis),
+      ),
       signal: signal ?? new AbortController().signal,
       ...(onRetry ? { onRetry } : {}),
     };
   }
 
   async #list(folderId: number | string): Promise<FolderContent> {
-    const content: FolderContent = { files: [], folders: [] };
-    const seen = new Set<string>();
-    const step = "folder listing";
-    for (let start = 0, pages = 0;; pages++) {
-      if (pages >= MAX_PAGES) {
-        throw new DocSpaceError(
-          `folder ${folderId}: the listing did not end after ${MAX_PAGES} pages`,
-          { step, status: 200 },
-        );
-      }
-      const page = await folderRequest(
-        this.#requestOptions(),
-        step,
-        `${
-          encodeURIComponent(String(folderId))
-        }?startIndex=${start}&count=${PAGE}`,
-        { method: "GET" },
-      );
-      const { files, folders, total } = pageOf(page, folderId);
-      let fresh = 0;
-      for (const f of files) {
-        if (seen.has(`f${f.id}`)) continue;
-        seen.add(`f${f.id}`);
-        content.files.push(f);
-        fresh++;
-      }
-      for (const f of folders) {
-        if (seen.has(`d${f.id}`)) continue;
-        seen.add(`d${f.id}`);
-        content.folders.push(f);
-        fresh++;
-      }
-      const entries = files.length + folders.length;
-      start += entries;
-      // The server fills every page but the last: a page that is not full, or that brings nothing new,
-      // ends the listing, whatever `total` claims (a reply that claims a huge total and gives one entry a
-      // page cannot make a request per entry).
-      if (fresh === 0 || entries < PAGE || start >= total) return content;
-    }
+    return await listFolder(this.#requestContext(), folderId);
   }
 }
 
 function segmentsOf(relativePath: string | undefined): string[] {
   return (relativePath ?? "").split("/").filter((s) => s !== "");
-}
-
-function isId(value: unknown): value is number | string {
-  return (typeof value === "number" && Number.isSafeInteger(value)) ||
-    (typeof value === "string" && value !== "");
-}
-
-function entryOf(value: Record<string, unknown>): FolderEntry {
-  const size = value.pureContentLength;
-  const version = value.version;
-  return {
-    id: value.id as number | string,
-    title: value.title as string,
-    ...(typeof size === "number" ? { size } : {}),
-    ...(typeof version === "number" ? { version } : {}),
-    file: value as DocSpaceFile,
-  };
-}
-
-/** One listing page, checked: a reply of another shape is an error, not a crash. */
-function pageOf(
-  page: unknown,
-  folderId: number | string,
-): { files: FolderEntry[]; folders: FolderEntry[]; total: number } {
-  const bad = (what: string) =>
-    new DocSpaceError(
-      `folder ${folderId}: the listing's reply ${what}`,
-      { step: "folder listing", status: 200 },
-    );
-  if (typeof page !== "object" || page === null || Array.isArray(page)) {
-    throw bad("is not an object");
-  }
-  const { files = [], folders = [], total = 0 } = page as Record<
-    string,
-    unknown
-  >;
-  if (!Array.isArray(files) || !Array.isArray(folders)) {
-    throw bad("has no lists of files and folders");
-  }
-  const entries = (list: unknown[]) =>
-    list.map((item) => {
-      if (
-        typeof item !== "object" || item === null ||
-        !isId((item as Record<string, unknown>).id) ||
-        typeof (item as Record<string, unknown>).title !== "string"
-      ) {
-        throw bad("has an entry without an id and a title");
-      }
-      return entryOf(item as Record<string, unknown>);
-    });
-  return {
-    files: entries(files),
-    folders: entries(folders).map(({ id, title }) => ({ id, title })),
-    total: typeof total === "number" && Number.isFinite(total) ? total : 0,
-  };
 }

@@ -1,16 +1,21 @@
 /**
- * The client's internal API for the rest of this package (the gateway): its reply layer and its
- * credentials header, so that a request to DocSpace is read one way everywhere. Not part of the public
- * surface (`mod.ts` does not export it), and may change with any release.
+ * The client's internal API for the rest of this package (the gateway): how a request to DocSpace is
+ * addressed (its URL builders) and how its reply is read (the reply layer), and its credentials header, so
+ * that every DocSpace URL is built, and every reply read, one way everywhere (`src/client/_docspace/`).
+ * Not part of the public surface (`mod.ts` does not export it), and may change with any release.
  *
  * @module
  */
-export { authorizationHeader } from "./_portal.ts";
 export {
+  authorizationHeader,
+  createSessionUrl,
   fetchReply,
   networkFailure,
   readEnvelope,
   readUploaderReply,
   type Reply,
   type ReplyReading,
-} from "./_reply.ts";
+  restSessionUrl,
+  settingsUrl,
+  withQuery,
+} from "./_docspace/mod.ts";

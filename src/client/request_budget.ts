@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { rateLimitReset } from "./_reply.ts";
+import { rateLimitReset } from "./_docspace/rate_limit.ts";
 import { parseRetryAfter } from "./_retry.ts";
 
 /** Options for {@linkcode RequestBudget}. */

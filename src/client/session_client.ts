@@ -1,18 +1,21 @@
 /**
  * A small client for DocSpace's chunked-upload endpoints: settings, create session, upload chunk,
- * finalize, abort. One method per request; `uploadFile` composes them.
+ * finalize, abort, and the title check and insert. One method per request, each built in
+ * `src/client/_docspace/`; `uploadFile` composes them.
  *
  * @module
  */
-import { insertOn } from "./_insert.ts";
 import { DocSpaceError } from "./errors.ts";
-import { checkTitles, type Portal, portalOf, readSettings } from "./_portal.ts";
+import { insertFile } from "./_docspace/insert.ts";
+import { type Portal, portalOf } from "./_docspace/portal.ts";
 import {
-  abortOn,
-  createOn,
-  finalizeOn,
-  sendChunk,
-} from "./_session_requests.ts";
+  abortSession,
+  createSession,
+  finalizeSession,
+} from "./_docspace/sessions.ts";
+import { readSettings } from "./_docspace/settings.ts";
+import { checkTitles } from "./_docspace/title_check.ts";
+import { sendChunk } from "./_session_requests.ts";
 import type {
   ChunkResult,
   CreateSessionOptions,
@@ -138,7 +141,7 @@ export class SessionClient {
     signal?: AbortSignal,
   ): Promise<UploadSession> {
     const create = (routes: SessionRoutes) =>
-      createOn(this.#portal, routes, folderId, options, signal);
+      createSession(this.#portal, routes, folderId, options, signal);
     const routes = this.#detected ?? this.#routes;
     if (routes === "legacy") return await create("legacy");
     try {
@@ -191,7 +194,7 @@ export class SessionClient {
     options: InsertOptions,
     signal?: AbortSignal,
   ): Promise<UploadedFile> {
-    return insertOn(this.#portal, folderId, body, options, signal);
+    return insertFile(this.#portal, folderId, body, options, signal);
   }
 
   /**
@@ -247,7 +250,7 @@ export class SessionClient {
     session: SessionTarget,
     signal?: AbortSignal,
   ): Promise<UploadedFile> {
-    return finalizeOn(this.#portal, session, signal);
+    return finalizeSession(this.#portal, session, signal);
   }
 
   /**
@@ -261,6 +264,6 @@ export class SessionClient {
    * session is already gone (`sessionGone`), saying that its chunks stay on the server until it expires.
    */
   abort(session: SessionTarget, signal?: AbortSignal): Promise<void> {
-    return abortOn(this.#portal, session, signal);
+    return abortSession(this.#portal, session, signal);
   }
 }

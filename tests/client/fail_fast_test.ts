@@ -12,7 +12,7 @@ import { nodeFetch } from "../../node_fetch.ts";
 // dataStore "s3": its abort always succeeds, and these tests are about asking for it (on the default disk
 // storage DocSpace keeps a session once a chunk is stored: tests/emulator/storage_test.ts).
 import { startEmulator } from "../../testing.ts";
-import { networkFailure } from "../../src/client/_reply.ts";
+import { networkFailure } from "../../src/client/_docspace/read_reply.ts";
 import { byteStreamOf, randomBytes, streamOf } from "../_helpers.ts";
 
 const CHUNK = 64 * 1024;

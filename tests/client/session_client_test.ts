@@ -1,6 +1,6 @@
 import { assertEquals, assertRejects, assertThrows } from "@std/assert";
 import { DocSpaceError, SessionClient } from "../../mod.ts";
-import { authorizationHeader } from "../../src/client/_portal.ts";
+import { authorizationHeader } from "../../src/client/_docspace/portal.ts";
 import { DocSpaceEmulator, startEmulator } from "../../testing.ts";
 import { sha256 } from "../_helpers.ts";
 

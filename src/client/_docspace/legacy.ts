@@ -1,11 +1,12 @@
-// The routes every DocSpace version has: `POST {folderId}/upload/create_session` opens a session whose
-// `location` (`…/ChunkedUploader.ashx?uid=…`) takes its chunks (`&upload=true&chunkNumber=N` numbered),
-// `&finalize=true` and `&abort=true`. Replies are `{success, data, message}`, errors as HTTP 200.
-// Credentials go only to the portal's origin: see `locationUrl`.
-import { DocSpaceError } from "./errors.ts";
-import { uploaderReply } from "./_reply.ts";
-import type { Portal } from "./_portal.ts";
-import { folderPath, type SessionRouteFamily } from "./_routes.ts";
+// The legacy route generation, which every DocSpace version has: `POST {folderId}/upload/create_session`
+// opens a session whose `location` (`…/ChunkedUploader.ashx?uid=…`) takes its chunks
+// (`&upload=true&chunkNumber=N` numbered), `&finalize=true` and `&abort=true`. Replies are
+// `{success, data, message}`, errors as HTTP 200. Credentials go only to the portal's origin: see
+// `locationUrl`.
+import { DocSpaceError } from "../errors.ts";
+import { uploaderReply } from "./read_reply.ts";
+import { folderUrl, type Portal } from "./portal.ts";
+import type { RouteGeneration } from "./route_generation.ts";
 
 /** Whether a URL's host is a loopback one, as .NET's `Uri.IsLoopback` sees it. */
 function isLoopback(url: URL): boolean {
@@ -56,14 +57,23 @@ function locationUrl(
       { step },
     );
   }
-  if (params === "") return url;
-  return url + (url.includes("?") ? "&" : "?") + params;
+  return withQuery(url, params);
 }
 
-/** The legacy routes: the session's `location`. */
-export const legacyRoutes: SessionRouteFamily = {
-  create: (portal, folderId) =>
-    `${folderPath(portal, folderId)}/upload/create_session`,
+/**
+ * A location with `query` added to its own query: after `&` when it has one, else after `?`; unchanged
+ * for an empty `query`. Queries: `upload=true&chunkNumber=N` (a numbered chunk), none (a sequential
+ * chunk), `finalize=true`, `abort=true`.
+ */
+export function withQuery(url: string, query: string): string {
+  if (query === "") return url;
+  return url + (url.includes("?") ? "&" : "?") + query;
+}
+
+/** The legacy route generation: the session's `location`. */
+export const legacyGeneration: RouteGeneration = {
+  create: (url, folderId) =>
+    `${folderUrl(url, folderId)}/upload/create_session`,
   opened: (portal, session) =>
     void locationUrl(portal, session.location, "", "create"),
   chunk: (portal, target, chunkNumber, step) =>

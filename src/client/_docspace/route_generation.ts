@@ -1,8 +1,9 @@
-// What the two generations of session routes have in common: where a session's requests go, with
-// which method, and how their replies read. `_rest_routes.ts` and `_legacy_routes.ts` implement it.
-import type { Reply } from "./_reply.ts";
-import type { Portal } from "./_portal.ts";
-import type { UploadSession } from "./session_types.ts";
+// What a route generation is: where a session's requests go, with which method, and how their replies
+// read. DocSpace has two: `rest.ts` (3.7.1 and later) and `legacy.ts` (the session's `location`, every
+// version); `sessions.ts` picks one by a session's `routes`.
+import type { Reply } from "./read_reply.ts";
+import type { Portal } from "./portal.ts";
+import type { UploadSession } from "../session_types.ts";
 
 /** The session a request is for: the fields of a session that name it. */
 export type Target = Pick<
@@ -16,10 +17,10 @@ export interface Route {
   method: "POST" | "PUT" | "DELETE";
 }
 
-/** One generation of session routes. */
-export interface SessionRouteFamily {
-  /** Where a session is opened in a folder. */
-  create(portal: Portal, folderId: number | string): string;
+/** One route generation: the addresses of a session's requests, and how their replies read. */
+export interface RouteGeneration {
+  /** Where a session is opened in a folder, on the portal at `url` (its URL without a trailing slash). */
+  create(url: string, folderId: number | string): string;
   /** Checks a new session's addresses (the legacy location must be on the portal's origin). */
   opened(portal: Portal, session: UploadSession): void;
   /** Where a chunk goes: numbered with its number, else sequential. */
@@ -37,9 +38,4 @@ export interface SessionRouteFamily {
   read(step: string, reply: Reply): { status: number; data: unknown };
   /** An abort's reply: nothing, or a DocSpaceError thrown. */
   readAbort(reply: Reply): void;
-}
-
-/** The folder id as a path segment. */
-export function folderPath(portal: Portal, folderId: number | string): string {
-  return `${portal.url}/api/2.0/files/${encodeURIComponent(String(folderId))}`;
 }

@@ -1,12 +1,13 @@
 // The one reply layer for DocSpace requests, shared by the client and the gateway: send a request and
 // read its whole reply; read an /api/2.0 envelope or a ChunkedUploader `{success, data, message}` reply
 // into plain facts; and, for the client, turn a failed one into a DocSpaceError.
-import { DocSpaceError, type RateLimitHeaders } from "./errors.ts";
-import { SESSION_GONE } from "./_server_messages.ts";
-import { networkFailure } from "./_network_failure.ts";
+import { DocSpaceError } from "../errors.ts";
+import { SESSION_GONE } from "../_server_messages.ts";
+import { networkFailure } from "../_network_failure.ts";
+import { describeRateLimit, rateLimitHeaders } from "./rate_limit.ts";
 import { LimitedBytesTransformStream } from "@std/streams/limited-bytes-transform-stream";
 
-export { type NetworkFailure, networkFailure } from "./_network_failure.ts";
+export { type NetworkFailure, networkFailure } from "../_network_failure.ts";
 
 /** HTTP statuses that a retry may get past: timeouts, rate limits, proxy and server hiccups. */
 const TRANSIENT = new Set([408, 429, 500, 502, 503, 504]);
@@ -67,9 +68,6 @@ async function boundedText(response: Response): Promise<string> {
     throw error;
   }
 }
-
-/** Above this, an `X-RateLimit-Reset` is a Unix time in seconds, not a number of seconds from now. */
-const EPOCH_SECONDS = 1e9;
 
 /** A reply that arrived, with its parsed JSON body when it had one. */
 export interface Reply {
@@ -150,6 +148,13 @@ export async function send(
   }
 }
 
+/** The value as a record, or an empty one. */
+export function record(value: unknown): Record<string, unknown> {
+  return typeof value === "object" && value !== null
+    ? value as Record<string, unknown>
+    : {};
+}
+
 function objectOf(value: unknown): Record<string, unknown> | undefined {
   return typeof value === "object" && value !== null && !Array.isArray(value)
     ? value as Record<string, unknown>
@@ -202,50 +207,6 @@ export function readUploaderReply({ response, json }: Reply): ReplyReading {
 function retryAfter(response: Response): string {
   const value = response.headers.get("retry-after");
   return value ? `, retry after ${value}` : "";
-}
-
-/** The rate limiter's `X-RateLimit-*` headers, when the reply has any. */
-export function rateLimitHeaders(
-  headers: Headers,
-): RateLimitHeaders | undefined {
-  const found: RateLimitHeaders = {};
-  for (const name of ["limit", "remaining", "reset"] as const) {
-    const value = headers.get(`x-ratelimit-${name}`)?.trim();
-    if (value) found[name] = value.slice(0, 100);
-  }
-  return Object.keys(found).length > 0 ? found : undefined;
-}
-
-/**
- * When a rate limit resets, in milliseconds since the epoch, from `X-RateLimit-Reset`: a Unix time in
- * seconds (what DocSpace sends), or below 10^9 a number of seconds from `now`.
- */
-export function rateLimitReset(
-  reset: string | undefined,
-  now: number,
-): number | undefined {
-  if (reset === undefined || !/^\d+(\.\d+)?$/.test(reset)) return undefined;
-  const seconds = Number(reset);
-  return seconds > EPOCH_SECONDS ? seconds * 1000 : now + seconds * 1000;
-}
-
-/** The rate limit, for a person: "limit 10000, 0 remaining, resets at 2026-01-01T00:00:00Z". */
-export function describeRateLimit(
-  rateLimit: RateLimitHeaders | undefined,
-  now: number,
-): string {
-  const parts: string[] = [];
-  if (rateLimit?.limit !== undefined) parts.push(`limit ${rateLimit.limit}`);
-  if (rateLimit?.remaining !== undefined) {
-    parts.push(`${rateLimit.remaining} remaining`);
-  }
-  const reset = rateLimitReset(rateLimit?.reset, now);
-  if (reset !== undefined && reset < 8.64e15) {
-    parts.push(
-      `resets at ${new Date(reset).toISOString().replace(".000Z", "Z")}`,
-    );
-  }
-  return parts.join(", ");
 }
 
 /** What a reply without the server's own message was, for a person. */

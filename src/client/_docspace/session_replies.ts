@@ -1,18 +1,12 @@
-// Reads the server's session and file objects out of replies, as both route families send them.
-import { DocSpaceError } from "./errors.ts";
+// Reads the server's session and file objects out of replies, as both route generations send them.
+import { DocSpaceError } from "../errors.ts";
+import { record } from "./read_reply.ts";
 import type {
   DocSpaceFile,
   SessionRoutes,
   UploadedFile,
   UploadSession,
-} from "./session_types.ts";
-
-/** The value as a record, or an empty one. */
-export function record(value: unknown): Record<string, unknown> {
-  return typeof value === "object" && value !== null
-    ? value as Record<string, unknown>
-    : {};
-}
+} from "../session_types.ts";
 
 function isId(value: unknown): value is number | string {
   return (typeof value === "number" && Number.isSafeInteger(value)) ||

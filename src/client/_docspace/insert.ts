@@ -3,15 +3,14 @@
 // are: InsertFileModelBinder (products/ASC.Files/Core/ApiModels/Binders.cs) reads a request without form
 // content from the raw body, and the title and createNewIfExist from the query; FileUploader.ExecAsync
 // then checks and stores it as a session's finalize would (VerifyFileUploadAsync, FileDao.SaveFileAsync).
-import { envelope, send } from "./_reply.ts";
-import type { Portal } from "./_portal.ts";
-import { record } from "./_session_replies.ts";
-import { DocSpaceError } from "./errors.ts";
+import { DocSpaceError } from "../errors.ts";
+import { folderUrl, type Portal } from "./portal.ts";
+import { envelope, record, send } from "./read_reply.ts";
 import type {
   DocSpaceFile,
   InsertOptions,
   UploadedFile,
-} from "./session_types.ts";
+} from "../session_types.ts";
 
 /** The file object of an insert's reply (a FileDto), as an uploaded file. */
 export function insertedFile(value: unknown, step: string): UploadedFile {
@@ -36,8 +35,21 @@ export function insertedFile(value: unknown, step: string): UploadedFile {
   };
 }
 
+/** Where a whole file goes: `{url}/api/2.0/files/{folderId}/insert?title=…&createNewIfExist=…`. */
+export function insertUrl(
+  url: string,
+  folderId: number | string,
+  options: InsertOptions,
+): string {
+  const query = new URLSearchParams({
+    title: options.title,
+    createNewIfExist: String(options.createNewIfExist),
+  });
+  return `${folderUrl(url, folderId)}/insert?${query}`;
+}
+
 /** Sends a whole file to `insert`; the reply is the stored file. */
-export async function insertOn(
+export async function insertFile(
   portal: Portal,
   folderId: number | string,
   body: Blob | Uint8Array<ArrayBuffer>,
@@ -46,17 +58,11 @@ export async function insertOn(
 ): Promise<UploadedFile> {
   const headers = new Headers(portal.headers);
   headers.set("content-type", "application/octet-stream");
-  const query = new URLSearchParams({
-    title: options.title,
-    createNewIfExist: String(options.createNewIfExist),
-  });
   const step = "insert";
   const reply = await send(
     step,
     portal.fetch,
-    `${portal.url}/api/2.0/files/${
-      encodeURIComponent(String(folderId))
-    }/insert?${query}`,
+    insertUrl(portal.url, folderId, options),
     { method: "POST", headers, body, signal: signal ?? null },
   );
   return insertedFile(envelope(step, reply), step);
