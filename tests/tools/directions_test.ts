@@ -24,7 +24,7 @@ Deno.test("forbiddenImports: the client may not build on the gateway (a ticket o
   );
 });
 
-Deno.test("forbiddenImports: the gateway and the CLI take the client's public modules and its internal API only", () => {
+Deno.test("forbiddenImports: the gateway and the CLI take the client's public modules and its internal API only (a file in a `_` folder is private too)", () => {
   assertEquals(
     forbiddenImports(
       graph({
@@ -34,11 +34,16 @@ Deno.test("forbiddenImports: the gateway and the CLI take the client's public mo
           "src/client/upload_file.ts",
           "src/ticket/signer.ts",
         ],
-        "cli/batch.ts": ["src/client/upload_batch.ts", "src/client/_gate.ts"],
+        "cli/batch.ts": [
+          "src/client/upload_batch.ts",
+          "src/client/_gate.ts",
+          "src/client/_docspace/settings.ts",
+        ],
       }),
       ROOT,
     ),
     [
+      "cli/batch.ts → src/client/_docspace/settings.ts: a private module of src/client (import a public one, or src/client/internal.ts)",
       "cli/batch.ts → src/client/_gate.ts: a private module of src/client (import a public one, or src/client/internal.ts)",
       "src/gateway/_upstream.ts → src/client/_reply.ts: a private module of src/client (import a public one, or src/client/internal.ts)",
     ],
