@@ -1,3 +1,4 @@
+// What a request is, read from its method and URL on arrival: the mode the log and fault matching use.
 import { chunkNumberOf } from "./_chunk_upload.ts";
 import type { RequestMode } from "./request_log.ts";
 import type { EmulatorState } from "./state.ts";

@@ -1,3 +1,5 @@
+// Folders: a folder's content, paged and sorted, and a new folder (FoldersController.cs). Mounted at
+// /api/2.0/files.
 import { type Context, Hono } from "hono";
 import { contextOf, type EmulatorCore } from "./_context.ts";
 import { fileObject, folderObject, type Json } from "./_dto.ts";

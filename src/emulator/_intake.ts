@@ -1,3 +1,5 @@
+// The emulator's intake, a middleware before every route: the request log, faults, the rate limiter, and
+// the body, read once.
 import { delay } from "@std/async/delay";
 import type { Context, MiddlewareHandler, Next } from "hono";
 import { authenticate, redactHeaders } from "./_auth.ts";

@@ -44,8 +44,10 @@ export interface EmulatorApp {
 }
 
 /**
- * The emulator's Hono app: the intake before every route, then the route families in the order the server's
- * routing tries them (the chunk endpoint's path matches first; the REST session routes exist from 3.7.1).
+ * The emulator's Hono app: the intake before every route, then the route families. Hono tries routes in the
+ * order they are added, and a few requests match two (`GET …/files/settings`, `POST …/files/folder/session`):
+ * the order settles them. The chunk endpoint comes first, as the server's MapWhen branch does; the REST
+ * session routes exist from 3.7.1.
  */
 function emulatorApp(
   core: EmulatorCore,
