@@ -175,8 +175,11 @@ async function answer(
   const origin = core.options.publicUrl ?? new URL(request.url).origin;
   core.requests.set(request, { entry, body, user, origin });
   await next();
-  await record(entry, c.res);
-  if (fault?.kind === "drop-after-store") c.res = await broken(c.res);
+  // Hono answers HEAD with the GET route's response and drops its body after this middleware: drop it here,
+  // so that the log and a fault see the answer the client gets.
+  const answered = entry.method === "HEAD" ? new Response(null, c.res) : c.res;
+  await record(entry, answered);
+  if (fault?.kind === "drop-after-store") c.res = await broken(answered);
   return undefined;
 }
 
