@@ -1,3 +1,5 @@
+// Who a request is: the user its credentials name (Basic, the auth cookie, or a token), and its headers as the log
+// keeps them.
 import type { EmulatorUser } from "./options.ts";
 
 function decodeBasic(encoded: string): [string, string] | undefined {

@@ -1,7 +1,7 @@
 // `deno task emulator` (testing.ts run as a program): serve the emulator on a port and say how to use it.
 import { parseArgs } from "@std/cli/parse-args";
 import type { RateLimits } from "./rate_limits.ts";
-import { startEmulator } from "./serve.ts";
+import { type RunningEmulator, startEmulator } from "./serve.ts";
 import type { EmulatorStorage } from "./storage.ts";
 
 const USAGE = `usage: deno run -A testing.ts [options]
@@ -75,17 +75,19 @@ function describeStorage(storage: EmulatorStorage): string {
   return `Storage: files under ${storage.directory}`;
 }
 
-/**
- * Serves the emulator as the command line asks and prints its URL, token, folder ids, storage and rate
- * limits on stdout. `--help` prints the usage (exit 0); an unknown flag or a bad value prints it on stderr
- * (exit 2). Problems are one line on stderr.
- *
- * @returns The exit code when it does not serve; otherwise it serves until the process ends.
- */
-export async function serveFromCommandLine(
+/** What the command line asks to serve. */
+interface ServeRequest {
+  port: number;
+  hostname: string;
+  storage: EmulatorStorage;
+  rateLimits: RateLimits | false;
+}
+
+/** The flags, or the exit code when there is nothing to serve: 0 after `--help`, 2 for a usage error. */
+function serveRequestOf(
   argv: string[],
   env: (name: string) => string | undefined,
-): Promise<number | undefined> {
+): ServeRequest | number {
   const unknown: string[] = [];
   const args = parseArgs(argv, {
     string: ["port", "hostname", "storage", ...Object.keys(LIMIT_FLAGS)],
@@ -119,38 +121,39 @@ export async function serveFromCommandLine(
     console.error(`error: ${error.message}\n${USAGE}`);
     return 2;
   }
-  const portText = args.port ?? env("PORT") ?? "8080";
-  const port = /^\d+$/.test(portText) ? Number(portText) : NaN;
-  if (!(port >= 0 && port <= 65535)) {
-    console.error(
-      `error: --port must be 0-65535, received ${
-        JSON.stringify(portText)
-      }\n${USAGE}`,
-    );
-    return 2;
-  }
+  const port = portOf(args.port ?? env("PORT") ?? "8080");
+  if (port === undefined) return 2;
   const hostname = args.hostname ?? "127.0.0.1";
-  let server;
-  try {
-    server = await startEmulator({
-      port,
-      hostname,
-      storage,
-      rateLimits: args["rate-limits"] ? rateLimits : false,
-    });
-  } catch (error) {
-    const why = error instanceof Deno.errors.AddrInUse
-      ? "the port is already in use; pick another with --port (0 picks a free one)"
-      : error instanceof Error
-      ? error.message
-      : String(error);
-    console.error(
-      error instanceof Deno.errors.AddrInUse
-        ? `error: cannot listen on ${hostname}:${port}: ${why}`
-        : `error: cannot serve on ${hostname}:${port}: ${why}`,
-    );
-    return 1;
+  return {
+    port,
+    hostname,
+    storage,
+    rateLimits: args["rate-limits"] ? rateLimits : false,
+  };
+}
+
+/** The port, or undefined after saying on stderr why it is not one. */
+function portOf(text: string): number | undefined {
+  const port = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (port >= 0 && port <= 65535) return port;
+  console.error(
+    `error: --port must be 0-65535, received ${JSON.stringify(text)}\n${USAGE}`,
+  );
+  return undefined;
+}
+
+/** The line on stderr for a server that could not start. */
+function startProblem(request: ServeRequest, error: unknown): string {
+  const { hostname, port } = request;
+  if (error instanceof Deno.errors.AddrInUse) {
+    return `error: cannot listen on ${hostname}:${port}: the port is already in use; pick another with --port (0 picks a free one)`;
   }
+  const why = error instanceof Error ? error.message : String(error);
+  return `error: cannot serve on ${hostname}:${port}: ${why}`;
+}
+
+/** Prints where the served emulator listens and what it holds, on stdout. */
+function describeServer(server: RunningEmulator, hostname: string): void {
   const everywhere = hostname === "0.0.0.0" || hostname === "::";
   console.log(
     `DocSpace emulator listening on ${server.url}${
@@ -166,5 +169,28 @@ export async function serveFromCommandLine(
   console.log(`Folders: ${folders.join(", ")}`);
   console.log(describeStorage(server.emulator.options.storage));
   console.log(describeLimits(server.emulator.options.rateLimits));
+}
+
+/**
+ * Serves the emulator as the command line asks and prints its URL, token, folder ids, storage and rate
+ * limits on stdout. `--help` prints the usage (exit 0); an unknown flag or a bad value prints it on stderr
+ * (exit 2). Problems are one line on stderr.
+ *
+ * @returns The exit code when it does not serve; otherwise it serves until the process ends.
+ */
+export async function serveFromCommandLine(
+  argv: string[],
+  env: (name: string) => string | undefined,
+): Promise<number | undefined> {
+  const request = serveRequestOf(argv, env);
+  if (typeof request === "number") return request;
+  let server: RunningEmulator;
+  try {
+    server = await startEmulator(request);
+  } catch (error) {
+    console.error(startProblem(request, error));
+    return 1;
+  }
+  describeServer(server, request.hostname);
   return undefined;
 }

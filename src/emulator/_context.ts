@@ -1,3 +1,4 @@
+// What the emulator's routes share: the options, the state, and what the intake read of each request.
 import type { EmulatorUser, ResolvedEmulatorOptions } from "./options.ts";
 import type { RequestLogEntry } from "./request_log.ts";
 import type { EmulatorState } from "./state.ts";

@@ -1,3 +1,4 @@
+// The JSON objects the server answers with (its ResponseDto classes): sessions, files, folders.
 import type { EmulatorFolder, EmulatorUser } from "./options.ts";
 import type { StoredFile, UploadSession } from "./state.ts";
 

@@ -1,3 +1,5 @@
+// The reply shapes: the /api/2.0 envelope and its errors, the 401 challenge, `location`'s replies, and
+// ASP.NET's automatic 400.
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 

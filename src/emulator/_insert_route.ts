@@ -1,8 +1,8 @@
 // `POST /api/2.0/files/{folderId}/insert`: a whole file in one request (products/ASC.Files/Server/Api/
 // UploadController.cs InsertFile → …/Server/Helpers/FilesHelperBase.cs InsertFileAsync → products/ASC.Files/
 // Core/Utils/FileUploader.cs ExecAsync).
-import type { Context, Hono } from "hono";
-import { type SessionFile, verifyUpload } from "./_api_routes.ts";
+import { type Context, Hono } from "hono";
+import { type SessionFile, verifyUpload } from "./_verify_upload.ts";
 import { contextOf, type EmulatorCore } from "./_context.ts";
 import { fileObject } from "./_dto.ts";
 import { envelope, unauthorized } from "./_envelope.ts";
@@ -74,9 +74,9 @@ async function bind(c: Context, body: Uint8Array): Promise<Insert> {
   };
 }
 
-/** Adds `POST /api/2.0/files/{folderId}/insert`. */
-export function addInsertRoute(app: Hono, core: EmulatorCore): void {
-  app.post("/api/2.0/files/:folderId/insert", async (c) => {
+/** `POST /{folderId}/insert`, mounted at /api/2.0/files. */
+export function insertRoute(core: EmulatorCore): Hono {
+  return new Hono().post("/:folderId/insert", async (c) => {
     const { options, state } = core;
     const context = contextOf(core, c.req.raw);
     if (context.user === undefined) return unauthorized(c);

@@ -1,11 +1,14 @@
+// The emulator's intake, a middleware before every route: the request log, faults, the rate limiter, and
+// the body, read once.
 import { delay } from "@std/async/delay";
-import type { Hono } from "hono";
+import type { Context, MiddlewareHandler, Next } from "hono";
 import { authenticate, redactHeaders } from "./_auth.ts";
 import { classify } from "./_classify.ts";
 import type { EmulatorCore } from "./_context.ts";
 import { type Fault, faultPage, type FaultQueue } from "./faults.ts";
 import { IN_PROCESS, remoteAddresses } from "./_remote.ts";
 import type { Admission, RateLimiter } from "./rate_limits.ts";
+import type { EmulatorUser } from "./options.ts";
 import type { RequestLogEntry } from "./request_log.ts";
 
 const LOCATION_MODES = new Set([
@@ -90,18 +93,14 @@ async function record(
   } catch { /* not JSON after all: nothing to record */ }
 }
 
-/** Logs a request, applies any fault and the rate limiter, reads the body, and hands it to the routes. */
-export async function intake(
+/** The log entry of a request on arrival: its mode and chunk, its user, its start. */
+function arrival(
   core: EmulatorCore,
-  log: RequestLogEntry[],
-  faults: FaultQueue,
-  limiter: RateLimiter,
-  routes: Hono,
   request: Request,
-): Promise<Response> {
+  user: EmulatorUser | undefined,
+): RequestLogEntry {
   const url = new URL(request.url);
-  const user = authenticate(request.headers, core.options.users);
-  const entry: RequestLogEntry = {
+  return {
     method: request.method,
     path: url.pathname,
     search: url.search,
@@ -112,59 +111,112 @@ export async function intake(
     start: performance.now(),
     end: Number.NaN,
   };
-  log.push(entry);
-  const fault = faults.take(entry);
-  if (fault !== undefined) entry.fault = fault.kind;
-  // BaseStartup.cs: UseRateLimiter runs after authentication and before every handler (the API and the
-  // ChunkedUploader.ashx branch alike), partitioned by the user's Sid claim, else the remote address. A
-  // status fault is a proxy's answer: that request never reaches the server's limiter.
-  let admission: Admission | undefined;
-  if (fault?.kind !== "status") {
-    const key = user?.id ?? remoteAddresses.get(request) ?? IN_PROCESS;
-    const admitted = limiter.admit(key, request.method);
-    if (admitted.refused !== undefined) {
-      // RateLimitMetadata.OnRejected: 429, the limiter's headers, no body; the request body is never read.
-      entry.status = 429;
-      entry.rateLimit = admitted.refused;
-      entry.end = performance.now();
-      const headers = new Headers(admitted.headers);
-      headers.set("content-length", "0");
-      return new Response(null, { status: 429, headers });
-    }
-    admission = admitted;
-  }
+}
+
+/**
+ * The rate limiter's admission, or its refusal. RateLimitMetadata.OnRejected: 429, the limiter's headers,
+ * no body; the request body is never read.
+ */
+function admit(
+  limiter: RateLimiter,
+  entry: RequestLogEntry,
+  request: Request,
+  user: EmulatorUser | undefined,
+): Admission | Response {
+  const key = user?.id ?? remoteAddresses.get(request) ?? IN_PROCESS;
+  const admitted = limiter.admit(key, request.method);
+  if (admitted.refused === undefined) return admitted;
+  entry.status = 429;
+  entry.rateLimit = admitted.refused;
+  entry.end = performance.now();
+  const headers = new Headers(admitted.headers);
+  headers.set("content-length", "0");
+  return new Response(null, { status: 429, headers });
+}
+
+/** The whole body, at the fault's pace if it is a slow reader; a 499 when the client goes away mid-body. */
+async function readBody(
+  request: Request,
+  entry: RequestLogEntry,
+  fault: Fault | undefined,
+): Promise<Uint8Array | Response> {
   try {
-    if (fault?.kind === "latency") await delay(fault.ms);
-    let body: Uint8Array;
-    try {
-      body = fault?.kind === "slow-reader"
-        ? await readSlowly(request, fault.bytesPerSecond)
-        : new Uint8Array(await request.arrayBuffer());
-    } catch (error) {
-      // The client went away mid-body (an aborted upload): nothing is stored and nobody reads the answer.
-      entry.status = 499;
-      entry.message = `The client closed the request before its body arrived: ${
-        error instanceof Error ? error.message : String(error)
-      }`;
-      return new Response(null, { status: 499 });
-    }
-    let response: Response;
-    if (fault?.kind === "status") {
-      response = statusResponse(fault);
-    } else {
-      const origin = core.options.publicUrl ?? url.origin;
-      core.requests.set(request, { entry, body, user, origin });
-      response = await routes.fetch(request);
-    }
-    await record(entry, response);
-    return fault?.kind === "drop-after-store"
-      ? await broken(response)
-      : response;
+    return fault?.kind === "slow-reader"
+      ? await readSlowly(request, fault.bytesPerSecond)
+      : new Uint8Array(await request.arrayBuffer());
   } catch (error) {
-    entry.message = error instanceof Error ? error.message : String(error);
-    throw error;
-  } finally {
-    entry.end = performance.now();
-    admission?.release();
+    // The client went away mid-body (an aborted upload): nothing is stored and nobody reads the answer.
+    entry.status = 499;
+    entry.message = `The client closed the request before its body arrived: ${
+      error instanceof Error ? error.message : String(error)
+    }`;
+    return new Response(null, { status: 499 });
   }
+}
+
+/** What the admitted request is answered: the fault's, or the routes' (`next`), recorded in its entry. */
+async function answer(
+  core: EmulatorCore,
+  c: Context,
+  next: Next,
+  arrived: { entry: RequestLogEntry; user: EmulatorUser | undefined },
+  fault: Fault | undefined,
+): Promise<Response | undefined> {
+  const { entry, user } = arrived;
+  const request = c.req.raw;
+  if (fault?.kind === "latency") await delay(fault.ms);
+  const body = await readBody(request, entry, fault);
+  if (body instanceof Response) return body;
+  if (fault?.kind === "status") {
+    const response = statusResponse(fault);
+    await record(entry, response);
+    return response;
+  }
+  const origin = core.options.publicUrl ?? new URL(request.url).origin;
+  core.requests.set(request, { entry, body, user, origin });
+  await next();
+  // Hono answers HEAD with the GET route's response and drops its body after this middleware: drop it here,
+  // so that the log and a fault see the answer the client gets.
+  const answered = entry.method === "HEAD" ? new Response(null, c.res) : c.res;
+  await record(entry, answered);
+  if (fault?.kind === "drop-after-store") c.res = await broken(answered);
+  return undefined;
+}
+
+/**
+ * The emulator's intake, a middleware before every route: logs a request, applies any fault and the rate
+ * limiter, reads the body, and hands it to the routes.
+ */
+export function intake(
+  core: EmulatorCore,
+  log: RequestLogEntry[],
+  faults: FaultQueue,
+  limiter: RateLimiter,
+): MiddlewareHandler {
+  return async (c, next) => {
+    const request = c.req.raw;
+    const user = authenticate(request.headers, core.options.users);
+    const entry = arrival(core, request, user);
+    log.push(entry);
+    const fault = faults.take(entry);
+    if (fault !== undefined) entry.fault = fault.kind;
+    // BaseStartup.cs: UseRateLimiter runs after authentication and before every handler (the API and the
+    // ChunkedUploader.ashx branch alike), partitioned by the user's Sid claim, else the remote address. A
+    // status fault is a proxy's answer: that request never reaches the server's limiter.
+    let admission: Admission | undefined;
+    if (fault?.kind !== "status") {
+      const admitted = admit(limiter, entry, request, user);
+      if (admitted instanceof Response) return admitted;
+      admission = admitted;
+    }
+    try {
+      return await answer(core, c, next, { entry, user }, fault);
+    } catch (error) {
+      entry.message = error instanceof Error ? error.message : String(error);
+      throw error;
+    } finally {
+      entry.end = performance.now();
+      admission?.release();
+    }
+  };
 }

@@ -1,6 +1,6 @@
 // The legacy chunk endpoint, `location` (products/ASC.Files/Core/HttpHandlers/ChunkedUploaderHandler.cs):
 // replies `{success, data, message}`, every error HTTP 200 with `success:false`.
-import type { Context, Hono } from "hono";
+import { type Context, Hono } from "hono";
 import {
   chunkNumberOf,
   readFormFile,
@@ -85,12 +85,12 @@ async function handle(
 }
 
 /**
- * Adds the chunk endpoint. The server maps every request whose path ends in `ChunkedUploader.ashx`, in any
- * letter case and with any method, to the handler (products/ASC.Files/Server/Extensions/
- * FilesServerServiceExtensions.cs, MapWhen).
+ * The chunk endpoint, mounted at the root. The server maps every request whose path ends in
+ * `ChunkedUploader.ashx`, in any letter case and with any method, to the handler
+ * (products/ASC.Files/Server/Extensions/FilesServerServiceExtensions.cs, MapWhen).
  */
-export function addLocationRoute(app: Hono, core: EmulatorCore): void {
-  app.all("*", async (c, next) => {
+export function locationRoute(core: EmulatorCore): Hono {
+  return new Hono().all("*", async (c, next) => {
     if (!/ChunkedUploader\.ashx$/i.test(c.req.path)) return await next();
     if (c.req.method === "OPTIONS") return c.body(null, 200);
     const context = contextOf(core, c.req.raw);

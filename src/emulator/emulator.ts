@@ -4,15 +4,16 @@
  * @module
  */
 
-import { Hono } from "hono";
-import { addApiRoutes } from "./_api_routes.ts";
+import { Hono, type MiddlewareHandler } from "hono";
 import type { EmulatorCore } from "./_context.ts";
+import { createSessionRoutes } from "./_create_session_routes.ts";
 import { envelopeError } from "./_envelope.ts";
-import { addFolderRoutes } from "./_folder_routes.ts";
-import { addInsertRoute } from "./_insert_route.ts";
+import { folderRoutes } from "./_folder_routes.ts";
+import { insertRoute } from "./_insert_route.ts";
 import { intake } from "./_intake.ts";
-import { addLocationRoute } from "./_location_route.ts";
-import { addSessionRoutes } from "./_session_routes.ts";
+import { locationRoute } from "./_location_route.ts";
+import { portalRoutes } from "./_portal_routes.ts";
+import { restSessionRoutes } from "./_rest_session_routes.ts";
 import { type Fault, FaultQueue } from "./faults.ts";
 import {
   type EmulatorOptions,
@@ -40,6 +41,34 @@ export interface EmulatorApp {
     input: RequestInfo | URL,
     init?: RequestInit,
   ): Response | Promise<Response>;
+}
+
+/**
+ * The emulator's Hono app: the intake before every route, then the route families. Hono tries routes in the
+ * order they are added, and a few requests match two (`GET …/files/settings`, `POST …/files/folder/session`):
+ * the order settles them. The chunk endpoint comes first, as the server's MapWhen branch does; the REST
+ * session routes exist from 3.7.1.
+ */
+function emulatorApp(
+  core: EmulatorCore,
+  intake: MiddlewareHandler,
+): Hono {
+  const app = new Hono();
+  app.use(intake);
+  app.route("/", locationRoute(core));
+  if (core.options.serverVersion !== "3.6") {
+    app.route("/api/2.0/files", restSessionRoutes(core));
+  }
+  app.route("/api/2.0", portalRoutes(core));
+  app.route("/api/2.0/files", createSessionRoutes(core));
+  app.route("/api/2.0/files", insertRoute(core));
+  app.route("/api/2.0/files", folderRoutes(core));
+  app.notFound((c) =>
+    c.req.path.startsWith("/api/")
+      ? envelopeError(c, 404, "The requested resource was not found")
+      : c.text("Not Found", 404)
+  );
+  return app;
 }
 
 /**
@@ -107,33 +136,10 @@ export class DocSpaceEmulator {
       requests: new WeakMap(),
     };
     this.#limiter = new RateLimiter(this.options.rateLimits, this.options.now);
-    const routes = new Hono();
-    addLocationRoute(routes, this.#core);
-    if (this.options.serverVersion !== "3.6") {
-      addSessionRoutes(routes, this.#core);
-    }
-    addApiRoutes(routes, this.#core);
-    addInsertRoute(routes, this.#core);
-    addFolderRoutes(routes, this.#core);
-    routes.notFound((c) =>
-      c.req.path.startsWith("/api/")
-        ? envelopeError(c, 404, "The requested resource was not found")
-        : c.text("Not Found", 404)
+    this.app = emulatorApp(
+      this.#core,
+      intake(this.#core, this.log, this.#faults, this.#limiter),
     );
-    const app = new Hono();
-    app.all(
-      "*",
-      (c) =>
-        intake(
-          this.#core,
-          this.log,
-          this.#faults,
-          this.#limiter,
-          routes,
-          c.req.raw,
-        ),
-    );
-    this.app = app;
   }
 
   /**

@@ -160,108 +160,247 @@ class Pair {
   }
 }
 
+/** How one direction of one connection flows: its wire, when it may start, its bound, its counter. */
+interface Flow {
+  wire: Wire;
+  /** No byte leaves before this time (the handshake's round trip). */
+  notBefore: number;
+  maxBuffered: number;
+  count: (bytes: number) => void;
+}
+
 /**
  * One direction of one connection: a reader that timestamps what it reads, and a writer that writes each
- * segment when its time comes. Memory: at most `maxBuffered` bytes (plus one read) wait in `queue`.
+ * segment when its time comes. Memory: at most `maxBuffered` bytes (plus one read) wait in the queue.
  */
-async function pipe(
-  pair: Pair,
-  from: Deno.Conn,
-  to: Deno.Conn,
-  wire: Wire,
-  notBefore: number,
-  maxBuffered: number,
-  count: (bytes: number) => void,
-): Promise<void> {
-  const signal = pair.abort.signal;
-  const queue: Segment[] = [];
-  const spare: Uint8Array<ArrayBuffer>[] = []; // written read buffers, reused: no allocation (nor GC) per read
-  let buffered = 0;
-  let lastAt = 0;
-  let wakeReader: (() => void) | undefined;
-  let wakeWriter: (() => void) | undefined;
-  const push = (segment: Segment) => {
-    segment.at = Math.max(segment.at, lastAt);
-    lastAt = segment.at;
-    queue.push(segment);
-    wakeWriter?.();
-  };
-  const onAbort = () => {
-    wakeReader?.();
-    wakeWriter?.();
-  };
-  signal.addEventListener("abort", onAbort, { once: true });
+class Pipe {
+  readonly #queue: Segment[] = [];
+  /** Written read buffers, reused: no allocation (nor GC) per read. */
+  readonly #spare: Uint8Array<ArrayBuffer>[] = [];
+  #buffered = 0;
+  #lastAt = 0;
+  #wakeReader: (() => void) | undefined;
+  #wakeWriter: (() => void) | undefined;
 
-  const reader = async () => {
+  constructor(
+    readonly pair: Pair,
+    readonly from: Deno.Conn,
+    readonly to: Deno.Conn,
+    readonly flow: Flow,
+  ) {}
+
+  /** Carries bytes until either side ends or the pair is closed. */
+  async run(): Promise<void> {
+    const signal = this.pair.abort.signal;
+    const onAbort = () => {
+      this.#wakeReader?.();
+      this.#wakeWriter?.();
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    try {
+      await Promise.all([this.#read(signal), this.#write(signal)]);
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+    }
+  }
+
+  #push(segment: Segment): void {
+    segment.at = Math.max(segment.at, this.#lastAt);
+    this.#lastAt = segment.at;
+    this.#queue.push(segment);
+    this.#wakeWriter?.();
+  }
+
+  async #read(signal: AbortSignal): Promise<void> {
+    const { wire, notBefore } = this.flow;
     let buffer = new Uint8Array(READ_SIZE);
     while (!signal.aborted) {
-      while (buffered >= maxBuffered && !signal.aborted) {
-        await new Promise<void>((resolve) => (wakeReader = resolve));
-        wakeReader = undefined;
-      }
-      await sleep(wire.backlog(performance.now()), signal);
+      await this.#roomToRead(signal);
       if (signal.aborted) return;
       let n: number | null;
       try {
-        n = await from.read(buffer);
+        n = await this.from.read(buffer);
       } catch {
-        push({ bytes: null, failed: true, at: performance.now() });
+        this.#push({ bytes: null, failed: true, at: performance.now() });
         return;
       }
       const now = Math.max(performance.now(), notBefore);
       if (n === null) {
-        push({ bytes: null, at: now + wire.delayMs });
+        this.#push({ bytes: null, at: now + wire.delayMs });
         return;
       }
-      const at = wire.reserve(n, now);
-      buffered += n;
-      if (n >= READ_SIZE / 4) {
-        // Hand the buffer over to the writer, who gives it back once written; take a spare one.
-        push({ bytes: buffer.subarray(0, n), buffer, at });
-        buffer = spare.pop() ?? new Uint8Array(READ_SIZE);
-      } else {
-        push({ bytes: buffer.slice(0, n), at }); // a small read: copy it, keep the buffer
-      }
+      buffer = this.#queueRead(buffer, n, now);
     }
-  };
+  }
 
-  const writer = async () => {
+  /** Waits while this connection holds too many bytes, then while the wire's queue is too long. */
+  async #roomToRead(signal: AbortSignal): Promise<void> {
+    while (this.#buffered >= this.flow.maxBuffered && !signal.aborted) {
+      await new Promise<void>((resolve) => (this.#wakeReader = resolve));
+      this.#wakeReader = undefined;
+    }
+    await sleep(this.flow.wire.backlog(performance.now()), signal);
+  }
+
+  /** Queues `n` bytes read into `buffer` at `now`; returns the buffer for the next read. */
+  #queueRead(
+    buffer: Uint8Array<ArrayBuffer>,
+    n: number,
+    now: number,
+  ): Uint8Array<ArrayBuffer> {
+    const at = this.flow.wire.reserve(n, now);
+    this.#buffered += n;
+    if (n >= READ_SIZE / 4) {
+      // Hand the buffer over to the writer, who gives it back once written; take a spare one.
+      this.#push({ bytes: buffer.subarray(0, n), buffer, at });
+      return this.#spare.pop() ?? new Uint8Array(READ_SIZE);
+    }
+    this.#push({ bytes: buffer.slice(0, n), at }); // a small read: copy it, keep the buffer
+    return buffer;
+  }
+
+  async #write(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
-      const segment = queue.shift();
+      const segment = this.#queue.shift();
       if (segment === undefined) {
-        await new Promise<void>((resolve) => (wakeWriter = resolve));
-        wakeWriter = undefined;
+        await new Promise<void>((resolve) => (this.#wakeWriter = resolve));
+        this.#wakeWriter = undefined;
         continue;
       }
       await sleep(segment.at - performance.now(), signal);
       if (signal.aborted) return;
-      if (segment.bytes === null) {
-        if (segment.failed) return pair.close();
-        try {
-          await to.closeWrite();
-        } catch {
-          pair.close();
-        }
-        return;
-      }
+      const { bytes } = segment;
+      if (bytes === null) return await this.#end(segment.failed === true);
       try {
-        for (let at = 0; at < segment.bytes.length;) {
-          at += await to.write(segment.bytes.subarray(at));
+        for (let at = 0; at < bytes.length;) {
+          at += await this.to.write(bytes.subarray(at));
         }
       } catch {
-        return pair.close();
+        return this.pair.close();
       }
-      count(segment.bytes.length);
-      buffered -= segment.bytes.length;
-      if (segment.buffer !== undefined) spare.push(segment.buffer);
-      wakeReader?.();
+      this.flow.count(bytes.length);
+      this.#buffered -= bytes.length;
+      if (segment.buffer !== undefined) this.#spare.push(segment.buffer);
+      this.#wakeReader?.();
     }
-  };
+  }
 
-  try {
-    await Promise.all([reader(), writer()]);
-  } finally {
-    signal.removeEventListener("abort", onAbort);
+  /** The end of the stream: the write half closed, or the whole connection after an error. */
+  async #end(failed: boolean): Promise<void> {
+    if (failed) return this.pair.close();
+    try {
+      await this.to.closeWrite();
+    } catch {
+      this.pair.close();
+    }
+  }
+}
+
+/** A link's options, checked, with defaults filled in. */
+interface LinkSettings {
+  target: Deno.ConnectOptions;
+  delayMs: number;
+  handshake: boolean;
+  maxBuffered: number;
+  up: Wire;
+  down: Wire;
+}
+
+function linkSettings(options: LinkOptions): LinkSettings {
+  const target = parseTarget(options.target);
+  const delayMs = options.delayMs ?? 0;
+  const queueMs = options.queueMs ?? 20;
+  const maxBuffered = options.maxBufferedBytes ?? 4 * 1024 * 1024;
+  const cap = options.bandwidthBitsPerSecond;
+  checkNumber("delayMs", delayMs);
+  checkNumber("queueMs", queueMs);
+  checkNumber("maxBufferedBytes", maxBuffered, true);
+  if (cap !== undefined) checkNumber("bandwidthBitsPerSecond", cap, true);
+  return {
+    target,
+    delayMs,
+    handshake: options.handshakeRoundTrip ?? true,
+    maxBuffered,
+    up: new Wire(delayMs, cap, queueMs),
+    down: new Wire(delayMs, cap, queueMs),
+  };
+}
+
+/** The proxy: it accepts connections, pipes each to the target, counts, and closes them all. */
+class Link {
+  readonly stats: LinkStats = { connections: 0, bytesUp: 0, bytesDown: 0 };
+  readonly #pairs = new Set<Pair>();
+  readonly #tasks = new Set<Promise<void>>();
+  readonly #accepting: Promise<void>;
+  #closing = false;
+  #closed: Promise<void> | undefined;
+
+  constructor(
+    readonly settings: LinkSettings,
+    readonly listener: Deno.Listener,
+  ) {
+    this.#accepting = this.#accept();
+  }
+
+  async #accept(): Promise<void> {
+    try {
+      for await (const conn of this.listener) {
+        const task = this.#serve(conn).catch(() => {});
+        this.#tasks.add(task);
+        task.finally(() => this.#tasks.delete(task));
+      }
+    } catch {
+      // the listener was closed
+    }
+  }
+
+  async #serve(client: Deno.Conn): Promise<void> {
+    const { target, up, down, handshake, delayMs, maxBuffered } = this.settings;
+    const stats = this.stats;
+    stats.connections++;
+    const accepted = performance.now();
+    let server: Deno.Conn;
+    try {
+      server = await Deno.connect(target);
+    } catch {
+      client.close();
+      return;
+    }
+    const pair = new Pair(client, server);
+    this.#pairs.add(pair);
+    if (this.#closing) pair.close();
+    try {
+      await Promise.all([
+        new Pipe(pair, client, server, {
+          wire: up,
+          notBefore: handshake ? accepted + 2 * delayMs : 0,
+          maxBuffered,
+          count: (n) => (stats.bytesUp += n),
+        }).run(),
+        new Pipe(pair, server, client, {
+          wire: down,
+          notBefore: 0,
+          maxBuffered,
+          count: (n) => (stats.bytesDown += n),
+        }).run(),
+      ]);
+    } finally {
+      pair.close();
+      this.#pairs.delete(pair);
+    }
+  }
+
+  /** Stops listening and closes every connection; once. */
+  close(): Promise<void> {
+    return this.#closed ??= (async () => {
+      this.#closing = true;
+      try {
+        this.listener.close();
+      } catch { /* already closed */ }
+      await this.#accepting;
+      for (const pair of this.#pairs) pair.close();
+      while (this.#tasks.size > 0) await Promise.all(this.#tasks);
+    })();
   }
 }
 
@@ -289,97 +428,19 @@ async function pipe(
  * ```
  */
 export function startLink(options: LinkOptions): Promise<RunningLink> {
-  const target = parseTarget(options.target);
-  const delayMs = options.delayMs ?? 0;
-  const queueMs = options.queueMs ?? 20;
-  const maxBuffered = options.maxBufferedBytes ?? 4 * 1024 * 1024;
-  const cap = options.bandwidthBitsPerSecond;
-  checkNumber("delayMs", delayMs);
-  checkNumber("queueMs", queueMs);
-  checkNumber("maxBufferedBytes", maxBuffered, true);
-  if (cap !== undefined) checkNumber("bandwidthBitsPerSecond", cap, true);
-  const handshake = options.handshakeRoundTrip ?? true;
-  const up = new Wire(delayMs, cap, queueMs);
-  const down = new Wire(delayMs, cap, queueMs);
-  const stats: LinkStats = { connections: 0, bytesUp: 0, bytesDown: 0 };
-  const pairs = new Set<Pair>();
-  const tasks = new Set<Promise<void>>();
+  const settings = linkSettings(options);
   const listener = Deno.listen({
     hostname: options.hostname ?? "127.0.0.1",
     port: 0,
   });
   const { port, hostname } = listener.addr;
-
-  const serve = async (client: Deno.Conn) => {
-    stats.connections++;
-    const accepted = performance.now();
-    let server: Deno.Conn;
-    try {
-      server = await Deno.connect(target);
-    } catch {
-      client.close();
-      return;
-    }
-    const pair = new Pair(client, server);
-    pairs.add(pair);
-    if (closing) pair.close();
-    try {
-      await Promise.all([
-        pipe(
-          pair,
-          client,
-          server,
-          up,
-          handshake ? accepted + 2 * delayMs : 0,
-          maxBuffered,
-          (n) => (stats.bytesUp += n),
-        ),
-        pipe(
-          pair,
-          server,
-          client,
-          down,
-          0,
-          maxBuffered,
-          (n) => (stats.bytesDown += n),
-        ),
-      ]);
-    } finally {
-      pair.close();
-      pairs.delete(pair);
-    }
-  };
-
-  let closing = false;
-  const accepting = (async () => {
-    try {
-      for await (const conn of listener) {
-        const task = serve(conn).catch(() => {});
-        tasks.add(task);
-        task.finally(() => tasks.delete(task));
-      }
-    } catch {
-      // the listener was closed
-    }
-  })();
-
-  let closed: Promise<void> | undefined;
-  const close = (): Promise<void> =>
-    closed ??= (async () => {
-      closing = true;
-      try {
-        listener.close();
-      } catch { /* already closed */ }
-      await accepting;
-      for (const pair of pairs) pair.close();
-      while (tasks.size > 0) await Promise.all(tasks);
-    })();
-
+  const link = new Link(settings, listener);
+  const close = () => link.close();
   const host = hostname.includes(":") ? `[${hostname}]` : hostname;
   return Promise.resolve({
     url: `http://${host}:${port}`,
     port,
-    stats: () => ({ ...stats }),
+    stats: () => ({ ...link.stats }),
     close,
     [Symbol.asyncDispose]: close,
   });

@@ -135,7 +135,7 @@ export class RateLimiter {
   readonly #leases = new Map<string, Map<object, number>>();
   /** RedisFixedWindowManager: the window's end (Unix seconds) and its count. */
   readonly #daily = new Map<string, { expiresAt: number; count: number }>();
-  readonly #inFlight = new Map<string, number>();
+  readonly #inFlightCounts = new Map<string, number>();
   readonly #stats: RateLimitStats = {
     refused: {
       total: 0,
@@ -166,64 +166,97 @@ export class RateLimiter {
     const seconds = Math.floor(now / 1000);
     const verb = method.toUpperCase();
     const write = verb !== "GET";
-    const { requestsPerMinute, writesPerDay } = this.#limits;
-    if (requestsPerMinute !== false) {
-      // zremrangebyscore -inf (now - window); allowed when zcard < limit; only admitted ones are added
-      const times = (this.#window.get(key) ?? []).filter((t) =>
-        t > now - MINUTE
-      );
-      this.#window.set(key, times);
-      if (times.length >= requestsPerMinute) {
-        return this.#refuse(key, "requestsPerMinute", [
-          ["x-ratelimit-limit", `${requestsPerMinute}`],
-          ["x-ratelimit-remaining", `${requestsPerMinute - times.length}`],
-        ]);
+    const refusedByWindow = this.#slidingWindow(key, now);
+    if (refusedByWindow) return refusedByWindow;
+    const lease = this.#concurrencyLease(key, write, seconds);
+    if ("refused" in lease) return lease;
+    if (verb === "POST" || verb === "PUT") {
+      const refusedByDay = this.#dailyWindow(key, seconds);
+      if (refusedByDay) {
+        lease.release();
+        return refusedByDay;
       }
-      times.push(now);
     }
+    return this.#inFlight(key, write, lease);
+  }
+
+  /** RedisSlidingWindowManager: zremrangebyscore -inf (now - window); allowed when zcard < limit. */
+  #slidingWindow(key: string, now: number): Refusal | undefined {
+    const { requestsPerMinute } = this.#limits;
+    if (requestsPerMinute === false) return undefined;
+    // only admitted requests are added
+    const times = (this.#window.get(key) ?? []).filter((t) => t > now - MINUTE);
+    this.#window.set(key, times);
+    if (times.length >= requestsPerMinute) {
+      return this.#refuse(key, "requestsPerMinute", [
+        ["x-ratelimit-limit", `${requestsPerMinute}`],
+        ["x-ratelimit-remaining", `${requestsPerMinute - times.length}`],
+      ]);
+    }
+    times.push(now);
+    return undefined;
+  }
+
+  /** RedisConcurrencyManager: a lease in the request's partition (writes and GETs apart), or the refusal. */
+  #concurrencyLease(
+    key: string,
+    write: boolean,
+    seconds: number,
+  ): { release(): void } | Refusal {
     const name = write ? "concurrentWrites" : "concurrentGets";
     const concurrency = this.#limits[name];
+    if (concurrency === false) return { release: () => {} };
     const partition = `${write ? "cr_write" : "cr_read"}_${key}`;
-    let lease: object | undefined;
-    if (concurrency !== false) {
-      const leases = this.#leases.get(partition) ?? new Map<object, number>();
-      this.#leases.set(partition, leases);
-      // A lease taken 60 s ago or more no longer counts, even if its request is still running.
-      for (const [held, at] of leases) {
-        if (at <= seconds - LEASE_TTL_SECONDS) leases.delete(held);
-      }
-      if (leases.size >= concurrency) {
-        return this.#refuse(key, name, [
-          ["x-ratelimit-limit", `${concurrency}`],
-          ["x-ratelimit-remaining", `${concurrency - leases.size}`],
-        ]);
-      }
-      lease = {};
-      leases.set(lease, seconds);
+    const leases = this.#leases.get(partition) ?? new Map<object, number>();
+    this.#leases.set(partition, leases);
+    // A lease taken 60 s ago or more no longer counts, even if its request is still running.
+    for (const [held, at] of leases) {
+      if (at <= seconds - LEASE_TTL_SECONDS) leases.delete(held);
     }
-    if (writesPerDay !== false && (verb === "POST" || verb === "PUT")) {
-      let window = this.#daily.get(key);
-      if (window === undefined || window.expiresAt < seconds) {
-        window = { expiresAt: seconds + DAY_SECONDS, count: 0 };
-        this.#daily.set(key, window);
-      }
-      if (window.count + 1 > writesPerDay) {
-        if (lease) this.#leases.get(partition)?.delete(lease);
-        return this.#refuse(key, "writesPerDay", [
-          ["x-ratelimit-limit", `${writesPerDay}`],
-          [
-            "x-ratelimit-remaining",
-            `${Math.max(writesPerDay - window.count, 0)}`,
-          ],
-          ["x-ratelimit-reset", `${window.expiresAt}`],
-          ["retry-after", `${window.expiresAt - seconds}`],
-        ]);
-      }
-      window.count += 1;
+    if (leases.size >= concurrency) {
+      return this.#refuse(key, name, [
+        ["x-ratelimit-limit", `${concurrency}`],
+        ["x-ratelimit-remaining", `${concurrency - leases.size}`],
+      ]);
     }
+    const lease = {};
+    leases.set(lease, seconds);
+    return { release: () => this.#leases.get(partition)?.delete(lease) };
+  }
+
+  /** RedisFixedWindowManager: one more POST or PUT in the day's window, or the refusal. */
+  #dailyWindow(key: string, seconds: number): Refusal | undefined {
+    const { writesPerDay } = this.#limits;
+    if (writesPerDay === false) return undefined;
+    let window = this.#daily.get(key);
+    if (window === undefined || window.expiresAt < seconds) {
+      window = { expiresAt: seconds + DAY_SECONDS, count: 0 };
+      this.#daily.set(key, window);
+    }
+    if (window.count + 1 > writesPerDay) {
+      return this.#refuse(key, "writesPerDay", [
+        ["x-ratelimit-limit", `${writesPerDay}`],
+        [
+          "x-ratelimit-remaining",
+          `${Math.max(writesPerDay - window.count, 0)}`,
+        ],
+        ["x-ratelimit-reset", `${window.expiresAt}`],
+        ["retry-after", `${window.expiresAt - seconds}`],
+      ]);
+    }
+    window.count += 1;
+    return undefined;
+  }
+
+  /** The admitted request, counted in flight (for the peaks) until it is released with its lease. */
+  #inFlight(
+    key: string,
+    write: boolean,
+    lease: { release(): void },
+  ): Admission {
     const flight = `${write ? "w" : "r"}:${key}`;
-    const open = (this.#inFlight.get(flight) ?? 0) + 1;
-    this.#inFlight.set(flight, open);
+    const open = (this.#inFlightCounts.get(flight) ?? 0) + 1;
+    this.#inFlightCounts.set(flight, open);
     const peaks = write
       ? this.#stats.peakConcurrentWrites
       : this.#stats.peakConcurrentGets;
@@ -233,8 +266,11 @@ export class RateLimiter {
       release: () => {
         if (released) return;
         released = true;
-        this.#inFlight.set(flight, (this.#inFlight.get(flight) ?? 1) - 1);
-        if (lease) this.#leases.get(partition)?.delete(lease);
+        this.#inFlightCounts.set(
+          flight,
+          (this.#inFlightCounts.get(flight) ?? 1) - 1,
+        );
+        lease.release();
       },
     };
   }

@@ -284,3 +284,36 @@ Deno.test("peakConcurrency measures overlapping requests from the log", async ()
   );
   assertEquals(server.emulator.peakConcurrency() >= 4, true);
 });
+
+Deno.test("a request whose body fails mid-way is logged as 499, and its rate-limit permit is given back", async () => {
+  const emulator = new DocSpaceEmulator({
+    rateLimits: { concurrentWrites: 1 },
+  });
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(new Uint8Array([1, 2, 3]));
+      controller.error(new Error("the client went away"));
+    },
+  });
+  const response = await emulator.app.request("/api/2.0/files/folder/1", {
+    method: "POST",
+    headers: bearer("emulator-token"),
+    body,
+  });
+  assertEquals(response.status, 499);
+  const entry = emulator.log.at(-1);
+  assertEquals(entry?.status, 499);
+  assertEquals(
+    entry?.message?.startsWith(
+      "The client closed the request before its body arrived:",
+    ),
+    true,
+  );
+  assertEquals(Number.isNaN(entry?.end), false);
+  const next = await emulator.app.request("/api/2.0/files/folder/1", {
+    method: "POST",
+    headers: bearer("emulator-token"),
+    body: JSON.stringify({ title: "after" }),
+  });
+  assertEquals(next.status, 200);
+});

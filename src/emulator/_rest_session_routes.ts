@@ -1,7 +1,7 @@
 // The REST session routes of DocSpace 3.7.1+ (products/ASC.Files/Server/Api/UploadController.cs): the same
 // FileUploader calls as the legacy endpoint, in the standard envelope, errors with real statuses
 // (common/ASC.Api.Core/Middleware/ResponseWrapper.cs, CustomExceptionHandler).
-import type { Context, Hono } from "hono";
+import { type Context, Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { chunkNumberOf, readFormFile } from "./_chunk_upload.ts";
 import { contextOf, type EmulatorCore } from "./_context.ts";
@@ -32,7 +32,7 @@ const STATUS: Record<ExceptionKind, [ContentfulStatusCode, ExceptionName]> = {
   io: [500, "io"],
 };
 
-const SESSION = "/api/2.0/files/:folderId/session/:sessionId";
+const SESSION = "/:folderId/session/:sessionId";
 
 /** UploadSessionResponseDto: the file, `uploaded` true once it is stored. */
 function fileReply(
@@ -79,7 +79,7 @@ async function formChunk(core: EmulatorCore, c: Context) {
   return chunk;
 }
 
-/** Runs a route body; a ServerException becomes the error envelope with its status. */
+/** Runs a handler; a ServerException becomes the error envelope with its status. */
 function guarded(
   core: EmulatorCore,
   body: (c: Context) => Promise<Response> | Response,
@@ -96,66 +96,71 @@ function guarded(
   };
 }
 
-/** Adds the REST session routes (server generation 3.7). */
-export function addSessionRoutes(app: Hono, core: EmulatorCore): void {
-  // UploadAsyncSession: a numbered chunk of the form file's real length; answers the session.
-  app.post(
-    `${SESSION}/upload`,
-    guarded(core, async (c) => {
-      const rawNumber = c.req.query("chunkNumber");
-      const number = chunkNumberOf(rawNumber);
-      // UploadSessionAsyncRequestDto.ChunkNumber (`int?`): model binding's automatic 400, before the action
-      if (rawNumber !== undefined && rawNumber !== "" && number === undefined) {
-        return validationProblem(
-          c,
-          "ChunkNumber",
-          `The value '${rawNumber}' is not valid for ChunkNumber.`,
-        );
-      }
-      const session = sessionOf(core, c);
-      const chunk = await formChunk(core, c);
-      uploadChunk(core, session, {
-        ...chunk,
-        ...(number === undefined ? {} : { number }),
-      });
-      const { origin } = contextOf(core, c.req.raw);
-      return envelope(c, sessionObject(session, origin, [session.folderId]));
-    }),
-  );
-  // FinalizeSession: as the legacy finalize; a small session is not removed.
-  app.put(
-    `${SESSION}/finalize`,
-    guarded(core, (c) => {
-      const session = sessionOf(core, c);
-      const file = session.small
-        ? completedFile(core, session)
-        : finalizeSession(core, session);
-      return fileReply(core, c, file, true);
-    }),
-  );
-  // UploadSession: a sequential chunk; 201 when the bytes add up (or at once when small), else 200 with
-  // the not yet stored file.
-  app.post(
-    SESSION,
-    guarded(core, async (c) => {
-      const session = sessionOf(core, c);
-      const chunk = await formChunk(core, c);
-      uploadChunk(core, session, chunk);
-      if (session.small) {
-        return fileReply(core, c, completedFile(core, session), true);
-      }
-      if (transferredBytes(core, session) === session.bytesTotal) {
-        return fileReply(core, c, finalizeSession(core, session), true);
-      }
-      return fileReply(core, c, completedFile(core, session), false);
-    }),
-  );
-  // AbortUploadSession: no result, so the envelope has no `response`.
-  app.delete(
-    SESSION,
-    guarded(core, (c) => {
-      abortSession(core, sessionOf(core, c));
-      return envelope(c, undefined);
-    }),
-  );
+/** UploadAsyncSession: a numbered chunk of the form file's real length; answers the session. */
+async function uploadNumbered(
+  core: EmulatorCore,
+  c: Context,
+): Promise<Response> {
+  const rawNumber = c.req.query("chunkNumber");
+  const number = chunkNumberOf(rawNumber);
+  // UploadSessionAsyncRequestDto.ChunkNumber (`int?`): model binding's automatic 400, before the action
+  if (rawNumber !== undefined && rawNumber !== "" && number === undefined) {
+    return validationProblem(
+      c,
+      "ChunkNumber",
+      `The value '${rawNumber}' is not valid for ChunkNumber.`,
+    );
+  }
+  const session = sessionOf(core, c);
+  const chunk = await formChunk(core, c);
+  uploadChunk(core, session, {
+    ...chunk,
+    ...(number === undefined ? {} : { number }),
+  });
+  const { origin } = contextOf(core, c.req.raw);
+  return envelope(c, sessionObject(session, origin, [session.folderId]));
+}
+
+/** FinalizeSession: as the legacy finalize; a small session is not removed. */
+function finalize(core: EmulatorCore, c: Context): Response {
+  const session = sessionOf(core, c);
+  const file = session.small
+    ? completedFile(core, session)
+    : finalizeSession(core, session);
+  return fileReply(core, c, file, true);
+}
+
+/**
+ * UploadSession: a sequential chunk; 201 when the bytes add up (or at once when small), else 200 with
+ * the not yet stored file.
+ */
+async function uploadSequential(
+  core: EmulatorCore,
+  c: Context,
+): Promise<Response> {
+  const session = sessionOf(core, c);
+  const chunk = await formChunk(core, c);
+  uploadChunk(core, session, chunk);
+  if (session.small) {
+    return fileReply(core, c, completedFile(core, session), true);
+  }
+  if (transferredBytes(core, session) === session.bytesTotal) {
+    return fileReply(core, c, finalizeSession(core, session), true);
+  }
+  return fileReply(core, c, completedFile(core, session), false);
+}
+
+/** AbortUploadSession: no result, so the envelope has no `response`. */
+function abort(core: EmulatorCore, c: Context): Response {
+  abortSession(core, sessionOf(core, c));
+  return envelope(c, undefined);
+}
+
+/** The REST session routes (server generation 3.7), mounted at /api/2.0/files. */
+export function restSessionRoutes(core: EmulatorCore): Hono {
+  return new Hono()
+    .post(`${SESSION}/upload`, guarded(core, (c) => uploadNumbered(core, c)))
+    .put(`${SESSION}/finalize`, guarded(core, (c) => finalize(core, c)))
+    .post(SESSION, guarded(core, (c) => uploadSequential(core, c)))
+    .delete(SESSION, guarded(core, (c) => abort(core, c)));
 }

@@ -3,7 +3,7 @@
 // (common/ASC.Api.Core/Core/DynamicIgnoreResolver.cs, ConfigureJsonOptions).
 
 /** The create-session body, after the server's case-insensitive binding. */
-export interface SessionRequest {
+export interface CreateSessionBody {
   /** `required string FileName`: present, but may be null or empty (the server refuses those later). */
   fileName: string | null;
   /** `long FileSize`: 0 when absent; a negative size is not refused here. */
@@ -12,8 +12,8 @@ export interface SessionRequest {
   createNewIfExist: boolean;
 }
 
-/** A binding failure: the model-state key and its message, for the automatic 400. */
-export interface BindingError {
+/** A model-binding failure: the model-state key and its message, for the automatic 400. */
+export interface BodyError {
   field: string;
   message: string;
 }
@@ -30,15 +30,15 @@ function int64(value: unknown): number | undefined {
   return undefined;
 }
 
-const convert = (path: string, type: string): BindingError => ({
+const convert = (path: string, type: string): BodyError => ({
   field: path,
   message: `The JSON value could not be converted to ${type}. Path: ${path}`,
 });
 
 /** Binds a create-session JSON body, or returns the binding error (answered by ASP.NET's automatic 400). */
-export function parseSessionRequest(
+export function parseCreateSessionBody(
   body: Uint8Array,
-): SessionRequest | BindingError {
+): CreateSessionBody | BodyError {
   let json: unknown;
   try {
     json = JSON.parse(new TextDecoder().decode(body));
