@@ -8,8 +8,10 @@ import { randomBytes, sha256 } from "../_helpers.ts";
 import {
   bearer,
   CHUNK,
-  type Harness,
+  errorOf,
   harness,
+  openSession,
+  post,
   SECRET,
   WORKER,
 } from "./_worker_harness.ts";
@@ -50,43 +52,6 @@ function stallingBody(bytes: Uint8Array) {
     },
   }, { highWaterMark: 0 });
   return { stream, release: () => release(), pulls: () => pulls };
-}
-
-function post(
-  h: Harness,
-  url: string,
-  body: ReadableStream<Uint8Array> | Uint8Array | null,
-  headers: Record<string, string>,
-): Promise<Response> {
-  return Promise.resolve(h.app.fetch(
-    new Request(url, {
-      method: "POST",
-      headers,
-      body,
-      duplex: "half",
-    } as RequestInit),
-  ));
-}
-
-async function errorOf(response: Response, status: number): Promise<string> {
-  const text = await response.text();
-  assertEquals(response.status, status, text);
-  return JSON.parse(text).error.message;
-}
-
-async function createSession(
-  h: Harness,
-  fileSize: number,
-  route = "upload/create_session",
-): Promise<{ id: string; location: string }> {
-  const response = await h.fetch(`${WORKER}/api/2.0/files/1/${route}`, {
-    method: "POST",
-    headers: { ...bearer(SECRET), "content-type": "application/json" },
-    body: JSON.stringify({ fileName: "a.bin", fileSize }),
-  });
-  const body = await response.json();
-  assertEquals(response.status, 200, JSON.stringify(body));
-  return route === "session" ? body.response : body.response.data;
 }
 
 Deno.test("a direct upload whose body sends nothing is answered 408 within IDLE_TIMEOUT, and no session is opened", async () => {
@@ -137,7 +102,7 @@ Deno.test("a direct upload that stalls mid-body is answered 408 and its DocSpace
 
 Deno.test("a stalled chunk on the DocSpace-compatible routes is answered 408 and holds no DocSpace request", async () => {
   const h = harness({ IDLE_TIMEOUT: "0.2" });
-  const session = await createSession(h, 3 * CHUNK, "session");
+  const session = await openSession(h, SECRET, 3 * CHUNK, 1, "session");
   const framed = createChunkBody(randomBytes(CHUNK));
   const headers = {
     ...bearer(SECRET),
@@ -202,7 +167,7 @@ Deno.test("every upstream request has a deadline: UPSTREAM_TIMEOUT answers 504",
   );
   assert(performance.now() - started < 2000);
   hangChunks = true;
-  const session = await createSession(h, 2 * CHUNK);
+  const session = await openSession(h, SECRET, 2 * CHUNK);
   const framed = createChunkBody(randomBytes(CHUNK));
   const chunk = await within(
     3000,
