@@ -37,7 +37,7 @@ Deno.test("a missing or invalid setting answers 500 naming it, without the secre
     [{ UPLOAD_SECRET: "short" }, [
       "UPLOAD_SECRET must be at least 24 characters long (it has 5); make one with `openssl rand -base64 32`",
     ]],
-    // Issue 16: long enough, but low in entropy.
+    // Long enough, but low in entropy.
     [{ UPLOAD_SECRET: "abababababababababababababababab" }, [
       "UPLOAD_SECRET looks too easy to guess (2 distinct characters, about 32 bits",
       "openssl rand -base64 32",

@@ -1,4 +1,4 @@
-// Issue 11, tight binding on the DocSpace-compatible routes: a chunk past the session's file (by number, by
+// Tight binding on the DocSpace-compatible routes: a chunk past the session's file (by number, by
 // size, or, for chunks the server numbers by arrival, by what already went) is refused with 400 before
 // anything goes upstream, on the legacy location and on the REST session routes; locations are read strictly.
 import { assertEquals, assertStringIncludes } from "@std/assert";

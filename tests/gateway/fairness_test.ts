@@ -1,4 +1,4 @@
-// Issue 16: one ticket holder cannot stall everyone (each caller's share of DocSpace's budget, a fair queue
+// One ticket holder cannot stall everyone (each caller's share of DocSpace's budget, a fair queue
 // with a deadline and its place shown), and a ticket's expiry ends what it started.
 import {
   assert,

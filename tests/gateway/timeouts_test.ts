@@ -1,4 +1,4 @@
-// Issue 11, timeouts and bounded concurrency, in process: a body that sends nothing for IDLE_TIMEOUT is
+// Timeouts and bounded concurrency, in process: a body that sends nothing for IDLE_TIMEOUT is
 // answered 408 (a direct upload's session aborted, a chunk's upstream request never made or dropped), every
 // upstream request has a deadline (UPSTREAM_TIMEOUT, 504), and direct uploads beyond MAX_CONCURRENT_UPLOADS
 // are answered 503 with Retry-After before their body is read.
@@ -16,7 +16,7 @@ import {
   WORKER,
 } from "./_worker_harness.ts";
 
-/** Resolves with `work`, or fails the test after `ms`: the code before the fix waited forever. */
+/** Resolves with `work`, or fails the test after `ms`: a gateway without its timeouts would wait forever. */
 async function within<T>(ms: number, work: Promise<T>): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
@@ -181,7 +181,7 @@ Deno.test("every upstream request has a deadline: UPSTREAM_TIMEOUT answers 504",
 });
 
 Deno.test("MAX_CONCURRENT_UPLOADS: one more direct upload is answered 503 with Retry-After, before its body is read", async () => {
-  // It waits QUEUE_TIMEOUT for a slot first (issue 16); then 503.
+  // It waits QUEUE_TIMEOUT for a slot first; then 503.
   const h = harness({ MAX_CONCURRENT_UPLOADS: "1", QUEUE_TIMEOUT: "0.2" });
   const bytes = randomBytes(2 * CHUNK + 10);
   const first = stallingBody(bytes);
