@@ -6,6 +6,9 @@ import { assertEquals } from "@std/assert";
 import { createChunkBody, createUploadTicket } from "../../mod.ts";
 import { createUploadGateway } from "../../gateway.ts";
 import { DocSpaceEmulator, type EmulatorOptions } from "../../testing.ts";
+import { bearer } from "../_helpers.ts";
+
+export { bearer } from "../_helpers.ts";
 
 /** The portal's origin as the gateway knows it. */
 export const PORTAL = "http://portal.test";
@@ -118,11 +121,6 @@ export function ticket(
   expiresIn = 600,
 ): Promise<string> {
   return createUploadTicket({ secret: SECRET, folderId, maxBytes, expiresIn });
-}
-
-/** `Authorization: Bearer …` headers. */
-export function bearer(credential: string): Record<string, string> {
-  return { authorization: `Bearer ${credential}` };
 }
 
 /** The message of the gateway's JSON error reply, after checking its status and content type. */
