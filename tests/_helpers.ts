@@ -1,4 +1,5 @@
-// Shared test helpers: random bytes, SHA-256, and streams cut into uneven pieces.
+// Shared test helpers: random bytes, SHA-256, streams cut into uneven pieces, a bearer header and a reply
+// in DocSpace's envelope.
 import { encodeHex } from "@std/encoding/hex";
 
 /** Random bytes; crypto.getRandomValues fills at most 64 KiB a call. */
@@ -79,5 +80,17 @@ export function byteStreamOf(
         offset += n;
       }
     },
+  });
+}
+
+/** `Authorization: Bearer …` headers. */
+export function bearer(credential: string): Record<string, string> {
+  return { authorization: `Bearer ${credential}` };
+}
+
+/** A JSON reply in DocSpace's envelope. */
+export function envelopeReply(response: unknown, status = 200): Response {
+  return Response.json({ response, status: 0, statusCode: status }, {
+    status,
   });
 }

@@ -1,5 +1,8 @@
 // A fake portal for the CLI tests: a small server whose every reply the test decides (hostile ones
 // included), logging each request it receives.
+import { envelopeReply } from "../_helpers.ts";
+
+export { envelopeReply } from "../_helpers.ts";
 
 /** A request the fake portal received. */
 export interface Received {
@@ -36,13 +39,6 @@ export function fakePortal(
       await server.shutdown().catch(() => {});
     },
   };
-}
-
-/** A JSON reply in DocSpace's envelope. */
-export function envelopeReply(response: unknown, status = 200): Response {
-  return Response.json({ response, status: 0, statusCode: status }, {
-    status,
-  });
 }
 
 /** The settings a usable portal answers (`GET /api/2.0/files/settings`). */

@@ -1,5 +1,7 @@
 // Helpers for the CLI tests: run cli.ts as a subprocess against an emulator, in a clean environment,
 // with a temporary directory for files and resume state.
+import { assertEquals } from "@std/assert";
+import { type RunningEmulator, startEmulator } from "../../testing.ts";
 import { randomBytes } from "../_helpers.ts";
 
 export const CLI = new URL("../../cli.ts", import.meta.url).pathname;
@@ -121,4 +123,49 @@ export async function waitFor<T>(
     if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/** The lines of a run's stderr that say `error:`. */
+export function errorLines(stderr: string): string[] {
+  return stderr.split("\n").filter((line) => line.startsWith("error:"));
+}
+
+/** An emulator and a directory whose folder the CLI uploaded once, with the environment to run it again. */
+export interface UploadedOnce extends AsyncDisposable {
+  portal: RunningEmulator;
+  dir: { path: string; state: string };
+  env: Record<string, string>;
+}
+
+/**
+ * Writes `files` (random bytes of the given sizes, by path under `${dir}/${folder}`) and uploads the folder
+ * once into folder 1 of a new emulator (64 KiB chunks), checking that the run succeeded.
+ */
+export async function uploadedOnce(
+  folder: string,
+  files: Record<string, number>,
+): Promise<UploadedOnce> {
+  const portal = await startEmulator({ chunkUploadSize: 64 * 1024 });
+  const dir = await tempDir();
+  for (const [path, size] of Object.entries(files)) {
+    await writeRandom(`${dir.path}/${folder}/${path}`, size);
+  }
+  const env = {
+    DOCSPACE_URL: portal.url,
+    DOCSPACE_TOKEN: portal.token,
+    DOCSPACE_STATE_DIR: dir.state,
+  };
+  const first = await runCli([`${dir.path}/${folder}`, "--folder", "1"], {
+    env,
+  });
+  assertEquals(first.code, 0, first.stderr);
+  return {
+    portal,
+    dir,
+    env,
+    async [Symbol.asyncDispose]() {
+      await portal.close();
+      await dir[Symbol.asyncDispose]();
+    },
+  };
 }

@@ -4,32 +4,23 @@
 import { assertEquals, assertMatch, assertStringIncludes } from "@std/assert";
 import { uploadFile } from "../../src/client/upload_file.ts";
 import { startEmulator } from "../../testing.ts";
-import { runCli, sha256, tempDir, writeRandom } from "./_run.ts";
+import {
+  runCli,
+  sha256,
+  tempDir,
+  type UploadedOnce,
+  uploadedOnce,
+  writeRandom,
+} from "./_run.ts";
 
 const CHUNK = 64 * 1024;
 
-async function portalAndTree() {
-  const portal = await startEmulator({ chunkUploadSize: CHUNK });
-  const dir = await tempDir();
-  await writeRandom(`${dir.path}/tree/same.bin`, 2 * CHUNK);
-  await writeRandom(`${dir.path}/tree/sub/grows.bin`, 100);
-  await writeRandom(`${dir.path}/tree/sub/kept.bin`, 10);
-  const env = {
-    DOCSPACE_URL: portal.url,
-    DOCSPACE_TOKEN: portal.token,
-    DOCSPACE_STATE_DIR: dir.state,
-  };
-  const first = await runCli([`${dir.path}/tree`, "--folder", "1"], { env });
-  assertEquals(first.code, 0, first.stderr);
-  return {
-    portal,
-    dir,
-    env,
-    async [Symbol.asyncDispose]() {
-      await portal.close();
-      await dir[Symbol.asyncDispose]();
-    },
-  };
+function portalAndTree(): Promise<UploadedOnce> {
+  return uploadedOnce("tree", {
+    "same.bin": 2 * CHUNK,
+    "sub/grows.bin": 100,
+    "sub/kept.bin": 10,
+  });
 }
 
 /** Files whose upload began: a session opened, or a whole small file sent in one request (`insert`). */

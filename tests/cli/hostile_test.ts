@@ -14,7 +14,14 @@ import {
   never,
   settingsReply,
 } from "./_fake_portal.ts";
-import { runCli, spawnCli, tempDir, waitFor, writeRandom } from "./_run.ts";
+import {
+  errorLines,
+  runCli,
+  spawnCli,
+  tempDir,
+  waitFor,
+  writeRandom,
+} from "./_run.ts";
 
 const SETTINGS = "/api/2.0/files/settings";
 
@@ -115,11 +122,6 @@ Deno.test("the library reads no more of a reply than 8 MiB either, with Deno's f
   }
   assertEquals(portal.requests.length, 2);
 });
-
-/** The lines of stderr that say `error:`. */
-function errorLines(stderr: string): string[] {
-  return stderr.split("\n").filter((l) => l.startsWith("error:"));
-}
 
 Deno.test("cli reads a listing that claims a huge total but gives one entry a page in one request", async () => {
   await using dir = await tempDir();

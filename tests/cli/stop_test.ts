@@ -10,7 +10,7 @@ import {
 // dataStore "s3": its abort always succeeds, and these tests are about asking for it (on the default disk
 // storage DocSpace keeps a session once a chunk is stored: tests/emulator/storage_test.ts).
 import { startEmulator } from "../../testing.ts";
-import { type CliRun, runCli, tempDir, writeRandom } from "./_run.ts";
+import { errorLines, runCli, tempDir, writeRandom } from "./_run.ts";
 
 const CHUNK = 64 * 1024;
 
@@ -20,9 +20,6 @@ async function threeFiles(dir: string): Promise<string[]> {
   for (const path of paths) await writeRandom(path, 3 * CHUNK);
   return paths;
 }
-
-const errorLines = (run: CliRun) =>
-  run.stderr.split("\n").filter((line) => line.startsWith("error:"));
 
 Deno.test("cli stops the batch at the first 401, with one message", async () => {
   await using portal = await startEmulator({
@@ -39,7 +36,7 @@ Deno.test("cli stops the batch at the first 401, with one message", async () => 
   });
   assertEquals(run.code, 1);
   assertEquals(run.stdout, "");
-  const errors = errorLines(run);
+  const errors = errorLines(run.stderr);
   assertEquals(errors.length, 1, run.stderr);
   assertMatch(
     errors[0]!,
@@ -83,7 +80,7 @@ Deno.test("cli stops the batch at the first 403, with one message, and --json st
   });
   assertEquals(run.code, 1);
   assertEquals(JSON.parse(run.stdout), []);
-  const errors = errorLines(run);
+  const errors = errorLines(run.stderr);
   assertEquals(errors.length, 1, run.stderr);
   assertStringIncludes(errors[0]!, "Access denied (HTTP 403");
 });
@@ -101,7 +98,7 @@ Deno.test("cli gives up on a portal that refuses connections in seconds, with on
   const seconds = (performance.now() - started) / 1000;
   assertEquals(run.code, 1);
   assert(seconds < 10, `took ${seconds.toFixed(1)} s`);
-  const errors = errorLines(run);
+  const errors = errorLines(run.stderr);
   assertEquals(errors.length, 1, run.stderr);
   assertMatch(
     errors[0]!,
@@ -128,7 +125,7 @@ Deno.test("cli gives up at once on TLS to a plain-HTTP port", async () => {
   });
   assertEquals(run.code, 1);
   assert(performance.now() - started < 10_000);
-  const errors = errorLines(run);
+  const errors = errorLines(run.stderr);
   assertEquals(errors.length, 1, run.stderr);
   assertStringIncludes(errors[0]!, "cannot reach https://127.0.0.1:");
   assert(!run.stderr.includes("may or may not"), run.stderr);
@@ -158,7 +155,7 @@ Deno.test("cli names where a redirect points, and stops the batch", async () => 
       },
     });
     assertEquals(run.code, 1);
-    const errors = errorLines(run);
+    const errors = errorLines(run.stderr);
     assertEquals(errors.length, 1, run.stderr);
     assertStringIncludes(
       errors[0]!,

@@ -2,31 +2,17 @@
 // a trailing dot without one): `README` is stored as `README.`, `Photo.JPG` as `Photo.jpg`. A second run
 // must find them: --skip-existing skips them, a new-version run makes versions, --dry-run says so.
 import { assertEquals, assertStringIncludes } from "@std/assert";
-import { startEmulator } from "../../testing.ts";
-import { runCli, sha256, tempDir, writeRandom } from "./_run.ts";
+import {
+  runCli,
+  sha256,
+  type UploadedOnce,
+  uploadedOnce,
+  writeRandom,
+} from "./_run.ts";
 
-async function setup() {
-  const portal = await startEmulator({ chunkUploadSize: 64 * 1024 });
-  const dir = await tempDir();
-  await writeRandom(`${dir.path}/up/README`, 10);
-  await writeRandom(`${dir.path}/up/Photo.JPG`, 20);
-  const env = {
-    DOCSPACE_URL: portal.url,
-    DOCSPACE_TOKEN: portal.token,
-    DOCSPACE_STATE_DIR: dir.state,
-  };
-  const first = await runCli([`${dir.path}/up`, "--folder", "1"], { env });
-  // The extension rule does not stop the batch as other renames do.
-  assertEquals(first.code, 0, first.stderr);
-  return {
-    portal,
-    dir,
-    env,
-    async [Symbol.asyncDispose]() {
-      await portal.close();
-      await dir[Symbol.asyncDispose]();
-    },
-  };
+/** README and Photo.JPG uploaded once: the extension rule does not stop the batch as other renames do. */
+function setup(): Promise<UploadedOnce> {
+  return uploadedOnce("up", { "README": 10, "Photo.JPG": 20 });
 }
 
 const titles = (files: { title: string; version: number }[]) =>

@@ -4,15 +4,10 @@ import { assertEquals, assertRejects } from "@std/assert";
 import { DocSpaceError, SessionClient, uploadFile } from "../../mod.ts";
 import { startEmulator } from "../../testing.ts";
 import { explain, stopReason } from "../../cli/failures.ts";
-import { randomBytes, sha256 } from "../_helpers.ts";
+import { envelopeReply, randomBytes, sha256 } from "../_helpers.ts";
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
-
-/** A settings reply in the standard envelope. */
-function settingsReply(settings: Record<string, unknown>): Response {
-  return Response.json({ response: settings, status: 0, statusCode: 200 });
-}
 
 for (
   const [settings, what] of [
@@ -57,7 +52,7 @@ for (
           fileName: "a.bin",
           fetch: (input) => {
             seen.push(String(input));
-            return Promise.resolve(settingsReply(settings));
+            return Promise.resolve(envelopeReply(settings));
           },
         }),
       DocSpaceError,
@@ -79,7 +74,7 @@ Deno.test("SessionClient.settings takes 15 threads when the server names none", 
   const client = new SessionClient({
     url: "https://portal.example.com",
     token: "secret",
-    fetch: () => Promise.resolve(settingsReply({ chunkUploadSize: 5 * MiB })),
+    fetch: () => Promise.resolve(envelopeReply({ chunkUploadSize: 5 * MiB })),
   });
   assertEquals(await client.settings(), {
     chunkUploadSize: 5 * MiB,

@@ -16,11 +16,9 @@ async function reply(response: Response): Promise<Reply> {
   };
 }
 
-export function bearer(token: string): Record<string, string> {
-  return { authorization: `Bearer ${token}` };
-}
+import { bearer } from "../_helpers.ts";
 
-export { randomBytes, sha256 } from "../_helpers.ts";
+export { bearer, randomBytes, sha256 } from "../_helpers.ts";
 
 export async function api(
   server: RunningEmulator,

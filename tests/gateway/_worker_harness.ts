@@ -1,9 +1,14 @@
 // In-process harness for the upload gateway: an emulator as DocSpace behind the gateway's injected fetch, a
-// fetch that reaches the gateway, and a record of every upstream request and log line.
+// fetch that reaches the gateway, and a record of every upstream request and log line; and the requests the
+// gateway's tests make through it (sessions, chunks, direct bodies) and the error replies they read.
 import type { Hono } from "hono";
-import { createUploadTicket } from "../../mod.ts";
+import { assertEquals } from "@std/assert";
+import { createChunkBody, createUploadTicket } from "../../mod.ts";
 import { createUploadGateway } from "../../gateway.ts";
 import { DocSpaceEmulator, type EmulatorOptions } from "../../testing.ts";
+import { bearer } from "../_helpers.ts";
+
+export { bearer } from "../_helpers.ts";
 
 /** The portal's origin as the gateway knows it. */
 export const PORTAL = "http://portal.test";
@@ -118,7 +123,95 @@ export function ticket(
   return createUploadTicket({ secret: SECRET, folderId, maxBytes, expiresIn });
 }
 
-/** `Authorization: Bearer …` headers. */
-export function bearer(credential: string): Record<string, string> {
-  return { authorization: `Bearer ${credential}` };
+/** The message of the gateway's JSON error reply, after checking its status and content type. */
+export async function errorOf(
+  response: Response,
+  status: number,
+): Promise<string> {
+  const text = await response.text();
+  assertEquals(response.status, status, text);
+  assertEquals(
+    response.headers.get("content-type"),
+    "application/json; charset=utf-8",
+  );
+  const message = JSON.parse(text).error?.message;
+  assertEquals(typeof message, "string", text);
+  return message;
+}
+
+/**
+ * POSTs `body` (a stream too) to the gateway's app as it is, without the Content-Length that the harness's
+ * `fetch` adds; a path is taken on the gateway's origin.
+ */
+export function post(
+  h: Harness,
+  url: string,
+  body: BodyInit | ReadableStream<Uint8Array> | null,
+  headers: Record<string, string>,
+): Promise<Response> {
+  return Promise.resolve(h.app.request(new URL(url, WORKER).href, {
+    method: "POST",
+    headers,
+    body,
+    duplex: "half",
+  } as RequestInit));
+}
+
+/** Asks the gateway to create a session; `route` is `upload/create_session` or `session` (3.7.1+). */
+export function createSession(
+  h: Harness,
+  credential: string,
+  body: unknown,
+  folderId: number | string = 1,
+  route = "upload/create_session",
+): Promise<Response> {
+  return h.fetch(`${WORKER}/api/2.0/files/${folderId}/${route}`, {
+    method: "POST",
+    headers: { ...bearer(credential), "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+}
+
+/** A session as the gateway hands it out: its id, its location, and DocSpace's other fields. */
+export type GatewaySession =
+  & { id: string; location: string }
+  & Record<string, string | undefined>;
+
+/** Opens a session for a file `a.bin` of `fileSize` bytes (answered 200), as `createSession`. */
+export async function openSession(
+  h: Harness,
+  credential: string,
+  fileSize: number,
+  folderId: number | string = 1,
+  route = "upload/create_session",
+): Promise<GatewaySession> {
+  const response = await createSession(
+    h,
+    credential,
+    { fileName: "a.bin", fileSize },
+    folderId,
+    route,
+  );
+  const body = await response.json();
+  assertEquals(response.status, 200, JSON.stringify(body));
+  return route === "session" ? body.response : body.response.data;
+}
+
+/** Sends `bytes` framed as one chunk (or no body, without them) to `url` with `method`. */
+export function send(
+  h: Harness,
+  credential: string,
+  method: string,
+  url: string,
+  bytes?: Uint8Array,
+): Promise<Response> {
+  const chunk = bytes && createChunkBody(bytes);
+  return h.fetch(url, {
+    method,
+    headers: {
+      ...bearer(credential),
+      ...(chunk ? { "content-type": chunk.contentType } : {}),
+    },
+    ...(chunk ? { body: chunk.body as Uint8Array<ArrayBuffer> } : {}),
+  });
 }

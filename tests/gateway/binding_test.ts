@@ -1,59 +1,42 @@
-// Issue 11, tight binding on the DocSpace-compatible routes: a chunk past the session's file (by number, by
+// Tight binding on the DocSpace-compatible routes: a chunk past the session's file (by number, by
 // size, or, for chunks the server numbers by arrival, by what already went) is refused with 400 before
 // anything goes upstream, on the legacy location and on the REST session routes; locations are read strictly.
 import { assertEquals, assertStringIncludes } from "@std/assert";
-import { createChunkBody } from "../../mod.ts";
 import { randomBytes } from "../_helpers.ts";
 import {
   bearer,
   CHUNK,
+  errorOf,
+  type GatewaySession,
   type Harness,
   harness,
+  openSession,
   SECRET,
+  send,
   WORKER,
 } from "./_worker_harness.ts";
 
-async function errorOf(response: Response, status: number): Promise<string> {
-  const text = await response.text();
-  assertEquals(response.status, status, text);
-  return JSON.parse(text).error.message;
-}
-
+/** A session opened with the secret, with its REST route beside its location. */
 async function create(
   h: Harness,
   fileSize: number,
   folderId: number | string = 1,
-): Promise<{ id: string; location: string; rest: string }> {
-  const response = await h.fetch(
-    `${WORKER}/api/2.0/files/${folderId}/upload/create_session`,
-    {
-      method: "POST",
-      headers: { ...bearer(SECRET), "content-type": "application/json" },
-      body: JSON.stringify({ fileName: "a.bin", fileSize }),
-    },
-  );
-  const body = await response.json();
-  assertEquals(response.status, 200, JSON.stringify(body));
-  const session = body.response.data;
+): Promise<GatewaySession & { rest: string }> {
+  const session = await openSession(h, SECRET, fileSize, folderId);
   return {
     ...session,
     rest: `${WORKER}/api/2.0/files/${folderId}/session/${session.id}`,
   };
 }
 
-/** Sends `bytes` framed as one chunk (or `length` bytes of a made-up body) to `url`. */
+/** Sends `bytes` framed as one chunk to `url`. */
 function chunk(
   h: Harness,
   url: string,
   bytes: Uint8Array,
   method = "POST",
 ): Promise<Response> {
-  const framed = createChunkBody(bytes);
-  return h.fetch(url, {
-    method,
-    headers: { ...bearer(SECRET), "content-type": framed.contentType },
-    body: framed.body as Uint8Array<ArrayBuffer>,
-  });
+  return send(h, SECRET, method, url, bytes);
 }
 
 /** What reached DocSpace's chunk routes, as `mode chunkNumber` strings. */

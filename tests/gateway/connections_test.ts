@@ -1,4 +1,4 @@
-// Issue 16: the self-hosted Deno entry guards its connections. 2,000 connections that send nothing, under a
+// The self-hosted Deno entry guards its connections. 2,000 connections that send nothing, under a
 // descriptor limit of 1,024, neither end the process nor keep /health from answering, and are closed; a
 // connection is closed after a 408 or a refusal whose body was not read, when it never sends a request, and
 // when it idles between requests; when every connection has a request running, a newcomer is answered 503.

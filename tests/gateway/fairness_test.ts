@@ -1,4 +1,4 @@
-// Issue 16: one ticket holder cannot stall everyone (each caller's share of DocSpace's budget, a fair queue
+// One ticket holder cannot stall everyone (each caller's share of DocSpace's budget, a fair queue
 // with a deadline and its place shown), and a ticket's expiry ends what it started.
 import {
   assert,
@@ -13,6 +13,8 @@ import {
   CHUNK,
   type Harness,
   harness,
+  openSession,
+  post,
   SECRET,
   ticket,
   WORKER,
@@ -40,33 +42,6 @@ function held(bytes: Uint8Array, first = 1) {
   return { stream, release: () => release() };
 }
 
-function post(
-  h: Harness,
-  path: string,
-  body: ReadableStream<Uint8Array>,
-  headers: Record<string, string>,
-): Promise<Response> {
-  return Promise.resolve(h.app.fetch(
-    new Request(`${WORKER}${path}`, {
-      method: "POST",
-      headers,
-      body,
-      duplex: "half",
-    } as RequestInit),
-  ));
-}
-
-async function openSession(h: Harness, credential: string, fileSize: number) {
-  const response = await h.fetch(`${WORKER}/api/2.0/files/1/session`, {
-    method: "POST",
-    headers: { ...bearer(credential), "content-type": "application/json" },
-    body: JSON.stringify({ fileName: "slow.bin", fileSize }),
-  });
-  const body = await response.json();
-  assertEquals(response.status, 200, JSON.stringify(body));
-  return body.response as { id: string };
-}
-
 /** Chunk requests in flight upstream now: those the emulator began and did not answer. */
 function inFlightChunks(h: Harness, started: number): number {
   return h.sent.length - started;
@@ -76,7 +51,7 @@ Deno.test("40 slow chunk requests from one ticket hold its share (4 writes), not
   const h = harness();
   const slow = await ticket(1);
   const slowId = (await verifyUploadTicket(slow, { secret: SECRET })).id;
-  const session = await openSession(h, slow, 40 * CHUNK);
+  const session = await openSession(h, slow, 40 * CHUNK, 1, "session");
   const framed = createChunkBody(new Uint8Array(CHUNK));
   const before = h.sent.length;
   const bodies = Array.from({ length: 40 }, () => held(framed.body));
@@ -144,7 +119,7 @@ Deno.test("a caller who waits past QUEUE_TIMEOUT gets 503 with Retry-After and i
     UPSTREAM_WRITES: "1",
     QUEUE_TIMEOUT: "0.2",
   });
-  const session = await openSession(h, SECRET, 2 * CHUNK);
+  const session = await openSession(h, SECRET, 2 * CHUNK, 1, "session");
   const framed = createChunkBody(new Uint8Array(CHUNK));
   const headers = {
     ...bearer(SECRET),
@@ -239,7 +214,7 @@ Deno.test("a direct upload still running past its ticket's expiry and EXPIRY_GRA
 Deno.test("a chunk request still running past its ticket's expiry and EXPIRY_GRACE is cut off (401) and its session aborted upstream", async () => {
   const h = harness({ EXPIRY_GRACE: "0.5" });
   const shortLived = await ticket(1, 100 * CHUNK, 1);
-  const session = await openSession(h, shortLived, 2 * CHUNK);
+  const session = await openSession(h, shortLived, 2 * CHUNK, 1, "session");
   const framed = createChunkBody(new Uint8Array(CHUNK));
   const body = held(framed.body, 1000);
   const cut = await post(

@@ -1,4 +1,4 @@
-// Issue 11: one structured log line (JSON) per upload and per refused request: route, folder, bytes,
+// One structured log line (JSON) per upload and per refused request: route, folder, bytes,
 // duration, outcome, caller kind; never a credential, a full ticket or a session token.
 import { assert, assertEquals, assertFalse } from "@std/assert";
 import { uploadFile, verifyUploadTicket } from "../../mod.ts";

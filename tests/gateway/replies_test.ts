@@ -1,4 +1,4 @@
-// Issue 11: replies carry known fields only (session, file and settings objects rebuilt from the fields
+// Replies carry known fields only (session, file and settings objects rebuilt from the fields
 // DocSpace documents), and the locations the gateway hands out name its public origin: PUBLIC_URL when set,
 // else the request URL's.
 import { assert, assertEquals, assertFalse } from "@std/assert";

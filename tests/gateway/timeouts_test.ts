@@ -1,4 +1,4 @@
-// Issue 11, timeouts and bounded concurrency, in process: a body that sends nothing for IDLE_TIMEOUT is
+// Timeouts and bounded concurrency, in process: a body that sends nothing for IDLE_TIMEOUT is
 // answered 408 (a direct upload's session aborted, a chunk's upstream request never made or dropped), every
 // upstream request has a deadline (UPSTREAM_TIMEOUT, 504), and direct uploads beyond MAX_CONCURRENT_UPLOADS
 // are answered 503 with Retry-After before their body is read.
@@ -8,13 +8,15 @@ import { randomBytes, sha256 } from "../_helpers.ts";
 import {
   bearer,
   CHUNK,
-  type Harness,
+  errorOf,
   harness,
+  openSession,
+  post,
   SECRET,
   WORKER,
 } from "./_worker_harness.ts";
 
-/** Resolves with `work`, or fails the test after `ms`: the code before the fix waited forever. */
+/** Resolves with `work`, or fails the test after `ms`: a gateway without its timeouts would wait forever. */
 async function within<T>(ms: number, work: Promise<T>): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
@@ -50,43 +52,6 @@ function stallingBody(bytes: Uint8Array) {
     },
   }, { highWaterMark: 0 });
   return { stream, release: () => release(), pulls: () => pulls };
-}
-
-function post(
-  h: Harness,
-  url: string,
-  body: ReadableStream<Uint8Array> | Uint8Array | null,
-  headers: Record<string, string>,
-): Promise<Response> {
-  return Promise.resolve(h.app.fetch(
-    new Request(url, {
-      method: "POST",
-      headers,
-      body,
-      duplex: "half",
-    } as RequestInit),
-  ));
-}
-
-async function errorOf(response: Response, status: number): Promise<string> {
-  const text = await response.text();
-  assertEquals(response.status, status, text);
-  return JSON.parse(text).error.message;
-}
-
-async function createSession(
-  h: Harness,
-  fileSize: number,
-  route = "upload/create_session",
-): Promise<{ id: string; location: string }> {
-  const response = await h.fetch(`${WORKER}/api/2.0/files/1/${route}`, {
-    method: "POST",
-    headers: { ...bearer(SECRET), "content-type": "application/json" },
-    body: JSON.stringify({ fileName: "a.bin", fileSize }),
-  });
-  const body = await response.json();
-  assertEquals(response.status, 200, JSON.stringify(body));
-  return route === "session" ? body.response : body.response.data;
 }
 
 Deno.test("a direct upload whose body sends nothing is answered 408 within IDLE_TIMEOUT, and no session is opened", async () => {
@@ -137,7 +102,7 @@ Deno.test("a direct upload that stalls mid-body is answered 408 and its DocSpace
 
 Deno.test("a stalled chunk on the DocSpace-compatible routes is answered 408 and holds no DocSpace request", async () => {
   const h = harness({ IDLE_TIMEOUT: "0.2" });
-  const session = await createSession(h, 3 * CHUNK, "session");
+  const session = await openSession(h, SECRET, 3 * CHUNK, 1, "session");
   const framed = createChunkBody(randomBytes(CHUNK));
   const headers = {
     ...bearer(SECRET),
@@ -202,7 +167,7 @@ Deno.test("every upstream request has a deadline: UPSTREAM_TIMEOUT answers 504",
   );
   assert(performance.now() - started < 2000);
   hangChunks = true;
-  const session = await createSession(h, 2 * CHUNK);
+  const session = await openSession(h, SECRET, 2 * CHUNK);
   const framed = createChunkBody(randomBytes(CHUNK));
   const chunk = await within(
     3000,
@@ -216,7 +181,7 @@ Deno.test("every upstream request has a deadline: UPSTREAM_TIMEOUT answers 504",
 });
 
 Deno.test("MAX_CONCURRENT_UPLOADS: one more direct upload is answered 503 with Retry-After, before its body is read", async () => {
-  // It waits QUEUE_TIMEOUT for a slot first (issue 16); then 503.
+  // It waits QUEUE_TIMEOUT for a slot first; then 503.
   const h = harness({ MAX_CONCURRENT_UPLOADS: "1", QUEUE_TIMEOUT: "0.2" });
   const bytes = randomBytes(2 * CHUNK + 10);
   const first = stallingBody(bytes);

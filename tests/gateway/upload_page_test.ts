@@ -3,14 +3,11 @@
 // upstream), a 503 with the gateway's queue place and `GET /queue` shown in words, a reload mid-upload
 // (the ticket kept, the unfinished uploads offered; one discarded, its session aborted; one resumed, only
 // its missing chunks sent), axe-core with no serious findings, a 390-px phone layout, and screenshots of
-// each state. Also, without a browser: the page's weight budget and headers. Skips, saying why, without
-// chromium, playwright-core or axe-core (worker/install.sh installs them); with REQUIRE_E2E=1 it fails.
+// each state (page_test.ts holds what needs no browser). Skips, saying why, without chromium, playwright-core
+// or axe-core (worker/install.sh installs them); with REQUIRE_E2E=1 it fails.
 import { assert, assertEquals, assertFalse, assertMatch } from "@std/assert";
 import { createUploadTicket } from "../../mod.ts";
 import { type RunningEmulator, startEmulator } from "../../testing.ts";
-import { createUploadGateway } from "../../gateway.ts";
-import { PAGE_BUDGET, pageHtml } from "../../src/gateway/page/_page.ts";
-import { PAGE_SCRIPT } from "../../src/gateway/page/script.generated.ts";
 import { randomBytes, sha256 } from "../_helpers.ts";
 import { skipSuite } from "../_skip.ts";
 import {
@@ -31,52 +28,6 @@ const AXE = new URL(
   "../../worker/tools/node_modules/axe-core/axe.min.js",
   import.meta.url,
 );
-
-async function gzipSize(text: string): Promise<number> {
-  const stream = new Blob([text]).stream().pipeThrough(
-    new CompressionStream("gzip"),
-  );
-  return (await new Response(stream).arrayBuffer()).byteLength;
-}
-
-Deno.test("the upload page (HTML and script) stays within its gzip budget of 24 KiB", async () => {
-  const size = await gzipSize(pageHtml("")) + await gzipSize(PAGE_SCRIPT);
-  assert(size <= PAGE_BUDGET, `the page weighs ${size} bytes gzip-compressed`);
-});
-
-Deno.test("the upload page sends no Referer, keeps to its own origin and frames only where allowed", async () => {
-  const gateway = createUploadGateway({
-    env: {
-      DOCSPACE_URL: "http://portal.test",
-      DOCSPACE_TOKEN: TOKEN,
-      UPLOAD_SECRET: SECRET,
-    },
-    log: () => {},
-  });
-  const reply = await gateway.request("/");
-  const html = await reply.text();
-  assertEquals(reply.headers.get("referrer-policy"), "no-referrer");
-  assert(html.includes('<meta name="referrer" content="no-referrer">'));
-  assertMatch(
-    reply.headers.get("content-security-policy")!,
-    /script-src 'self'; .*connect-src 'self'; .*frame-ancestors 'none'$/,
-  );
-  // The sites in CORS_ORIGINS (not `*`) may frame the page.
-  const framed = await createUploadGateway({
-    env: {
-      DOCSPACE_URL: "http://portal.test",
-      DOCSPACE_TOKEN: TOKEN,
-      UPLOAD_SECRET: SECRET,
-      CORS_ORIGINS: "https://app.example.com,*",
-    },
-    log: () => {},
-  }).request("/");
-  await framed.body?.cancel();
-  assertMatch(
-    framed.headers.get("content-security-policy")!,
-    /frame-ancestors https:\/\/app\.example\.com$/,
-  );
-});
 
 function axeMissing(): string | undefined {
   try {

@@ -1,4 +1,4 @@
-// Issue 11's load and abuse test, against the worker's real entries in front of the emulator on loopback:
+// The load and abuse test, against the worker's real entries in front of the emulator on loopback:
 // worker/deno.ts under Deno, and worker/cloudflare.ts in workerd (`wrangler dev`) where its tools are
 // installed. At once: 20 direct uploads of a few MiB (retrying after a 503), 10 connections that send
 // headers and then nothing (IDLE_TIMEOUT 1 s), 5 clients that disconnect mid-body and 5 out-of-range chunk

@@ -1,4 +1,4 @@
-// Issue 16's load test: one DocSpace budget across every instance. Three worker/deno.ts processes sharing
+// The scale test: one DocSpace budget across every instance. Three worker/deno.ts processes sharing
 // one Deno KV file, and worker/cloudflare.ts in workerd with its Durable Object, each in front of the emulator
 // with DocSpace's rate limiter at its defaults (15 concurrent writes, 1,500 requests a minute, 10,000 writes a
 // day for the token's user). 30 uploads at once from 10 tickets, mixed sizes, half direct and half through

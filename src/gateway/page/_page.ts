@@ -12,7 +12,7 @@
 //   version, path, webUrl }] }` back to that page's origin (and to no other).
 //
 // Page weight budget: this HTML and the script together stay under PAGE_BUDGET bytes gzip-compressed
-// (tests/gateway/upload_page_test.ts checks it).
+// (tests/gateway/page_test.ts checks it).
 
 /** Where the page's script is served, below the gateway's base path. */
 export const PAGE_SCRIPT_PATH = "/upload-page.js";

@@ -7,69 +7,24 @@ import {
   assertNotEquals,
   assertStringIncludes,
 } from "@std/assert";
-import { createChunkBody, uploadFile } from "../../mod.ts";
+import { uploadFile } from "../../mod.ts";
 import { randomBytes, sha256 } from "../_helpers.ts";
 import {
   bearer,
   CHUNK,
+  errorOf,
   type Harness,
   harness,
+  openSession,
   PORTAL,
   SECRET,
+  send,
   ticket,
   TOKEN,
   WORKER,
 } from "./_worker_harness.ts";
 
 const API = `${WORKER}/api/2.0/files`;
-
-async function errorOf(response: Response, status: number): Promise<string> {
-  const text = await response.text();
-  assertEquals(response.status, status, text);
-  assertEquals(
-    response.headers.get("content-type"),
-    "application/json; charset=utf-8",
-  );
-  const message = JSON.parse(text).error?.message;
-  assertEquals(typeof message, "string", text);
-  return message;
-}
-
-/** Opens a session through the gateway; `route` is `session` (3.7.1+) or `upload/create_session`. */
-async function create(
-  h: Harness,
-  credential: string,
-  fileSize: number,
-  folderId: number | string = 1,
-  route = "session",
-): Promise<Record<string, string>> {
-  const response = await h.fetch(`${API}/${folderId}/${route}`, {
-    method: "POST",
-    headers: { ...bearer(credential), "content-type": "application/json" },
-    body: JSON.stringify({ fileName: "a.bin", fileSize }),
-  });
-  const body = await response.json();
-  assertEquals(response.status, 200, JSON.stringify(body));
-  return route === "session" ? body.response : body.response.data;
-}
-
-function send(
-  h: Harness,
-  credential: string,
-  method: string,
-  url: string,
-  bytes?: Uint8Array,
-): Promise<Response> {
-  const chunk = bytes && createChunkBody(bytes);
-  return h.fetch(url, {
-    method,
-    headers: {
-      ...bearer(credential),
-      ...(chunk ? { "content-type": chunk.contentType } : {}),
-    },
-    ...(chunk ? { body: chunk.body as Uint8Array<ArrayBuffer> } : {}),
-  });
-}
 
 /** The REST routes of a session: numbered chunk, sequential chunk, finalize, abort. */
 function rest(folderId: number | string, id: string) {
@@ -91,7 +46,7 @@ Deno.test("REST session routes: create, numbered chunks, finalize, byte-exact, w
   const h = harness();
   const credential = await ticket(1);
   const bytes = randomBytes(3 * CHUNK + 777);
-  const session = await create(h, credential, bytes.length);
+  const session = await openSession(h, credential, bytes.length, 1, "session");
   const realId = new URL(session.location!).searchParams.get("uid")!;
   assertMatch(realId, /^[0-9a-f]{32}$/);
   assertMatch(session.id!, /^[\w-]+\.[\w-]{43}$/);
@@ -157,7 +112,7 @@ Deno.test("REST session routes take a relativePath upload: its chunks name the s
   const chunks = h.sent.filter((s) => s.url.includes("/upload?chunkNumber="));
   assertEquals(chunks.length, 3);
   // A subfolder that is not the session's own is still outside the ticket.
-  const session = await create(h, credential, 10, 1);
+  const session = await openSession(h, credential, 10, 1, "session");
   const other = await send(
     h,
     credential,
@@ -174,7 +129,7 @@ Deno.test("REST session routes take a relativePath upload: its chunks name the s
 Deno.test("REST session routes take a runtime's own FormData framing: the server measures the form file", async () => {
   const h = harness();
   const bytes = randomBytes(CHUNK + 5);
-  const session = await create(h, SECRET, bytes.length);
+  const session = await openSession(h, SECRET, bytes.length, 1, "session");
   const routes = rest(1, session.id!);
   for (
     const [n, part] of [bytes.subarray(0, CHUNK), bytes.subarray(CHUNK)]
@@ -204,13 +159,7 @@ Deno.test("a small file through the REST routes and through location: the chunk 
   const credential = await ticket(1);
   const bytes = randomBytes(1000);
   // REST, with the session from create_session: an id from either create route works on both.
-  const viaRest = await create(
-    h,
-    credential,
-    bytes.length,
-    1,
-    "upload/create_session",
-  );
+  const viaRest = await openSession(h, credential, bytes.length);
   const routes = rest(1, viaRest.id!);
   const chunk = await send(h, credential, "POST", routes.chunk(1), bytes);
   const chunkBody = await chunk.json();
@@ -221,7 +170,13 @@ Deno.test("a small file through the REST routes and through location: the chunk 
   const restFile = (await finalized.json()).response;
   assertEquals(h.emulator.file(restFile.id)!.bytes, bytes);
   // Legacy, with the session from the REST create route.
-  const viaLocation = await create(h, credential, bytes.length, 1, "session");
+  const viaLocation = await openSession(
+    h,
+    credential,
+    bytes.length,
+    1,
+    "session",
+  );
   const stored = await send(
     h,
     credential,
@@ -249,7 +204,13 @@ Deno.test("a sequential REST chunk into a third-party folder: 200 until the last
   const h = harness();
   const credential = await ticket("sbox-1");
   const bytes = randomBytes(2 * CHUNK + 100);
-  const session = await create(h, credential, bytes.length, "sbox-1");
+  const session = await openSession(
+    h,
+    credential,
+    bytes.length,
+    "sbox-1",
+    "session",
+  );
   const routes = rest("sbox-1", session.id!);
   const parts = [
     bytes.subarray(0, CHUNK),
@@ -278,7 +239,7 @@ Deno.test("a sequential REST chunk into a third-party folder: 200 until the last
 Deno.test("another caller's session id is refused with 403 and never reaches DocSpace", async () => {
   const h = harness();
   const owner = await ticket(1);
-  const session = await create(h, owner, 3 * CHUNK);
+  const session = await openSession(h, owner, 3 * CHUNK, 1, "session");
   const routes = rest(1, session.id!);
   const strangers = [await ticket(1), SECRET];
   for (const stranger of strangers) {
@@ -318,7 +279,7 @@ Deno.test("another caller's session id is refused with 403 and never reaches Doc
 Deno.test("a forged or altered session id, or a folder outside the ticket or the session, is refused", async () => {
   const h = harness({ ALLOWED_FOLDERS: "1,2,sbox-1" });
   const owner = await ticket(1);
-  const session = await create(h, owner, CHUNK);
+  const session = await openSession(h, owner, CHUNK, 1, "session");
   const [payload, mac] = session.id!.split(".") as [string, string];
   const realId = new URL(session.location!).searchParams.get("uid")!;
   const flip = (text: string, at: number) =>
@@ -326,10 +287,12 @@ Deno.test("a forged or altered session id, or a folder outside the ticket or the
   const otherGateway = harness({
     UPLOAD_SECRET: "another-gateways-secret-0001",
   });
-  const foreign = await create(
+  const foreign = await openSession(
     otherGateway,
     "another-gateways-secret-0001",
     CHUNK,
+    1,
+    "session",
   );
   const forged = [
     realId,
@@ -346,7 +309,7 @@ Deno.test("a forged or altered session id, or a folder outside the ticket or the
       assertStringIncludes(await errorOf(response, 403), "another caller");
     }
   }
-  const secretSession = await create(h, SECRET, CHUNK);
+  const secretSession = await openSession(h, SECRET, CHUNK, 1, "session");
   const cases: [string, number | string, string, string][] = [
     [owner, 2, session.id!, "does not allow folder"],
     [owner, "sbox-1", session.id!, "does not allow folder"],
@@ -364,7 +327,7 @@ Deno.test("a forged or altered session id, or a folder outside the ticket or the
 Deno.test("REST chunks need Content-Length, fit the session, and have a positive chunkNumber", async () => {
   const h = harness({ MAX_FILE_SIZE: String(100 * CHUNK) });
   const credential = await ticket(1);
-  const session = await create(h, credential, 10);
+  const session = await openSession(h, credential, 10, 1, "session");
   const routes = rest(1, session.id!);
   const post = (url: string, headers: Record<string, string>, body: BodyInit) =>
     h.app.fetch(
@@ -408,7 +371,7 @@ Deno.test("REST chunks need Content-Length, fit the session, and have a positive
 
 Deno.test("DocSpace's errors on the REST routes pass through with their status", async () => {
   const h = harness();
-  const session = await create(h, SECRET, 2 * CHUNK);
+  const session = await openSession(h, SECRET, 2 * CHUNK, 1, "session");
   const routes = rest(1, session.id!);
   const stored = await send(
     h,
@@ -435,7 +398,7 @@ Deno.test("an older DocSpace (3.6) answers the REST routes 404, and so does the 
   });
   await errorOf(missing, 404);
   const bytes = randomBytes(5);
-  const session = await create(h, credential, 5, 1, "upload/create_session");
+  const session = await openSession(h, credential, 5);
   const routes = rest(1, session.id!);
   for (
     const response of [
@@ -475,7 +438,7 @@ Deno.test("a 404 without DocSpace JSON on a route DocSpace added in 3.7.1 is a 4
         ? new Response("<html>Not Found</html>", { status: 404 })
         : undefined,
   );
-  const session = await create(h, SECRET, 5, 1, "upload/create_session");
+  const session = await openSession(h, SECRET, 5);
   old = true;
   const response = await send(h, SECRET, "PUT", rest(1, session.id!).finalize);
   assertStringIncludes(await errorOf(response, 404), "older than 3.7.1");
