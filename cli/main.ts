@@ -4,26 +4,26 @@
  *
  * @module
  */
-import { humanBytes } from "./human.ts";
+import { humanBytes } from "./output/human.ts";
 import denoJson from "../deno.json" with { type: "json" };
-import { type CliArgs, parseCliArgs } from "./args.ts";
-import { runBatch } from "./batch.ts";
-import { resolveCredentials } from "./credentials.ts";
-import { type Collected, collectFiles } from "./files.ts";
-import { HELP } from "./help.ts";
+import { type CliArgs, parseCliArgs } from "./args/args.ts";
+import { runBatch } from "./batch/batch.ts";
+import { resolveCredentials } from "./args/credentials.ts";
+import { type Collected, collectFiles } from "./files/files.ts";
+import { HELP } from "./args/help.ts";
 import { type CliIo, denoIo, progressMode } from "./io.ts";
 import { printable, printableLines, serverTitle } from "./names.ts";
-import { renamedNames } from "./plan.ts";
-import { Reporter } from "./reporter.ts";
+import { renamedNames } from "./batch/plan.ts";
+import { Reporter } from "./output/reporter.ts";
 import type { UploadItem } from "./item.ts";
-import { UsageError } from "./usage_error.ts";
+import { UsageError } from "./args/usage_error.ts";
 import {
   freeBytes,
   sizedStdin,
   type Spooled,
   SpoolError,
   spoolStdin,
-} from "./stdin.ts";
+} from "./files/stdin.ts";
 
 export type { CliIo } from "./io.ts";
 

@@ -4,20 +4,20 @@
  *
  * @module
  */
-import { DocSpaceError } from "../src/client/errors.ts";
-import { UploadBatch } from "../src/client/upload_batch.ts";
+import { DocSpaceError } from "../../src/client/errors.ts";
+import { UploadBatch } from "../../src/client/upload_batch.ts";
 import { printDryRun } from "./dry_run.ts";
 import { explain, redirectAware } from "./failures.ts";
-import { humanDuration } from "./human.ts";
-import { serverText } from "./names.ts";
+import { humanDuration } from "../output/human.ts";
+import { serverText } from "../names.ts";
 import { decide, type Decision } from "./plan.ts";
-import type { FolderTree } from "../src/client/folder_tree.ts";
-import { savedProgress } from "./saved_sessions.ts";
-import { BatchJournal } from "./batch_journal.ts";
-import { BatchLock, BatchLockedError } from "./batch_lock.ts";
-import { stateDirectory, StateStore } from "./state_file.ts";
+import type { FolderTree } from "../../src/client/folder_tree.ts";
+import { savedProgress } from "../resume/saved_sessions.ts";
+import { BatchJournal } from "../resume/batch_journal.ts";
+import { BatchLock, BatchLockedError } from "../resume/batch_lock.ts";
+import { stateDirectory, StateStore } from "../resume/state_file.ts";
 import { type Batch, runUploads } from "./uploads.ts";
-import { UsageError } from "./usage_error.ts";
+import { UsageError } from "../args/usage_error.ts";
 
 export type { Batch } from "./uploads.ts";
 

@@ -5,17 +5,17 @@
  *
  * @module
  */
-import { DocSpaceError } from "../src/client/errors.ts";
-import { nodeFetch } from "../node_fetch.ts";
-import { SessionClient } from "../src/client/session_client.ts";
-import type { SessionTarget } from "../src/client/session_types.ts";
-import type { UploadState } from "../src/client/upload_types.ts";
-import type { CliArgs } from "./args.ts";
+import { DocSpaceError } from "../../src/client/errors.ts";
+import { nodeFetch } from "../../node_fetch.ts";
+import { SessionClient } from "../../src/client/session_client.ts";
+import type { SessionTarget } from "../../src/client/session_types.ts";
+import type { UploadState } from "../../src/client/upload_types.ts";
+import type { CliArgs } from "../args/args.ts";
 import type { BatchJournal, FinishedFile } from "./batch_journal.ts";
-import type { Reporter } from "./reporter.ts";
+import type { Reporter } from "../output/reporter.ts";
 import type { SavedUpload, StateStore } from "./state_file.ts";
-import type { UploadItem } from "./item.ts";
-import { changeOf } from "./file_source.ts";
+import type { UploadItem } from "../item.ts";
+import { changeOf } from "../files/file_source.ts";
 
 /** How long aborting one old session may take. */
 const ABORT_TIMEOUT = 10_000;

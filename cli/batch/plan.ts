@@ -5,15 +5,15 @@
  *
  * @module
  */
-import type { UploadState } from "../src/client/upload_types.ts";
-import type { OnConflict } from "./args.ts";
-import type { FinishedFile } from "./batch_journal.ts";
-import { changeOf } from "./file_source.ts";
-import { humanBytes } from "./human.ts";
-import { printable, serverTitle, storedFileTitle } from "./names.ts";
-import type { FolderEntry, FolderTree } from "../src/client/folder_tree.ts";
-import type { ItemSave } from "./saved_sessions.ts";
-import type { UploadItem } from "./item.ts";
+import type { UploadState } from "../../src/client/upload_types.ts";
+import type { OnConflict } from "../args/args.ts";
+import type { FinishedFile } from "../resume/batch_journal.ts";
+import { changeOf } from "../files/file_source.ts";
+import { humanBytes } from "../output/human.ts";
+import { printable, serverTitle, storedFileTitle } from "../names.ts";
+import type { FolderEntry, FolderTree } from "../../src/client/folder_tree.ts";
+import type { ItemSave } from "../resume/saved_sessions.ts";
+import type { UploadItem } from "../item.ts";
 
 /** What to do with an item. */
 export type Decision =

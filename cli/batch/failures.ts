@@ -5,9 +5,9 @@
  *
  * @module
  */
-import { nodeFetch } from "../node_fetch.ts";
-import { DocSpaceError } from "../src/client/errors.ts";
-import { serverText } from "./names.ts";
+import { nodeFetch } from "../../node_fetch.ts";
+import { DocSpaceError } from "../../src/client/errors.ts";
+import { serverText } from "../names.ts";
 
 /** Why a failure stops the batch. */
 export type StopReason =

@@ -6,20 +6,20 @@
  *
  * @module
  */
-import { DocSpaceError } from "../src/client/errors.ts";
-import type { CliArgs } from "./args.ts";
-import type { Collected } from "./files.ts";
-import type { CliIo } from "./io.ts";
-import type { Reporter } from "./reporter.ts";
-import type { BatchJournal } from "./batch_journal.ts";
+import { DocSpaceError } from "../../src/client/errors.ts";
+import type { CliArgs } from "../args/args.ts";
+import type { Collected } from "../files/files.ts";
+import type { CliIo } from "../io.ts";
+import type { Reporter } from "../output/reporter.ts";
+import type { BatchJournal } from "../resume/batch_journal.ts";
 import { explain, stopReason } from "./failures.ts";
-import type { UploadBatch } from "../src/client/upload_batch.ts";
+import type { UploadBatch } from "../../src/client/upload_batch.ts";
 import type { Decision } from "./plan.ts";
-import type { FolderTree } from "../src/client/folder_tree.ts";
-import type { ItemSave } from "./saved_sessions.ts";
-import type { StateStore } from "./state_file.ts";
-import { finish, uploadedLine } from "./summary.ts";
-import type { ItemResult, UploadItem } from "./item.ts";
+import type { FolderTree } from "../../src/client/folder_tree.ts";
+import type { ItemSave } from "../resume/saved_sessions.ts";
+import type { StateStore } from "../resume/state_file.ts";
+import { finish, uploadedLine } from "../output/summary.ts";
+import type { ItemResult, UploadItem } from "../item.ts";
 import { uploadItem } from "./upload_item.ts";
 
 /** What a batch needs. */

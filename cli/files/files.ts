@@ -11,8 +11,8 @@
 import { basename, join, relative, resolve } from "node:path";
 import { globToRegExp } from "@std/path/glob-to-regexp";
 import { followLink } from "./links.ts";
-import { printable } from "./names.ts";
-import { UsageError } from "./usage_error.ts";
+import { printable } from "../names.ts";
+import { UsageError } from "../args/usage_error.ts";
 
 /** A local file to upload. */
 export interface LocalFile {

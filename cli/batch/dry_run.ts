@@ -4,12 +4,12 @@
  *
  * @module
  */
-import { humanBytes } from "./human.ts";
-import { printable } from "./names.ts";
+import { humanBytes } from "../output/human.ts";
+import { printable } from "../names.ts";
 import type { Decision } from "./plan.ts";
-import type { Reporter } from "./reporter.ts";
-import { confirmedBytes } from "./saved_sessions.ts";
-import type { UploadItem } from "./item.ts";
+import type { Reporter } from "../output/reporter.ts";
+import { confirmedBytes } from "../resume/saved_sessions.ts";
+import type { UploadItem } from "../item.ts";
 
 /** One line of the plan, as `--json` prints it. */
 interface PlannedJson {

@@ -5,10 +5,10 @@
  * @module
  */
 import { humanBytes, humanDuration } from "./human.ts";
-import { printable } from "./names.ts";
+import { printable } from "../names.ts";
 import { columnsOf, cutStart } from "./text_width.ts";
 import type { Reporter } from "./reporter.ts";
-import type { ItemResult, UploadItem } from "./item.ts";
+import type { ItemResult, UploadItem } from "../item.ts";
 
 /** How a batch ended, besides its results. */
 export interface BatchEnd {

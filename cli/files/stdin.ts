@@ -6,8 +6,8 @@
  * @module
  */
 import { dirname } from "node:path";
-import { StreamLengthError } from "../src/client/errors.ts";
-import { humanBytes } from "./human.ts";
+import { StreamLengthError } from "../../src/client/errors.ts";
+import { humanBytes } from "../output/human.ts";
 
 /**
  * Stdin as a stream that errors with a `StreamLengthError` as soon as more than `size` bytes arrive,

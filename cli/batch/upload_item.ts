@@ -4,22 +4,22 @@
  *
  * @module
  */
-import { DocSpaceError, StreamLengthError } from "../src/client/errors.ts";
-import type { UploadBatch } from "../src/client/upload_batch.ts";
-import type { UploadState } from "../src/client/upload_types.ts";
+import { DocSpaceError, StreamLengthError } from "../../src/client/errors.ts";
+import type { UploadBatch } from "../../src/client/upload_batch.ts";
+import type { UploadState } from "../../src/client/upload_types.ts";
 import { explain } from "./failures.ts";
 import {
   FileChangedError,
   openScanned,
   watchedFileStream,
-} from "./file_source.ts";
-import type { ItemResult, UploadItem } from "./item.ts";
-import type { Reporter } from "./reporter.ts";
-import { sentFileName } from "./names.ts";
-import { abortSession, confirmedBytes } from "./saved_sessions.ts";
-import type { StateStore } from "./state_file.ts";
+} from "../files/file_source.ts";
+import type { ItemResult, UploadItem } from "../item.ts";
+import type { Reporter } from "../output/reporter.ts";
+import { sentFileName } from "../names.ts";
+import { abortSession, confirmedBytes } from "../resume/saved_sessions.ts";
+import type { StateStore } from "../resume/state_file.ts";
 
-export type { ItemResult, UploadItem } from "./item.ts";
+export type { ItemResult, UploadItem } from "../item.ts";
 
 /** What every upload shares. */
 export interface UploadContext {
