@@ -5,7 +5,10 @@
  * @module
  */
 import { DocSpaceError, StreamLengthError } from "../../src/client/errors.ts";
-import type { UploadBatch } from "../../src/client/upload_batch.ts";
+import type {
+  BatchFileOptions,
+  UploadBatch,
+} from "../../src/client/upload_batch.ts";
 import type { UploadState } from "../../src/client/upload_types.ts";
 import { explain } from "./failures.ts";
 import {
@@ -72,18 +75,58 @@ export async function uploadItem(
   context: UploadContext,
   state: ItemState = {},
 ): Promise<ItemResult | undefined> {
-  const { reporter, store, signal } = context;
-  const file = item.file;
-  const statePath = state.path;
-  const resume = state.resume;
-  let stateSaved = resume !== undefined;
-  let lastState: UploadState | undefined = resume;
-  let stateWarned = false;
-  const onState = (upload: UploadState) => {
-    lastState = upload;
-    if (file === undefined || statePath === undefined) return;
+  const kept = new KeptState(item, context, state);
+  const turn = new ItemTurn(item, context, state.resume);
+  try {
+    const uploaded = await context.batch.upload(
+      () => turn.open(),
+      await fileOptions(item, context, kept, turn),
+    );
+    if (state.path !== undefined) await context.store.remove(state.path);
+    return {
+      status: "uploaded",
+      file: uploaded,
+      elapsed: context.now() - turn.started,
+      sent: item.size - turn.resumed,
+    };
+  } catch (error) {
+    return await failure(item, context, kept, turn, error);
+  } finally {
+    turn.close();
+  }
+}
+
+/** An item's resume state, saved on disk after each chunk the server confirms while it uploads. */
+class KeptState {
+  /** Whether a state is on disk: resumed from, or saved by this run. */
+  saved: boolean;
+  /** The last state the upload reported. */
+  last: UploadState | undefined;
+  /** The state file; absent for stdin. */
+  readonly path: string | undefined;
+  /** The state the upload resumes from. */
+  readonly resume: UploadState | undefined;
+  #warned = false;
+
+  constructor(
+    readonly item: UploadItem,
+    readonly context: UploadContext,
+    state: ItemState,
+  ) {
+    this.path = state.path;
+    this.resume = state.resume;
+    this.saved = state.resume !== undefined;
+    this.last = state.resume;
+  }
+
+  /** Keeps the upload's new state (the upload's `onState`); a first failure to write it is a warning. */
+  save(upload: UploadState): void {
+    this.last = upload;
+    const { item, context, path } = this;
+    const file = item.file;
+    if (file === undefined || path === undefined) return;
     try {
-      store.saveSync(statePath, {
+      context.store.saveSync(path, {
         version: 1,
         url: context.url,
         path: file.path,
@@ -95,123 +138,174 @@ export async function uploadItem(
         state: upload,
         updated: new Date().toISOString(),
       });
-      stateSaved = true;
+      this.saved = true;
     } catch (error) {
-      if (!stateWarned) {
-        stateWarned = true;
-        reporter.warn(
-          `${item.display}: cannot save the resume state in ${store.directory} (${
-            error instanceof Error ? error.message : String(error)
-          }); the upload goes on but cannot be resumed`,
-        );
-      }
+      if (this.#warned) return;
+      this.#warned = true;
+      context.reporter.warn(
+        `${item.display}: cannot save the resume state in ${context.store.directory} (${
+          error instanceof Error ? error.message : String(error)
+        }); the upload goes on but cannot be resumed`,
+      );
     }
-  };
+  }
+}
 
-  const resumed = resume === undefined ? 0 : confirmedBytes(resume);
-  let started = context.now();
-  let line: number | undefined;
-  let handle: Deno.FsFile | undefined;
-  try {
-    // The batch calls this when the file's turn comes: only then is it opened and shown.
-    const open = async () => {
-      started = context.now();
-      line = reporter.start(item.display, item.size, resumed);
-      if (file !== undefined) {
-        handle = await openScanned(file.path, file.identity, signal);
-      }
-      return handle === undefined || file === undefined
-        ? context.stdin()
-        : watchedFileStream(handle, file);
-    };
-    // A file that goes through a session anyway (a chunk or more) carries its modification time as
-    // DocSpace's `createOn`, as the web client sends it; a smaller one stays a single request (`insert`
-    // takes no createOn), and --skip-existing compares with the time DocSpace stored it (plan.ts).
-    const createOn = file?.mtime != null && resume === undefined &&
-        item.size >= (await context.batch.settings()).chunkUploadSize
-      ? new Date(file.mtime).toISOString()
-      : undefined;
-    const uploaded = await context.batch.upload(open, {
-      ...(createOn !== undefined ? { createOn } : {}),
-      // The stored title in DocSpace's folders, so the server's lookup finds what an earlier run stored
-      fileName: sentFileName(
-        item.fileName,
-        typeof context.folderId === "number",
-      ),
-      fileSize: item.size,
-      createNewIfExist: context.createNewIfExist,
-      ...(item.relativePath !== undefined
-        ? { relativePath: item.relativePath }
-        : {}),
-      ...(context.concurrency !== undefined
-        ? { concurrency: context.concurrency }
-        : {}),
-      ...(context.chunkSize !== undefined
-        ? { chunkSize: context.chunkSize }
-        : {}),
-      // Keep a numbered session on failure so the next run can finish it; stdin cannot be read again,
-      // and sequential sessions cannot be resumed.
-      abortSessionOnFailure: file === undefined ||
-        typeof context.folderId === "string",
-      signal,
-      onProgress: (progress) => {
-        if (line !== undefined) {
-          reporter.progress(line, progress.bytesConfirmed);
-        }
-      },
-      onRetry: (notice) => {
-        if (line !== undefined) reporter.retry(line, item.display, notice);
-      },
-      onState,
-      ...(resume !== undefined ? { resume } : {}),
-    });
-    if (statePath !== undefined) await store.remove(statePath);
-    return {
-      status: "uploaded",
-      file: uploaded,
-      elapsed: context.now() - started,
-      sent: item.size - resumed,
-    };
-  } catch (error) {
-    if (signal.aborted) {
-      // A file the batch never got to was not started.
-      return line === undefined && !stateSaved
-        ? undefined
-        : { status: "interrupted", resumable: stateSaved };
+/** The item's turn in the batch: when it came, its progress line and its open file. */
+class ItemTurn {
+  /** When the upload started, in milliseconds. */
+  started: number;
+  /** The item's progress line, once its turn came. */
+  line: number | undefined;
+  /** The bytes a saved session had already confirmed. */
+  readonly resumed: number;
+  #handle: Deno.FsFile | undefined;
+
+  constructor(
+    readonly item: UploadItem,
+    readonly context: UploadContext,
+    resume: UploadState | undefined,
+  ) {
+    this.started = context.now();
+    this.resumed = resume === undefined ? 0 : confirmedBytes(resume);
+  }
+
+  /** Called by the batch when the file's turn comes: only then is it opened and shown. */
+  async open(): Promise<ReadableStream<Uint8Array>> {
+    const { item, context } = this;
+    const file = item.file;
+    this.started = context.now();
+    this.line = context.reporter.start(item.display, item.size, this.resumed);
+    if (file !== undefined) {
+      this.#handle = await openScanned(
+        file.path,
+        file.identity,
+        context.signal,
+      );
     }
-    if (error instanceof DocSpaceError) {
-      const message = explain(error, context.redirect());
-      if (resume !== undefined && error.sessionGone) {
-        if (statePath !== undefined) await store.remove(statePath);
-        return {
-          status: "failed",
-          message:
-            `${message} (the saved session has expired or is gone; run the command again to upload the file from the start)`,
-          error,
-        };
-      }
-      return {
-        status: "failed",
-        message: stateSaved && !error.sessionGone
-          ? `${message} (progress is saved: the same command again continues it)`
-          : message,
-        error,
-      };
-    }
-    // A changed file or a stream of the wrong length leaves nothing to resume.
-    if (statePath !== undefined) await store.remove(statePath);
-    if (error instanceof FileChangedError && lastState !== undefined) {
-      await abortSession(context, lastState);
-    }
-    return { status: "failed", message: localFailure(item, error), error };
-  } finally {
-    if (line !== undefined) reporter.end(line);
+    return this.#handle === undefined || file === undefined
+      ? context.stdin()
+      : watchedFileStream(this.#handle, file);
+  }
+
+  /** Ends the progress line and closes the file. */
+  close(): void {
+    if (this.line !== undefined) this.context.reporter.end(this.line);
     try {
-      handle?.close();
+      this.#handle?.close();
     } catch {
       // Already closed by its stream.
     }
   }
+}
+
+/** What the batch is told about the item. */
+async function fileOptions(
+  item: UploadItem,
+  context: UploadContext,
+  kept: KeptState,
+  turn: ItemTurn,
+): Promise<BatchFileOptions> {
+  const resume = kept.resume;
+  const createOn = await createOnOf(item, context, resume);
+  return {
+    ...(createOn !== undefined ? { createOn } : {}),
+    // The stored title in DocSpace's folders, so the server's lookup finds what an earlier run stored
+    fileName: sentFileName(item.fileName, typeof context.folderId === "number"),
+    fileSize: item.size,
+    createNewIfExist: context.createNewIfExist,
+    ...(item.relativePath !== undefined
+      ? { relativePath: item.relativePath }
+      : {}),
+    ...(context.concurrency !== undefined
+      ? { concurrency: context.concurrency }
+      : {}),
+    ...(context.chunkSize !== undefined
+      ? { chunkSize: context.chunkSize }
+      : {}),
+    // Keep a numbered session on failure so the next run can finish it; stdin cannot be read again,
+    // and sequential sessions cannot be resumed.
+    abortSessionOnFailure: item.file === undefined ||
+      typeof context.folderId === "string",
+    signal: context.signal,
+    onProgress: (progress) => {
+      if (turn.line !== undefined) {
+        context.reporter.progress(turn.line, progress.bytesConfirmed);
+      }
+    },
+    onRetry: (notice) => {
+      if (turn.line !== undefined) {
+        context.reporter.retry(turn.line, item.display, notice);
+      }
+    },
+    onState: (upload) => kept.save(upload),
+    ...(resume !== undefined ? { resume } : {}),
+  };
+}
+
+// A file that goes through a session anyway (a chunk or more) carries its modification time as
+// DocSpace's `createOn`, as the web client sends it; a smaller one stays a single request (`insert`
+// takes no createOn), and --skip-existing compares with the time DocSpace stored it (plan.ts).
+async function createOnOf(
+  item: UploadItem,
+  context: UploadContext,
+  resume: UploadState | undefined,
+): Promise<string | undefined> {
+  const mtime = item.file?.mtime;
+  return mtime != null && resume === undefined &&
+      item.size >= (await context.batch.settings()).chunkUploadSize
+    ? new Date(mtime).toISOString()
+    : undefined;
+}
+
+/** What a failed or stopped upload comes to, its resume state dropped where nothing can resume it. */
+async function failure(
+  item: UploadItem,
+  context: UploadContext,
+  kept: KeptState,
+  turn: ItemTurn,
+  error: unknown,
+): Promise<ItemResult | undefined> {
+  if (context.signal.aborted) {
+    // A file the batch never got to was not started.
+    return turn.line === undefined && !kept.saved
+      ? undefined
+      : { status: "interrupted", resumable: kept.saved };
+  }
+  if (error instanceof DocSpaceError) {
+    return await serverFailure(context, kept, error);
+  }
+  // A changed file or a stream of the wrong length leaves nothing to resume.
+  if (kept.path !== undefined) await context.store.remove(kept.path);
+  if (error instanceof FileChangedError && kept.last !== undefined) {
+    await abortSession(context, kept.last);
+  }
+  return { status: "failed", message: localFailure(item, error), error };
+}
+
+/** A failure the server reported: whether the saved progress still holds. */
+async function serverFailure(
+  context: UploadContext,
+  kept: KeptState,
+  error: DocSpaceError,
+): Promise<ItemResult> {
+  const message = explain(error, context.redirect());
+  if (kept.resume !== undefined && error.sessionGone) {
+    if (kept.path !== undefined) await context.store.remove(kept.path);
+    return {
+      status: "failed",
+      message:
+        `${message} (the saved session has expired or is gone; run the command again to upload the file from the start)`,
+      error,
+    };
+  }
+  return {
+    status: "failed",
+    message: kept.saved && !error.sessionGone
+      ? `${message} (progress is saved: the same command again continues it)`
+      : message,
+    error,
+  };
 }
 
 function localFailure(item: UploadItem, error: unknown): string {
