@@ -18,6 +18,7 @@ import { BatchLock, BatchLockedError } from "../resume/batch_lock.ts";
 import { stateDirectory, StateStore } from "../resume/state_file.ts";
 import { type Batch, runUploads } from "./uploads.ts";
 import { UsageError } from "../args/usage_error.ts";
+import type { Reporter } from "../output/reporter.ts";
 
 export type { Batch } from "./uploads.ts";
 
@@ -28,35 +29,11 @@ export type { Batch } from "./uploads.ts";
  * @returns The exit code.
  */
 export async function runBatch(batch: Batch): Promise<number> {
-  const { args, items, collected, io, reporter } = batch;
-  const signal = io.signal;
-  for (const left of collected.skipped) {
-    await reporter.warn(`${left.display}: skipped, ${left.reason}`);
-  }
-  for (const bad of collected.unreadable) {
-    await reporter.error(`error: ${bad.display}: ${bad.reason}`);
-  }
+  const { args, items, io, reporter } = batch;
+  await reportCollected(batch);
   const store = new StateStore(stateDirectory(io.env));
   const redirects = redirectAware(args.timeout > 0 ? args.timeout : undefined);
-  // One batch for every request of the run: one budget, the settings read once.
-  const uploads = new UploadBatch({
-    url: batch.url,
-    token: batch.token,
-    folderId: args.folderId,
-    // Streams each chunk body instead of copying it whole (see node_fetch.ts).
-    fetch: redirects.fetch,
-    signal,
-    onRetry: ({ step, error, delay }) =>
-      reporter.warn(
-        `${step} failed (${serverText(error.detail)}); retrying in ${
-          humanDuration(delay)
-        }`,
-      ),
-  });
-  const portal = { url: batch.url, token: batch.token };
-  const folders = collected.emptyDirectories;
-  let decisions: Decision[];
-  let remote: FolderTree | undefined;
+  const uploads = uploadBatch(batch, redirects.fetch);
   const journal = await BatchJournal.of(store.directory, {
     url: batch.url,
     folderId: args.folderId,
@@ -68,26 +45,10 @@ export async function runBatch(batch: Batch): Promise<number> {
     if (!args.dryRun && items.some((item) => item.file !== undefined)) {
       lock = await BatchLock.acquire(journal.lockFile);
     }
-    const needsFolders = args.dryRun || args.skipExisting ||
-      args.onConflict === "skip" || folders.length > 0;
-    if (
-      needsFolders ||
-      (args.chunkSize !== undefined && typeof args.folderId === "number")
-    ) {
-      // The batch's one read of the settings: a portal that cannot be reached fails here, in the client's words.
-      const { chunkUploadSize } = await uploads.settings();
-      if (
-        args.chunkSize !== undefined && typeof args.folderId === "number" &&
-        chunkUploadSize !== args.chunkSize
-      ) {
-        throw new UsageError(
-          `--chunk-size ${args.chunkSize} differs from the server's chunkUploadSize ${chunkUploadSize}; uploads into folders with numeric ids need the server's size, so leave --chunk-size out`,
-        );
-      }
-    }
-    remote = needsFolders ? uploads.folders : undefined;
+    const remote = await targetFolders(batch, uploads);
     const { saves, finished } = await savedProgress({
-      ...portal,
+      url: batch.url,
+      token: batch.token,
       store,
       journal,
       items,
@@ -95,23 +56,9 @@ export async function runBatch(batch: Batch): Promise<number> {
       reporter,
     });
     const context = { ...args, finished, saves, ...(remote ? { remote } : {}) };
-    decisions = [];
+    const decisions: Decision[] = [];
     for (const item of items) decisions.push(await decide(item, context));
-    if (args.dryRun) {
-      const missing: string[] = [];
-      for (const path of folders) {
-        if (await remote!.find(path) === undefined) missing.push(path);
-      }
-      return await printDryRun(
-        items,
-        decisions,
-        missing,
-        args.json,
-        args.onConflict === "copy",
-        reporter,
-        collected.excluded,
-      );
-    }
+    if (args.dryRun) return await dryRun(batch, decisions, remote!);
     return await runUploads(batch, decisions, {
       uploads,
       redirect: redirects.location,
@@ -121,24 +68,109 @@ export async function runBatch(batch: Batch): Promise<number> {
       journal,
     });
   } catch (error) {
-    if (signal.aborted) {
-      await reporter.error("Interrupted before any upload started");
-      return 130;
-    }
-    if (error instanceof UsageError) {
-      await reporter.error(
-        `error: ${error.message}\nRun with --help for usage.`,
-      );
-      return 2;
-    }
-    if (error instanceof BatchLockedError) {
-      await reporter.error(`error: ${error.message}`);
-      return 1;
-    }
-    if (!(error instanceof DocSpaceError)) throw error;
-    await reporter.error(`error: ${explain(error)}`);
-    return 1;
+    return await failedBeforeUploads(reporter, io.signal, error);
   } finally {
     await lock?.release();
   }
+}
+
+/** Says what the command line's directories left out, and what could not be read. */
+async function reportCollected({ collected, reporter }: Batch): Promise<void> {
+  for (const left of collected.skipped) {
+    await reporter.warn(`${left.display}: skipped, ${left.reason}`);
+  }
+  for (const bad of collected.unreadable) {
+    await reporter.error(`error: ${bad.display}: ${bad.reason}`);
+  }
+}
+
+/** One batch for every request of the run: one budget, the settings read once. */
+function uploadBatch(
+  { args, url, token, io, reporter }: Batch,
+  fetch: typeof globalThis.fetch,
+): UploadBatch {
+  return new UploadBatch({
+    url,
+    token,
+    folderId: args.folderId,
+    // Streams each chunk body instead of copying it whole (see node_fetch.ts).
+    fetch,
+    signal: io.signal,
+    onRetry: ({ step, error, delay }) =>
+      reporter.warn(
+        `${step} failed (${serverText(error.detail)}); retrying in ${
+          humanDuration(delay)
+        }`,
+      ),
+  });
+}
+
+/**
+ * Asks the server what the batch must know before it decides: the target's folders (when the plan
+ * reads them or empty directories are to be made) and whether `--chunk-size` is the server's.
+ */
+async function targetFolders(
+  { args, collected }: Batch,
+  uploads: UploadBatch,
+): Promise<FolderTree | undefined> {
+  const needsFolders = args.dryRun || args.skipExisting ||
+    args.onConflict === "skip" || collected.emptyDirectories.length > 0;
+  const numberedChunkSize = args.chunkSize !== undefined &&
+    typeof args.folderId === "number";
+  if (needsFolders || numberedChunkSize) {
+    // The batch's one read of the settings: a portal that cannot be reached fails here, in the client's words.
+    const { chunkUploadSize } = await uploads.settings();
+    if (numberedChunkSize && chunkUploadSize !== args.chunkSize) {
+      throw new UsageError(
+        `--chunk-size ${args.chunkSize} differs from the server's chunkUploadSize ${chunkUploadSize}; uploads into folders with numeric ids need the server's size, so leave --chunk-size out`,
+      );
+    }
+  }
+  return needsFolders ? uploads.folders : undefined;
+}
+
+/** `--dry-run`: looks up the empty directories, and prints what the batch would do. */
+async function dryRun(
+  { args, items, collected, reporter }: Batch,
+  decisions: Decision[],
+  remote: FolderTree,
+): Promise<number> {
+  const missing: string[] = [];
+  for (const path of collected.emptyDirectories) {
+    if (await remote.find(path) === undefined) missing.push(path);
+  }
+  return await printDryRun(
+    items,
+    decisions,
+    missing,
+    args.json,
+    args.onConflict === "copy",
+    reporter,
+    collected.excluded,
+  );
+}
+
+/** The exit code of a batch that failed before its uploads, said once. */
+async function failedBeforeUploads(
+  reporter: Reporter,
+  interrupt: AbortSignal,
+  error: unknown,
+): Promise<number> {
+  if (interrupt.aborted) {
+    await reporter.error("Interrupted before any upload started");
+    return 130;
+  }
+  if (error instanceof UsageError) {
+    await reporter.error(
+      `error: ${error.message}\nRun with --help for usage.`,
+    );
+    return 2;
+  }
+  if (error instanceof BatchLockedError) {
+    await reporter.error(`error: ${error.message}`);
+    return 1;
+  }
+  if (!(error instanceof DocSpaceError)) throw error;
+  await reporter.error(`error: ${explain(error)}`);
+  return 1;
 }

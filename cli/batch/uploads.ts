@@ -20,7 +20,7 @@ import type { ItemSave } from "../resume/saved_sessions.ts";
 import type { StateStore } from "../resume/state_file.ts";
 import { finish, uploadedLine } from "../output/summary.ts";
 import type { ItemResult, UploadItem } from "../item.ts";
-import { uploadItem } from "./upload_item.ts";
+import { type UploadContext, uploadItem } from "./upload_item.ts";
 
 /** What a batch needs. */
 export interface Batch {
@@ -63,24 +63,79 @@ export interface Uploads {
 export async function runUploads(
   batch: Batch,
   decisions: Decision[],
-  { uploads, redirect, remote, saves, store, journal }: Uploads,
+  uploads: Uploads,
 ): Promise<number> {
   const { args, items, collected, io, reporter } = batch;
-  const stop = new AbortController();
-  const signal = AbortSignal.any([io.signal, stop.signal]);
-  let stopped = false;
-  let failedBefore = collected.unreadable.length;
-  /** Stops the batch at a failure every file would meet; true when this one did. */
-  const stopAt = async (error: unknown, message: string): Promise<boolean> => {
+  const stop = new BatchStop(io.signal, reporter);
+  const results = await decidedResults(batch, decisions);
+  const folderFailures = await createEmptyFolders(batch, uploads.remote, stop);
+  const run: Run = {
+    batch,
+    uploads,
+    stop,
+    context: uploadContext(batch, uploads, stop.signal),
+  };
+  const started = performance.now();
+  await Promise.all(items.map(async (item, i) => {
+    const decision = decisions[i]!;
+    if (results[i] !== undefined || decision.action !== "upload") return;
+    if (stop.signal.aborted) return;
+    results[i] = await uploadOne(run, item, decision);
+  }));
+  const code = await finish({
+    items,
+    results,
+    leftOut: collected.skipped.length,
+    otherFailures: collected.unreadable.length + folderFailures,
+    // Every folder the run made: the empty ones, and those the files went into.
+    foldersCreated: uploads.uploads.folders.created,
+    excluded: collected.excluded,
+    elapsed: performance.now() - started,
+    json: args.json,
+    interrupted: io.signal.aborted,
+    stopped: stop.stopped,
+  }, reporter);
+  if (code === 0) await uploads.journal.remove();
+  return code;
+}
+
+/** Stops the batch at the first failure every file would meet, and says so once. */
+class BatchStop {
+  /** The user's interrupt, or the batch stopping. */
+  readonly signal: AbortSignal;
+  /** Whether a failure stopped the batch. */
+  stopped = false;
+  #controller = new AbortController();
+
+  constructor(interrupt: AbortSignal, readonly reporter: Reporter) {
+    this.signal = AbortSignal.any([interrupt, this.#controller.signal]);
+  }
+
+  /** Stops the batch if this failure would meet every file; true when it would. */
+  async at(error: unknown, message: string): Promise<boolean> {
     if (stopReason(error) === undefined) return false;
-    if (!stopped) {
-      stopped = true;
-      stop.abort();
-      await reporter.error(`error: ${message}`);
+    if (!this.stopped) {
+      this.stopped = true;
+      this.#controller.abort();
+      await this.reporter.error(`error: ${message}`);
     }
     return true;
-  };
+  }
+}
 
+/** One batch's run of uploads: the batch, what its uploads share, its stop and the items' context. */
+interface Run {
+  batch: Batch;
+  uploads: Uploads;
+  stop: BatchStop;
+  context: UploadContext;
+}
+
+/** The results of the items decided before any upload (skipped, refused), each said; the others to come. */
+async function decidedResults(
+  { items, reporter }: Batch,
+  decisions: Decision[],
+): Promise<(ItemResult | undefined)[]> {
   const results: (ItemResult | undefined)[] = [];
   for (const [i, decision] of decisions.entries()) {
     const item = items[i]!;
@@ -94,23 +149,39 @@ export async function runUploads(
       results.push(undefined);
     }
   }
+  return results;
+}
 
+/** Creates the directories with nothing to upload; returns how many failed. */
+async function createEmptyFolders(
+  { collected, io, reporter }: Batch,
+  remote: FolderTree | undefined,
+  stop: BatchStop,
+): Promise<number> {
+  let failed = 0;
   for (const path of collected.emptyDirectories) {
-    if (signal.aborted) break;
+    if (stop.signal.aborted) break;
     try {
       await remote!.ensure(path);
     } catch (error) {
       if (!(error instanceof DocSpaceError) || io.signal.aborted) throw error;
-      if (!await stopAt(error, explain(error))) {
-        failedBefore++;
+      if (!await stop.at(error, explain(error))) {
+        failed++;
         await reporter.error(`error: ${path}: ${explain(error)}`);
       }
     }
   }
+  return failed;
+}
 
-  const context = {
-    url: batch.url,
-    token: batch.token,
+function uploadContext(
+  { args, url, token, io, reporter }: Batch,
+  { uploads, redirect, store }: Uploads,
+  signal: AbortSignal,
+): UploadContext {
+  return {
+    url,
+    token,
     folderId: args.folderId,
     createNewIfExist: args.onConflict === "copy",
     ...(args.concurrency !== undefined
@@ -125,63 +196,58 @@ export async function runUploads(
     batch: uploads,
     redirect,
   };
-  const started = performance.now();
-  const one = async (i: number) => {
-    const item = items[i]!;
-    const decision = decisions[i]!;
-    if (results[i] !== undefined || decision.action !== "upload") return;
-    if (signal.aborted) return;
-    const result = await uploadItem(item, context, {
-      ...(saves.get(item)?.path ? { path: saves.get(item)!.path } : {}),
-      ...(decision.resume ? { resume: decision.resume } : {}),
-    });
-    results[i] = result;
-    if (result === undefined) return;
-    if (result.status === "uploaded") {
-      if (item.file) {
-        journal.recordSync({
-          path: item.file.path,
-          fileName: item.fileName,
-          ...(item.relativePath !== undefined
-            ? { relativePath: item.relativePath }
-            : {}),
-          size: item.file.size,
-          mtime: item.file.mtime,
-          id: result.file.id,
-          version: result.file.version,
-        });
-      }
-      if (!args.json && reporter.verbose) {
-        await reporter.out(
-          uploadedLine(
-            item,
-            result,
-            io.stdoutIsTerminal ? io.columns() : undefined,
-          ),
-        );
-      }
-    } else if (result.status === "failed") {
-      if (stopped && stopReason(result.error)) {
-        results[i] = { status: "interrupted", resumable: false };
-      } else if (!await stopAt(result.error, result.message)) {
-        await reporter.error(`error: ${item.display}: ${result.message}`);
-      }
+}
+
+/** Uploads one item decided for upload, and says how it went: journal, summary line or error. */
+async function uploadOne(
+  run: Run,
+  item: UploadItem,
+  decision: Decision & { action: "upload" },
+): Promise<ItemResult | undefined> {
+  const { batch: { reporter }, uploads: { saves }, stop } = run;
+  const result = await uploadItem(item, run.context, {
+    ...(saves.get(item)?.path ? { path: saves.get(item)!.path } : {}),
+    ...(decision.resume ? { resume: decision.resume } : {}),
+  });
+  if (result?.status === "uploaded") {
+    await recordUploaded(run, item, result);
+  } else if (result?.status === "failed") {
+    if (stop.stopped && stopReason(result.error)) {
+      return { status: "interrupted", resumable: false };
     }
-  };
-  await Promise.all(items.map((_, i) => one(i)));
-  const code = await finish({
-    items,
-    results,
-    leftOut: collected.skipped.length,
-    otherFailures: failedBefore,
-    // Every folder the run made: the empty ones, and those the files went into.
-    foldersCreated: uploads.folders.created,
-    excluded: collected.excluded,
-    elapsed: performance.now() - started,
-    json: args.json,
-    interrupted: io.signal.aborted,
-    stopped,
-  }, reporter);
-  if (code === 0) await journal.remove();
-  return code;
+    if (!await stop.at(result.error, result.message)) {
+      await reporter.error(`error: ${item.display}: ${result.message}`);
+    }
+  }
+  return result;
+}
+
+/** Writes an uploaded file to the batch's journal, and its line to stdout. */
+async function recordUploaded(
+  { batch: { args, io, reporter }, uploads: { journal } }: Run,
+  item: UploadItem,
+  result: ItemResult & { status: "uploaded" },
+): Promise<void> {
+  if (item.file) {
+    journal.recordSync({
+      path: item.file.path,
+      fileName: item.fileName,
+      ...(item.relativePath !== undefined
+        ? { relativePath: item.relativePath }
+        : {}),
+      size: item.file.size,
+      mtime: item.file.mtime,
+      id: result.file.id,
+      version: result.file.version,
+    });
+  }
+  if (!args.json && reporter.verbose) {
+    await reporter.out(
+      uploadedLine(
+        item,
+        result,
+        io.stdoutIsTerminal ? io.columns() : undefined,
+      ),
+    );
+  }
 }
