@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { humanBytes } from "./output/human.ts";
+import { humanBytes, plural } from "./output/human.ts";
 import denoJson from "../deno.json" with { type: "json" };
 import { type CliArgs, parseCliArgs } from "./args/args.ts";
 import { runBatch } from "./batch/batch.ts";
@@ -69,8 +69,8 @@ function checkNames(args: CliArgs, items: UploadItem[], folders: string[]) {
   );
   if (renamed.length > 10) shown.push(`  and ${renamed.length - 10} more`);
   throw new UsageError(
-    `DocSpace would store ${renamed.length} name${
-      renamed.length === 1 ? "" : "s"
+    `DocSpace would store ${
+      plural(renamed.length, "name")
     } differently (it puts _ for \\t * + : " < > ? | \\ / and emoji), so nothing was sent:\n${
       shown.join("\n")
     }\nRename them, or pass --allow-renames to upload them under those names.`,

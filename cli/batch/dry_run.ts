@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { humanBytes } from "../output/human.ts";
+import { humanBytes, plural } from "../output/human.ts";
 import { printable } from "../names.ts";
 import type { Decision } from "./plan.ts";
 import type { Reporter } from "../output/reporter.ts";
@@ -155,8 +155,6 @@ function totals(
   }${fail ? `, ${fail} would fail` : ""}${
     excluded ? `, ${excluded} excluded` : ""
   }${
-    folders
-      ? `, ${folders} empty folder${folders === 1 ? "" : "s"} to create`
-      : ""
+    folders ? `, ${plural(folders, "empty folder")} to create` : ""
   }; nothing was sent`;
 }

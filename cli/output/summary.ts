@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { humanBytes, humanDuration } from "./human.ts";
+import { humanBytes, humanDuration, plural } from "./human.ts";
 import { printable } from "../names.ts";
 import { columnsOf, cutStart } from "./text_width.ts";
 import type { Reporter } from "./reporter.ts";
@@ -71,10 +71,6 @@ export function uploadedLine(
       short,
     columns - 1,
   );
-}
-
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
 }
 
 /**

@@ -16,6 +16,7 @@ import type { Reporter } from "../output/reporter.ts";
 import type { SavedUpload, StateStore } from "./state_file.ts";
 import type { UploadItem } from "../item.ts";
 import { changeOf } from "../files/file_source.ts";
+import { plural } from "../output/human.ts";
 
 /** How long aborting one old session may take. */
 const ABORT_TIMEOUT = 10_000;
@@ -179,10 +180,6 @@ export interface SavedProgress {
   finished: FinishedFile[];
 }
 
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
-
 /** Aborts saved sessions and says so when some could not be. */
 async function drop(
   options: SavedProgressOptions,
@@ -191,8 +188,8 @@ async function drop(
   const failed = await dropSaved(options, options.store, saves);
   if (failed.length > 0) {
     await options.reporter.warn(
-      `${failed.length} earlier server session${
-        failed.length === 1 ? "" : "s"
+      `${
+        plural(failed.length, "earlier server session")
       } could not be aborted (${
         failed[0]
       }); their chunks stay on the server until the session expires, 12 hours after its last chunk`,
