@@ -3,7 +3,7 @@
 // other users of the machine can read it). Prints the ticket, or with --url the upload page's URL with the
 // ticket in its fragment; what the ticket allows goes to stderr.
 import { parseArgs } from "@std/cli/parse-args";
-import { parseByteCount } from "../cli/byte_count.ts";
+import { parseByteCount } from "../cli/args/byte_count.ts";
 import { createUploadTicket } from "../mod.ts";
 
 /** What a ticket is made for. */

@@ -13,7 +13,7 @@
  */
 import { encodeHex } from "@std/encoding/hex";
 import { startEmulator } from "../testing.ts";
-import { humanBytes } from "./human.ts";
+import { humanBytes } from "./output/human.ts";
 
 const MiB = 1024 * 1024;
 const size = Number(Deno.args[0] ?? 100) * MiB;

@@ -4,7 +4,7 @@
  * @module
  */
 import type { UploadedFile } from "../src/client/session_types.ts";
-import type { LocalFile } from "./files.ts";
+import type { LocalFile } from "./files/files.ts";
 
 /** One thing to upload: a local file, or stdin. */
 export interface UploadItem {

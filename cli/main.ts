@@ -4,26 +4,26 @@
  *
  * @module
  */
-import { humanBytes } from "./human.ts";
+import { humanBytes, plural } from "./output/human.ts";
 import denoJson from "../deno.json" with { type: "json" };
-import { type CliArgs, parseCliArgs } from "./args.ts";
-import { runBatch } from "./batch.ts";
-import { resolveCredentials } from "./credentials.ts";
-import { type Collected, collectFiles } from "./files.ts";
-import { HELP } from "./help.ts";
+import { type CliArgs, parseCliArgs } from "./args/args.ts";
+import { runBatch } from "./batch/batch.ts";
+import { resolveCredentials } from "./args/credentials.ts";
+import { type Collected, collectFiles } from "./files/files.ts";
+import { HELP } from "./args/help.ts";
 import { type CliIo, denoIo, progressMode } from "./io.ts";
 import { printable, printableLines, serverTitle } from "./names.ts";
-import { renamedNames } from "./plan.ts";
-import { Reporter } from "./reporter.ts";
+import { renamedNames } from "./batch/plan.ts";
+import { Reporter } from "./output/reporter.ts";
 import type { UploadItem } from "./item.ts";
-import { UsageError } from "./usage_error.ts";
+import { UsageError } from "./args/usage_error.ts";
 import {
   freeBytes,
   sizedStdin,
   type Spooled,
   SpoolError,
   spoolStdin,
-} from "./stdin.ts";
+} from "./files/stdin.ts";
 
 export type { CliIo } from "./io.ts";
 
@@ -69,8 +69,8 @@ function checkNames(args: CliArgs, items: UploadItem[], folders: string[]) {
   );
   if (renamed.length > 10) shown.push(`  and ${renamed.length - 10} more`);
   throw new UsageError(
-    `DocSpace would store ${renamed.length} name${
-      renamed.length === 1 ? "" : "s"
+    `DocSpace would store ${
+      plural(renamed.length, "name")
     } differently (it puts _ for \\t * + : " < > ? | \\ / and emoji), so nothing was sent:\n${
       shown.join("\n")
     }\nRename them, or pass --allow-renames to upload them under those names.`,
@@ -123,75 +123,24 @@ export async function main(
   argv: string[],
   io: CliIo = denoIo(),
 ): Promise<number> {
-  let args: CliArgs;
-  let items: UploadItem[];
-  let collected: Omit<Collected, "files">;
-  let url: string, token: string;
-  try {
-    const parsed = parseCliArgs(argv);
-    if (parsed.command === "help") {
-      await write(io.stdout, HELP);
-      return EXIT.ok;
-    }
-    if (parsed.command === "version") {
-      await write(io.stdout, `docspace-upload ${denoJson.version}\n`);
-      return EXIT.ok;
-    }
-    args = parsed.args;
-    ({ items, collected } = await itemsOf(args));
-    checkNames(args, items, collected.emptyDirectories);
-    ({ url, token } = resolveCredentials(args, io, args.paths[0] === "-"));
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    await write(
-      io.stderr,
-      `error: ${printableLines(error.message)}\n${
-        error.hint ? "Run with --help for usage.\n" : ""
-      }`,
-    );
-    return EXIT.usage;
-  }
-
+  const command = await commandOf(argv, io);
+  if (typeof command === "number") return command;
   const reporter = new Reporter({
     stdout: io.stdout,
     stderr: io.stderr,
-    mode: progressMode(args.quiet, io.stderrIsTerminal, io.env("TERM")),
+    mode: progressMode(command.args.quiet, io.stderrIsTerminal, io.env("TERM")),
     columns: io.columns,
     now: () => performance.now(),
   });
   let spooled: Spooled | undefined;
   try {
-    let batchIo = io;
-    if (args.paths[0] === "-" && args.size !== undefined) {
-      const size = args.size;
-      batchIo = { ...io, stdin: () => sizedStdin(io.stdin(), size) };
-    } else if (args.paths[0] === "-") {
-      const spoolDir = io.env("TMPDIR") || "/tmp";
-      const free = await freeBytes(spoolDir);
-      await reporter.note(
-        `stdin: without --size it is saved to a temporary file first, to learn its size (in ${spoolDir}${
-          free === undefined ? "" : `, ${humanBytes(free)} free`
-        }; removed after the upload; --size streams it instead)`,
-      );
-      try {
-        spooled = await spoolStdin(io.stdin(), io.env("TMPDIR"), io.signal);
-      } catch (error) {
-        if (io.signal.aborted) return EXIT.interrupted;
-        if (!(error instanceof SpoolError)) throw error;
-        await reporter.error(`error: ${error.message}`);
-        return EXIT.failed;
-      }
-      const path = spooled.path;
-      items = [{ ...items[0]!, size: spooled.size }];
-      batchIo = { ...io, stdin: () => Deno.openSync(path).readable };
-    }
+    const input = await batchInput(command, io, reporter);
+    if (typeof input === "number") return input;
+    spooled = input.spooled;
     return await runBatch({
-      args,
-      items,
-      collected,
-      url,
-      token,
-      io: batchIo,
+      ...command,
+      items: input.items,
+      io: input.io,
       reporter,
     });
   } catch (error) {
@@ -206,4 +155,92 @@ export async function main(
     await spooled?.[Symbol.asyncDispose]();
     await reporter.close();
   }
+}
+
+/** An upload the command line asks for, checked: its items, and the portal with its credentials. */
+interface Command {
+  args: CliArgs;
+  items: UploadItem[];
+  collected: Omit<Collected, "files">;
+  url: string;
+  token: string;
+}
+
+/** The upload the command line asks for, or the exit code of `--help`, `--version` or a usage error. */
+async function commandOf(
+  argv: string[],
+  io: CliIo,
+): Promise<Command | number> {
+  try {
+    const parsed = parseCliArgs(argv);
+    if (parsed.command === "help") {
+      await write(io.stdout, HELP);
+      return EXIT.ok;
+    }
+    if (parsed.command === "version") {
+      await write(io.stdout, `docspace-upload ${denoJson.version}\n`);
+      return EXIT.ok;
+    }
+    const args = parsed.args;
+    const { items, collected } = await itemsOf(args);
+    checkNames(args, items, collected.emptyDirectories);
+    const { url, token } = resolveCredentials(
+      args,
+      io,
+      args.paths[0] === "-",
+    );
+    return { args, items, collected, url, token };
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    await write(
+      io.stderr,
+      `error: ${printableLines(error.message)}\n${
+        error.hint ? "Run with --help for usage.\n" : ""
+      }`,
+    );
+    return EXIT.usage;
+  }
+}
+
+/** What the batch reads: the items, and stdin cut at `--size` or saved to a temporary file first. */
+interface BatchInput {
+  items: UploadItem[];
+  io: CliIo;
+  /** Stdin's temporary file, removed after the batch. */
+  spooled?: Spooled;
+}
+
+/** The batch's input; for stdin without `--size`, the exit code when it could not be saved. */
+async function batchInput(
+  { args, items }: Command,
+  io: CliIo,
+  reporter: Reporter,
+): Promise<BatchInput | number> {
+  if (args.paths[0] !== "-") return { items, io };
+  if (args.size !== undefined) {
+    const size = args.size;
+    return { items, io: { ...io, stdin: () => sizedStdin(io.stdin(), size) } };
+  }
+  const spoolDir = io.env("TMPDIR") || "/tmp";
+  const free = await freeBytes(spoolDir);
+  await reporter.note(
+    `stdin: without --size it is saved to a temporary file first, to learn its size (in ${spoolDir}${
+      free === undefined ? "" : `, ${humanBytes(free)} free`
+    }; removed after the upload; --size streams it instead)`,
+  );
+  let spooled: Spooled;
+  try {
+    spooled = await spoolStdin(io.stdin(), io.env("TMPDIR"), io.signal);
+  } catch (error) {
+    if (io.signal.aborted) return EXIT.interrupted;
+    if (!(error instanceof SpoolError)) throw error;
+    await reporter.error(`error: ${error.message}`);
+    return EXIT.failed;
+  }
+  const path = spooled.path;
+  return {
+    items: [{ ...items[0]!, size: spooled.size }],
+    io: { ...io, stdin: () => Deno.openSync(path).readable },
+    spooled,
+  };
 }

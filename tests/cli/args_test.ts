@@ -1,7 +1,7 @@
 import { assertEquals, assertThrows } from "@std/assert";
-import { parseCliArgs } from "../../cli/args.ts";
-import { parseByteCount } from "../../cli/byte_count.ts";
-import { UsageError } from "../../cli/usage_error.ts";
+import { parseCliArgs } from "../../cli/args/args.ts";
+import { parseByteCount } from "../../cli/args/byte_count.ts";
+import { UsageError } from "../../cli/args/usage_error.ts";
 
 Deno.test("parseByteCount reads bytes, binary and decimal units", () => {
   assertEquals(parseByteCount("size", "1048576"), 1048576);

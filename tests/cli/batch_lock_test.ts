@@ -1,5 +1,5 @@
 import { assertEquals, assertRejects } from "@std/assert";
-import { BatchLock, BatchLockedError } from "../../cli/batch_lock.ts";
+import { BatchLock, BatchLockedError } from "../../cli/resume/batch_lock.ts";
 import { tempDir } from "./_run.ts";
 
 Deno.test("BatchLock is held once, names its holder, and takes over the lock of a process that is gone", async () => {

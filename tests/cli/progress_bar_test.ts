@@ -1,6 +1,6 @@
 import { assertEquals } from "@std/assert";
 import { progressMode } from "../../cli/io.ts";
-import { ProgressBar } from "../../cli/progress_bar.ts";
+import { ProgressBar } from "../../cli/output/progress_bar.ts";
 
 function collector() {
   const writes: string[] = [];

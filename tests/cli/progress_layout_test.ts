@@ -1,10 +1,14 @@
 import { assert, assertEquals } from "@std/assert";
-import { humanBytes, humanDuration, humanTimeLeft } from "../../cli/human.ts";
+import {
+  humanBytes,
+  humanDuration,
+  humanTimeLeft,
+} from "../../cli/output/human.ts";
 import {
   columnsOf,
   progressLine,
   progressLines,
-} from "../../cli/progress_layout.ts";
+} from "../../cli/output/progress_layout.ts";
 
 const MiB = 1024 * 1024;
 

@@ -9,7 +9,7 @@ import {
 // dataStore "s3": its abort always succeeds, and these tests are about asking for it (on the default disk
 // storage DocSpace keeps a session once a chunk is stored: tests/emulator/storage_test.ts).
 import { startEmulator } from "../../testing.ts";
-import type { SavedUpload } from "../../cli/state_file.ts";
+import type { SavedUpload } from "../../cli/resume/state_file.ts";
 import {
   runCli,
   sha256,

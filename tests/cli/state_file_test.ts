@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertNotEquals } from "@std/assert";
-import { stateDirectory, StateStore } from "../../cli/state_file.ts";
+import { stateDirectory, StateStore } from "../../cli/resume/state_file.ts";
 import { tempDir } from "./_run.ts";
 
 Deno.test("stateDirectory: DOCSPACE_STATE_DIR, then XDG_STATE_HOME, then ~/.local/state", () => {

@@ -1,6 +1,6 @@
 // The free space a stdin spool looks at before and while it saves (df -Pk).
 import { assert, assertEquals } from "@std/assert";
-import { freeBytes } from "../../cli/stdin.ts";
+import { freeBytes } from "../../cli/files/stdin.ts";
 
 Deno.test("freeBytes tells the room on a directory's disk, and nothing for a path that is not there", async () => {
   const dir = await Deno.makeTempDir();

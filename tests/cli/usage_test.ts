@@ -40,8 +40,8 @@ Deno.test("cli --help prints usage and exits 0", async () => {
 });
 
 Deno.test("cli --help lists every option, and what it does by default", async () => {
-  const { BOOLEANS, STRINGS } = await import("../../cli/args.ts");
-  const { HELP } = await import("../../cli/help.ts");
+  const { BOOLEANS, STRINGS } = await import("../../cli/args/args.ts");
+  const { HELP } = await import("../../cli/args/help.ts");
   // Each option's entry: from its flag to the next option's.
   const entries = HELP.split(/\n(?= {2}(?:-[a-zA-Z], )?--)/);
   for (const flag of [...STRINGS, ...BOOLEANS]) {

@@ -3,7 +3,7 @@
 import { assertEquals, assertRejects } from "@std/assert";
 import { DocSpaceError, SessionClient, uploadFile } from "../../mod.ts";
 import { startEmulator } from "../../testing.ts";
-import { explain, stopReason } from "../../cli/failures.ts";
+import { explain, stopReason } from "../../cli/batch/failures.ts";
 import { envelopeReply, randomBytes, sha256 } from "../_helpers.ts";
 
 const KiB = 1024;

@@ -6,7 +6,7 @@
  */
 import { encodeHex } from "@std/encoding/hex";
 import { join } from "node:path";
-import type { UploadState } from "../src/client/upload_types.ts";
+import type { UploadState } from "../../src/client/upload_types.ts";
 
 /** What is saved for an upload in progress. */
 export interface SavedUpload {

@@ -11,8 +11,8 @@
 import { basename, join, relative, resolve } from "node:path";
 import { globToRegExp } from "@std/path/glob-to-regexp";
 import { followLink } from "./links.ts";
-import { printable } from "./names.ts";
-import { UsageError } from "./usage_error.ts";
+import { printable } from "../names.ts";
+import { UsageError } from "../args/usage_error.ts";
 
 /** A local file to upload. */
 export interface LocalFile {
@@ -158,74 +158,134 @@ async function walkDirectory(
   const under = relative(walk.root, dir).split("\\").join("/");
   const relativePath = [basename(walk.root), under].filter((s) => s !== "")
     .join("/");
+  const place: Place = { dir, display, ancestors, relativePath };
   let filled = false;
   let subdirectories = false;
   for (const entry of entries) {
-    const path = join(dir, entry.name);
-    const shown = `${display.replace(/\/+$/, "")}/${printable(entry.name)}`;
-    let info: Deno.FileInfo;
-    let real = path;
-    if (entry.isSymlink) {
-      const link = await followLink(path, {
-        root: walk.realRoot,
-        followOutside: walk.followSymlinks,
-        ancestors,
-      });
-      if ("reason" in link) {
-        found.skipped.push({ display: shown, reason: link.reason });
-        continue;
-      }
-      ({ real, info } = link);
-    } else {
-      try {
-        info = await Deno.stat(path);
-      } catch (error) {
-        found.unreadable.push({
-          display: shown,
-          reason: `cannot read it: ${describe(error)}`,
-        });
-        filled = true;
-        continue;
-      }
-    }
-    const under = relative(walk.root, path).split("\\").join("/");
-    if (excluded(walk.excludes, entry.name, under, info.isDirectory)) {
-      found.excluded++;
-      continue;
-    }
-    if (info.isDirectory) {
-      subdirectories = true;
-      const chain = new Set(ancestors).add(
-        entry.isSymlink ? real : await Deno.realPath(path),
-      );
-      if (await walkDirectory(walk, path, shown, chain)) filled = true;
-    } else if (info.isFile) {
-      filled = true;
-      const reason = await readable(path);
-      if (reason !== undefined) {
-        found.unreadable.push({ display: shown, reason });
-        continue;
-      }
-      found.files.push({
-        display: shown,
-        path,
-        size: info.size,
-        mtime: info.mtime?.getTime() ?? null,
-        fileName: entry.name,
-        inDirectory: true,
-        relativePath,
-        identity: identityOf(info),
-      });
-    } else {
-      found.skipped.push({
-        display: shown,
-        reason: "not a regular file or a directory",
-      });
-    }
+    const visited = await visitEntry(walk, place, entry);
+    if (visited.filled) filled = true;
+    if (visited.subdirectory) subdirectories = true;
   }
   // Only the deepest empty directories are named: creating them creates their parents.
   if (!filled && !subdirectories) found.emptyDirectories.push(relativePath);
   return filled;
+}
+
+/** The directory being walked: where it is, how it is shown, the real paths above it, its subfolder path. */
+interface Place {
+  dir: string;
+  display: string;
+  ancestors: ReadonlySet<string>;
+  relativePath: string;
+}
+
+/** What an entry adds to its directory: something uploaded (or unreadable) in it; a subdirectory. */
+interface Visited {
+  filled: boolean;
+  subdirectory: boolean;
+}
+
+const NOTHING: Visited = { filled: false, subdirectory: false };
+
+/** Takes in one entry of a directory: a file, a subdirectory walked in turn, or what is left out. */
+async function visitEntry(
+  walk: Walk,
+  place: Place,
+  entry: Deno.DirEntry,
+): Promise<Visited> {
+  const { found } = walk;
+  const path = join(place.dir, entry.name);
+  const shown = `${place.display.replace(/\/+$/, "")}/${printable(entry.name)}`;
+  const looked = await lookAt(walk, place, entry, path, shown);
+  if (looked === "skipped") return NOTHING;
+  if (looked === "unreadable") return { filled: true, subdirectory: false };
+  const { info, real } = looked;
+  const under = relative(walk.root, path).split("\\").join("/");
+  if (excluded(walk.excludes, entry.name, under, info.isDirectory)) {
+    found.excluded++;
+    return NOTHING;
+  }
+  if (info.isDirectory) {
+    const chain = new Set(place.ancestors).add(
+      entry.isSymlink ? real : await Deno.realPath(path),
+    );
+    const filled = await walkDirectory(walk, path, shown, chain);
+    return { filled, subdirectory: true };
+  }
+  if (info.isFile) {
+    await addFile(found, info, {
+      display: shown,
+      path,
+      fileName: entry.name,
+      inDirectory: true,
+      relativePath: place.relativePath,
+    });
+    return { filled: true, subdirectory: false };
+  }
+  found.skipped.push({
+    display: shown,
+    reason: "not a regular file or a directory",
+  });
+  return NOTHING;
+}
+
+/** An entry's information, through its link if it is one; or how it was left out (recorded). */
+async function lookAt(
+  walk: Walk,
+  place: Place,
+  entry: Deno.DirEntry,
+  path: string,
+  shown: string,
+): Promise<{ info: Deno.FileInfo; real: string } | "skipped" | "unreadable"> {
+  if (entry.isSymlink) {
+    const link = await followLink(path, {
+      root: walk.realRoot,
+      followOutside: walk.followSymlinks,
+      ancestors: place.ancestors,
+    });
+    if ("reason" in link) {
+      walk.found.skipped.push({ display: shown, reason: link.reason });
+      return "skipped";
+    }
+    return link;
+  }
+  try {
+    return { info: await Deno.stat(path), real: path };
+  } catch (error) {
+    walk.found.unreadable.push({
+      display: shown,
+      reason: `cannot read it: ${describe(error)}`,
+    });
+    return "unreadable";
+  }
+}
+
+/** Adds a file to upload, once it is seen to open; or to the unreadable. */
+async function addFile(
+  found: Collected,
+  info: Deno.FileInfo,
+  file: Pick<
+    LocalFile,
+    "display" | "path" | "fileName" | "inDirectory" | "relativePath"
+  >,
+): Promise<void> {
+  const reason = await readable(file.path);
+  if (reason !== undefined) {
+    found.unreadable.push({ display: file.display, reason });
+    return;
+  }
+  found.files.push({
+    display: file.display,
+    path: file.path,
+    size: info.size,
+    mtime: info.mtime?.getTime() ?? null,
+    fileName: file.fileName,
+    inDirectory: file.inDirectory,
+    ...(file.relativePath !== undefined
+      ? { relativePath: file.relativePath }
+      : {}),
+    identity: identityOf(info),
+  });
 }
 
 /** Options for {@linkcode collectFiles}. */
@@ -263,21 +323,8 @@ export async function collectFiles(
   for (const given of paths) {
     const path = resolve(given);
     const display = printable(given);
-    let info: Deno.FileInfo;
-    try {
-      info = await Deno.stat(path);
-    } catch (error) {
-      if (error instanceof Deno.errors.PermissionDenied) {
-        found.unreadable.push({
-          display,
-          reason: `cannot read it: ${describe(error)}`,
-        });
-        continue;
-      }
-      throw new UsageError(`cannot read "${display}": ${describe(error)}`, {
-        hint: false,
-      });
-    }
+    const info = await statGiven(found, path, display);
+    if (info === undefined) continue;
     if (info.isDirectory) {
       if (options.name !== undefined) {
         throw new UsageError(
@@ -298,19 +345,11 @@ export async function collectFiles(
         new Set([realRoot]),
       );
     } else if (info.isFile) {
-      const reason = await readable(path);
-      if (reason !== undefined) {
-        found.unreadable.push({ display, reason });
-        continue;
-      }
-      found.files.push({
+      await addFile(found, info, {
         display,
         path,
-        size: info.size,
-        mtime: info.mtime?.getTime() ?? null,
         fileName: options.name ?? basename(path),
         inDirectory: false,
-        identity: identityOf(info),
       });
     } else {
       throw new UsageError(
@@ -320,4 +359,26 @@ export async function collectFiles(
     }
   }
   return found;
+}
+
+/** A path named on the command line: its information, unreadable (recorded), or a usage error. */
+async function statGiven(
+  found: Collected,
+  path: string,
+  display: string,
+): Promise<Deno.FileInfo | undefined> {
+  try {
+    return await Deno.stat(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.PermissionDenied) {
+      found.unreadable.push({
+        display,
+        reason: `cannot read it: ${describe(error)}`,
+      });
+      return undefined;
+    }
+    throw new UsageError(`cannot read "${display}": ${describe(error)}`, {
+      hint: false,
+    });
+  }
 }

@@ -4,12 +4,12 @@
  *
  * @module
  */
-import { humanBytes } from "./human.ts";
-import { printable } from "./names.ts";
+import { humanBytes, plural } from "../output/human.ts";
+import { printable } from "../names.ts";
 import type { Decision } from "./plan.ts";
-import type { Reporter } from "./reporter.ts";
-import { confirmedBytes } from "./saved_sessions.ts";
-import type { UploadItem } from "./item.ts";
+import type { Reporter } from "../output/reporter.ts";
+import { confirmedBytes } from "../resume/saved_sessions.ts";
+import type { UploadItem } from "../item.ts";
 
 /** One line of the plan, as `--json` prints it. */
 interface PlannedJson {
@@ -98,48 +98,63 @@ export async function printDryRun(
     size: 0,
     action: "create-folder",
   }));
-  // People read the paths as they gave them; JSON carries the absolute ones.
-  const shown = [
-    ...items.map((item) => item.display),
-    ...folders.map(printable),
-  ];
   if (json) {
     await reporter.json([...plan, ...created]);
   } else {
-    for (const [i, entry] of [...plan, ...created].entries()) {
-      const size = entry.action === "create-folder"
-        ? ""
-        : ` (${humanBytes(entry.size)})`;
-      const verb = {
-        upload: "would upload",
-        resume: "would resume",
-        skip: "would skip",
-        fail: "would fail",
-        "create-folder": "would create folder",
-      }[entry.action];
-      await reporter.out(
-        `${verb}: ${shown[i]}${size}${entry.detail ? `: ${entry.detail}` : ""}`,
-      );
-    }
+    // People read the paths as they gave them; JSON carries the absolute ones.
+    const shown = [
+      ...items.map((item) => item.display),
+      ...folders.map(printable),
+    ];
+    await printLines([...plan, ...created], shown, reporter);
   }
+  await reporter.note(totals(plan, folders.length, excluded));
+  return plan.some((p) => p.action === "fail") ? 1 : 0;
+}
+
+const VERBS: Record<PlannedJson["action"], string> = {
+  upload: "would upload",
+  resume: "would resume",
+  skip: "would skip",
+  fail: "would fail",
+  "create-folder": "would create folder",
+};
+
+/** A line per entry of the plan, for people. */
+async function printLines(
+  entries: PlannedJson[],
+  shown: string[],
+  reporter: Reporter,
+): Promise<void> {
+  for (const [i, entry] of entries.entries()) {
+    const size = entry.action === "create-folder"
+      ? ""
+      : ` (${humanBytes(entry.size)})`;
+    await reporter.out(
+      `${VERBS[entry.action]}: ${shown[i]}${size}${
+        entry.detail ? `: ${entry.detail}` : ""
+      }`,
+    );
+  }
+}
+
+/** The plan's closing line: what would be uploaded, skipped, failed, left out and created. */
+function totals(
+  plan: PlannedJson[],
+  folders: number,
+  excluded: number,
+): string {
   const upload = plan.filter((p) =>
     p.action === "upload" || p.action === "resume"
   );
   const bytes = upload.reduce((sum, p) => sum + p.size, 0);
   const skip = plan.filter((p) => p.action === "skip").length;
   const fail = plan.filter((p) => p.action === "fail").length;
-  await reporter.note(
-    `Dry run: ${upload.length} to upload (${humanBytes(bytes)})${
-      skip ? `, ${skip} to skip` : ""
-    }${fail ? `, ${fail} would fail` : ""}${
-      excluded ? `, ${excluded} excluded` : ""
-    }${
-      folders.length
-        ? `, ${folders.length} empty folder${
-          folders.length === 1 ? "" : "s"
-        } to create`
-        : ""
-    }; nothing was sent`,
-  );
-  return fail > 0 ? 1 : 0;
+  return `Dry run: ${upload.length} to upload (${humanBytes(bytes)})${
+    skip ? `, ${skip} to skip` : ""
+  }${fail ? `, ${fail} would fail` : ""}${
+    excluded ? `, ${excluded} excluded` : ""
+  }${
+    folders ? `, ${plural(folders, "empty folder")} to create` : ""
+  }; nothing was sent`;
 }

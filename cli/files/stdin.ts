@@ -6,8 +6,8 @@
  * @module
  */
 import { dirname } from "node:path";
-import { StreamLengthError } from "../src/client/errors.ts";
-import { humanBytes } from "./human.ts";
+import { StreamLengthError } from "../../src/client/errors.ts";
+import { humanBytes } from "../output/human.ts";
 
 /**
  * Stdin as a stream that errors with a `StreamLengthError` as soon as more than `size` bytes arrive,
@@ -106,13 +106,36 @@ export async function spoolStdin(
   directory: string | undefined,
   signal: AbortSignal,
 ): Promise<Spooled> {
-  let path: string;
+  const path = await createSpoolFile(directory);
+  const remove = () => Deno.remove(path).catch(() => {});
+  const where = directory ?? "the temporary directory";
+  const before = roomError(where, await freeBytes(dirname(path)), 0);
+  if (before) {
+    await remove();
+    throw before;
+  }
+  const file = await Deno.open(path, { write: true, truncate: true });
+  let size: number;
   try {
-    path = await Deno.makeTempFile({
+    size = await writeSpool(stream, file, { path, where }, signal);
+  } catch (error) {
+    file.close();
+    await remove();
+    throw error;
+  }
+  file.close();
+  return { path, size, [Symbol.asyncDispose]: remove };
+}
+
+/** Creates the temporary file, readable by its owner only. */
+async function createSpoolFile(directory: string | undefined): Promise<string> {
+  try {
+    const path = await Deno.makeTempFile({
       ...(directory ? { dir: directory } : {}),
       prefix: "docspace-upload-stdin-",
     });
     await Deno.chmod(path, 0o600).catch(() => {});
+    return path;
   } catch (error) {
     throw new SpoolError(
       `cannot create a temporary file for stdin (${
@@ -120,32 +143,44 @@ export async function spoolStdin(
       }); set TMPDIR to a writable directory, or pass --size to stream it`,
     );
   }
-  const remove = () => Deno.remove(path).catch(() => {});
-  const where = directory ?? "the temporary directory";
-  const tooFull = (free: number | undefined, written: number) =>
-    free !== undefined && free < SPOOL_RESERVE
-      ? new SpoolError(
-        `only ${humanBytes(free)} left free in ${where} after saving ${
-          humanBytes(written)
-        } of stdin (the CLI keeps ${
-          humanBytes(SPOOL_RESERVE)
-        } free); set TMPDIR to a disk with more room, or pass --size to stream it`,
-      )
-      : undefined;
-  const before = tooFull(await freeBytes(dirname(path)), 0);
-  if (before) {
-    await remove();
-    throw before;
-  }
+}
+
+/** The error for a disk left with less than {@linkcode SPOOL_RESERVE} free, if it is. */
+function roomError(
+  where: string,
+  free: number | undefined,
+  written: number,
+): SpoolError | undefined {
+  return free !== undefined && free < SPOOL_RESERVE
+    ? new SpoolError(
+      `only ${humanBytes(free)} left free in ${where} after saving ${
+        humanBytes(written)
+      } of stdin (the CLI keeps ${
+        humanBytes(SPOOL_RESERVE)
+      } free); set TMPDIR to a disk with more room, or pass --size to stream it`,
+    )
+    : undefined;
+}
+
+/** Writes stdin into the file, looking at the disk's room every 256 MiB; returns the size. */
+async function writeSpool(
+  stream: ReadableStream<Uint8Array>,
+  file: Deno.FsFile,
+  spool: { path: string; where: string },
+  signal: AbortSignal,
+): Promise<number> {
   let size = 0;
   let nextCheck = CHECK_EVERY;
-  const file = await Deno.open(path, { write: true, truncate: true });
   try {
     for await (const piece of stream) {
       signal.throwIfAborted();
       if (size >= nextCheck) {
         nextCheck += CHECK_EVERY;
-        const full = tooFull(await freeBytes(dirname(path)), size);
+        const full = roomError(
+          spool.where,
+          await freeBytes(dirname(spool.path)),
+          size,
+        );
         if (full) throw full;
       }
       for (let at = 0; at < piece.length;) {
@@ -153,17 +188,14 @@ export async function spoolStdin(
       }
       size += piece.length;
     }
+    return size;
   } catch (error) {
-    file.close();
-    await remove();
     if (signal.aborted || error instanceof SpoolError) throw error;
     const full = error instanceof Error &&
       /os error 28|No space left/i.test(error.message);
     throw new SpoolError(
       full
-        ? `no space left to save stdin in ${
-          directory ?? "the temporary directory"
-        } after ${
+        ? `no space left to save stdin in ${spool.where} after ${
           humanBytes(size)
         }; set TMPDIR to a disk with more room, or pass --size to stream it`
         : `cannot save stdin to a temporary file (${
@@ -171,6 +203,4 @@ export async function spoolStdin(
         }); pass --size to stream it`,
     );
   }
-  file.close();
-  return { path, size, [Symbol.asyncDispose]: remove };
 }

@@ -6,14 +6,14 @@
  *
  * @module
  */
-import type { DocSpaceError } from "../src/client/errors.ts";
-import { printable, printableLines } from "./names.ts";
+import type { DocSpaceError } from "../../src/client/errors.ts";
+import { printable, printableLines } from "../names.ts";
 import { PlainProgress, type RetryReport } from "./plain_progress.ts";
-import type { ProgressMode } from "./io.ts";
+import type { ProgressMode } from "../io.ts";
 import { ProgressBar } from "./progress_bar.ts";
 
 export type { RetryReport } from "./plain_progress.ts";
-export type { ProgressMode } from "./io.ts";
+export type { ProgressMode } from "../io.ts";
 
 /** Options for {@linkcode Reporter}. */
 export interface ReporterOptions {

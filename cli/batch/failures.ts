@@ -5,9 +5,9 @@
  *
  * @module
  */
-import { nodeFetch } from "../node_fetch.ts";
-import { DocSpaceError } from "../src/client/errors.ts";
-import { serverText } from "./names.ts";
+import { nodeFetch } from "../../node_fetch.ts";
+import { DocSpaceError } from "../../src/client/errors.ts";
+import { serverText } from "../names.ts";
 
 /** Why a failure stops the batch. */
 export type StopReason =
@@ -161,67 +161,93 @@ export function idleTimeoutFetch(
   fetcher: typeof fetch,
   timeout: number,
 ): typeof fetch {
-  const seconds = timeout / 1000;
   return async (input, init = {}) => {
-    const idle = new AbortController();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const stop = () => clearTimeout(timer);
-    const arm = () => {
-      stop();
-      timer = setTimeout(
-        () =>
-          idle.abort(
-            new DOMException(
-              `nothing arrived for ${seconds} s, the --timeout`,
-              "TimeoutError",
-            ),
-          ),
-        timeout,
-      );
-    };
-    const signal = init.signal
-      ? AbortSignal.any([init.signal, idle.signal])
-      : idle.signal;
-    const given = init.body ?? undefined;
-    const body = given === undefined ? undefined : watchedBody(given, arm);
-    const headers = new Headers(init.headers);
-    const length = given === undefined ? undefined : lengthOf(given);
-    if (body !== undefined && length !== undefined) {
-      headers.set("content-length", String(length));
-    }
-    arm();
+    const idle = new IdleTimer(timeout);
+    const request = watchedRequest(init, idle);
+    idle.arm();
     let response: Response;
     try {
-      response = await fetcher(input, {
-        ...init,
-        headers,
-        ...(body !== undefined ? { body } : {}),
-        signal,
-      });
+      response = await fetcher(input, request);
     } catch (error) {
-      stop();
+      idle.stop();
       throw error;
     }
-    if (response.body === null) {
-      stop();
-      return response;
-    }
-    arm();
-    const watched = response.body.pipeThrough(
-      new TransformStream<Uint8Array, Uint8Array>({
-        transform(piece, controller) {
-          arm();
-          controller.enqueue(piece);
-        },
-        flush: stop,
-      }),
-    );
-    return new Response(watched, {
-      status: response.status,
-      statusText: response.statusText,
-      headers: response.headers,
-    });
+    return watchedResponse(response, idle);
   };
+}
+
+/** Aborts a request when nothing moved for `timeout` milliseconds; armed again at every sign of progress. */
+class IdleTimer {
+  #controller = new AbortController();
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(readonly timeout: number) {}
+
+  /** Aborted when the time ran out. */
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  /** Starts the time again. */
+  arm = (): void => {
+    this.stop();
+    this.#timer = setTimeout(
+      () =>
+        this.#controller.abort(
+          new DOMException(
+            `nothing arrived for ${this.timeout / 1000} s, the --timeout`,
+            "TimeoutError",
+          ),
+        ),
+      this.timeout,
+    );
+  };
+
+  /** Stops the time: the request is over. */
+  stop = (): void => clearTimeout(this.#timer);
+}
+
+/** The request, its body watched for progress (with its length kept) and its signal joined to the timer's. */
+function watchedRequest(init: RequestInit, idle: IdleTimer): RequestInit {
+  const signal = init.signal
+    ? AbortSignal.any([init.signal, idle.signal])
+    : idle.signal;
+  const given = init.body ?? undefined;
+  const body = given === undefined ? undefined : watchedBody(given, idle.arm);
+  const headers = new Headers(init.headers);
+  const length = given === undefined ? undefined : lengthOf(given);
+  if (body !== undefined && length !== undefined) {
+    headers.set("content-length", String(length));
+  }
+  return {
+    ...init,
+    headers,
+    ...(body !== undefined ? { body } : {}),
+    signal,
+  };
+}
+
+/** The reply, its body watched for progress; the timer stops at its end. */
+function watchedResponse(response: Response, idle: IdleTimer): Response {
+  if (response.body === null) {
+    idle.stop();
+    return response;
+  }
+  idle.arm();
+  const watched = response.body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(piece, controller) {
+        idle.arm();
+        controller.enqueue(piece);
+      },
+      flush: idle.stop,
+    }),
+  );
+  return new Response(watched, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
 }
 
 /**

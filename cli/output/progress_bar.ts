@@ -1,7 +1,7 @@
 /**
  * Progress on a terminal: one line per file, redrawn in place with ANSI escapes (cursor up, erase
  * down). What each line says is laid out by `progress_layout.ts`; this module moves the cursor. Whether
- * to draw at all is `progressMode` in `io.ts`. Output and time are injected, so the exact text it
+ * to draw at all is `progressMode` in `../io.ts`. Output and time are injected, so the exact text it
  * writes can be tested.
  *
  * @module

@@ -5,17 +5,18 @@
  *
  * @module
  */
-import { DocSpaceError } from "../src/client/errors.ts";
-import { nodeFetch } from "../node_fetch.ts";
-import { SessionClient } from "../src/client/session_client.ts";
-import type { SessionTarget } from "../src/client/session_types.ts";
-import type { UploadState } from "../src/client/upload_types.ts";
-import type { CliArgs } from "./args.ts";
+import { DocSpaceError } from "../../src/client/errors.ts";
+import { nodeFetch } from "../../node_fetch.ts";
+import { SessionClient } from "../../src/client/session_client.ts";
+import type { SessionTarget } from "../../src/client/session_types.ts";
+import type { UploadState } from "../../src/client/upload_types.ts";
+import type { CliArgs } from "../args/args.ts";
 import type { BatchJournal, FinishedFile } from "./batch_journal.ts";
-import type { Reporter } from "./reporter.ts";
+import type { Reporter } from "../output/reporter.ts";
 import type { SavedUpload, StateStore } from "./state_file.ts";
-import type { UploadItem } from "./item.ts";
-import { changeOf } from "./file_source.ts";
+import type { UploadItem } from "../item.ts";
+import { changeOf } from "../files/file_source.ts";
+import { plural } from "../output/human.ts";
 
 /** How long aborting one old session may take. */
 const ABORT_TIMEOUT = 10_000;
@@ -179,10 +180,6 @@ export interface SavedProgress {
   finished: FinishedFile[];
 }
 
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
-
 /** Aborts saved sessions and says so when some could not be. */
 async function drop(
   options: SavedProgressOptions,
@@ -191,8 +188,8 @@ async function drop(
   const failed = await dropSaved(options, options.store, saves);
   if (failed.length > 0) {
     await options.reporter.warn(
-      `${failed.length} earlier server session${
-        failed.length === 1 ? "" : "s"
+      `${
+        plural(failed.length, "earlier server session")
       } could not be aborted (${
         failed[0]
       }); their chunks stay on the server until the session expires, 12 hours after its last chunk`,
@@ -214,54 +211,115 @@ async function drop(
 export async function savedProgress(
   options: SavedProgressOptions,
 ): Promise<SavedProgress> {
-  const { store, items, args, reporter, journal } = options;
+  const { store, items, args, journal } = options;
   const saves = await savedStates(store, items, {
     url: options.url,
     folderId: args.folderId,
   });
   const finished = await journal.load();
-  const saved = [...saves.values()].filter((s) => s.saved !== undefined);
-  const files = items.length === 1 ? "this file" : "these files";
-  if (args.restart) {
-    if (finished.length > 0 || saved.length > 0) {
-      await reporter.note(
-        `Saved progress of an earlier run of ${files} was found (${finished.length} finished, ${saved.length} partly uploaded); --restart starts over${
-          args.dryRun ? "" : ", and the earlier server sessions are aborted"
-        }`,
-      );
-    }
-    if (!args.dryRun) {
-      await drop(options, saved);
-      // Torn or tampered state files go too.
-      for (const save of saves.values()) {
-        if (save.invalid !== undefined) {
-          await store.remove(save.path);
-          delete save.invalid;
-        }
-      }
-      await journal.remove();
-    }
-    return { saves, journal, finished: [] };
-  }
-  if (finished.length === 0 && saved.length === 0) {
-    if (args.resume && items[0]?.file) {
-      await reporter.note(
-        items.length === 1
-          ? `${
-            items[0].display
-          }: no interrupted upload is saved for it; uploading it from the start`
-          : "no interrupted upload is saved for these files; uploading them from the start",
-      );
-    }
+  const found = { saves, finished };
+  if (args.restart) return await restart(options, found);
+  if (finished.length === 0 && savedOf(saves).length === 0) {
+    await noneSaved(options);
     return { saves, journal, finished };
   }
+  await keep(options, found);
+  return { saves, journal, finished };
+}
+
+/** What earlier runs of the batch saved: the items' state files and the files finished. */
+interface Found {
+  saves: Map<UploadItem, ItemSave>;
+  finished: FinishedFile[];
+}
+
+function savedOf(saves: Map<UploadItem, ItemSave>): ItemSave[] {
+  return [...saves.values()].filter((s) => s.saved !== undefined);
+}
+
+function theseFiles(items: UploadItem[]): string {
+  return items.length === 1 ? "this file" : "these files";
+}
+
+/** `--restart`: says what was found, and (unless a dry run) drops it all. */
+async function restart(
+  options: SavedProgressOptions,
+  { saves, finished }: Found,
+): Promise<SavedProgress> {
+  const { store, items, args, reporter, journal } = options;
+  const saved = savedOf(saves);
+  if (finished.length > 0 || saved.length > 0) {
+    await reporter.note(
+      `Saved progress of an earlier run of ${
+        theseFiles(items)
+      } was found (${finished.length} finished, ${saved.length} partly uploaded); --restart starts over${
+        args.dryRun ? "" : ", and the earlier server sessions are aborted"
+      }`,
+    );
+  }
+  if (!args.dryRun) {
+    await drop(options, saved);
+    // Torn or tampered state files go too.
+    for (const save of saves.values()) {
+      if (save.invalid !== undefined) {
+        await store.remove(save.path);
+        delete save.invalid;
+      }
+    }
+    await journal.remove();
+  }
+  return { saves, journal, finished: [] };
+}
+
+/** With `--resume` and nothing saved, says the files upload from the start. */
+async function noneSaved(
+  { items, args, reporter }: SavedProgressOptions,
+): Promise<void> {
+  if (!args.resume || !items[0]?.file) return;
+  await reporter.note(
+    items.length === 1
+      ? `${
+        items[0].display
+      }: no interrupted upload is saved for it; uploading it from the start`
+      : "no interrupted upload is saved for these files; uploading them from the start",
+  );
+}
+
+/**
+ * Keeps what was saved for the plan: says (by default) what the run continues, and drops the
+ * sessions of files that changed since.
+ */
+async function keep(
+  options: SavedProgressOptions,
+  found: Found,
+): Promise<void> {
+  const { items, args, reporter } = options;
   // Sessions of files that changed since cannot be resumed: by default they are dropped here.
-  const changed = args.resume ? [] : [...saves.entries()].filter((
+  const changed = args.resume ? [] : [...found.saves.entries()].filter((
     [item, save],
   ) =>
     save.saved !== undefined && changeOf(save.saved, item.file!) !== undefined
   )
     .map(([, save]) => save);
+  const parts = continuing(options, found, changed.length);
+  // With --resume the user knows: only the default says it continues.
+  if (parts.length > 0 && !args.resume) {
+    await reporter.note(
+      `Continuing an earlier run of ${theseFiles(items)}: ${
+        parts.join(", ")
+      }; --restart starts over`,
+    );
+  }
+  if (!args.dryRun && changed.length > 0) await drop(options, changed);
+}
+
+/** What the run continues: files finished and skipped, sessions resumed, changed files started over. */
+function continuing(
+  { items, args }: SavedProgressOptions,
+  { saves, finished }: Found,
+  changed: number,
+): string[] {
+  const saved = savedOf(saves).length;
   const done = items.filter((item) =>
     item.file !== undefined &&
     finished.some((f) =>
@@ -270,31 +328,17 @@ export async function savedProgress(
       changeOf(f, item.file!) === undefined
     )
   ).length;
-  const parts = [
+  return [
     ...(done > 0 ? [`${plural(done, "file")} it finished skipped`] : []),
-    ...(saved.length > changed.length
-      ? [
-        `${
-          plural(saved.length - changed.length, "partly uploaded file")
-        } resumed`,
-      ]
+    ...(saved > changed
+      ? [`${plural(saved - changed, "partly uploaded file")} resumed`]
       : []),
-    ...(changed.length > 0
+    ...(changed > 0
       ? [
-        `${plural(changed.length, "file")} changed since ${
+        `${plural(changed, "file")} changed since ${
           args.dryRun ? "to upload" : "uploaded"
         } from the start`,
       ]
       : []),
   ];
-  // With --resume the user knows: only the default says it continues.
-  if (parts.length > 0 && !args.resume) {
-    await reporter.note(
-      `Continuing an earlier run of ${files}: ${
-        parts.join(", ")
-      }; --restart starts over`,
-    );
-  }
-  if (!args.dryRun && changed.length > 0) await drop(options, changed);
-  return { saves, journal, finished };
 }

@@ -5,9 +5,9 @@
  *
  * @module
  */
-import type { DocSpaceError } from "../src/client/errors.ts";
+import type { DocSpaceError } from "../../src/client/errors.ts";
 import { humanBytes, humanDuration, humanTimeLeft } from "./human.ts";
-import { printable, serverText } from "./names.ts";
+import { printable, serverText } from "../names.ts";
 
 /** A request about to be retried, as `uploadFile`'s `onRetry` reports it. */
 export interface RetryReport {

@@ -5,15 +5,15 @@
  *
  * @module
  */
-import type { UploadState } from "../src/client/upload_types.ts";
-import type { OnConflict } from "./args.ts";
-import type { FinishedFile } from "./batch_journal.ts";
-import { changeOf } from "./file_source.ts";
-import { humanBytes } from "./human.ts";
-import { printable, serverTitle, storedFileTitle } from "./names.ts";
-import type { FolderEntry, FolderTree } from "../src/client/folder_tree.ts";
-import type { ItemSave } from "./saved_sessions.ts";
-import type { UploadItem } from "./item.ts";
+import type { UploadState } from "../../src/client/upload_types.ts";
+import type { OnConflict } from "../args/args.ts";
+import type { FinishedFile } from "../resume/batch_journal.ts";
+import { changeOf } from "../files/file_source.ts";
+import { humanBytes } from "../output/human.ts";
+import { printable, serverTitle, storedFileTitle } from "../names.ts";
+import type { FolderEntry, FolderTree } from "../../src/client/folder_tree.ts";
+import type { ItemSave } from "../resume/saved_sessions.ts";
+import type { UploadItem } from "../item.ts";
 
 /** What to do with an item. */
 export type Decision =
@@ -69,6 +69,14 @@ export async function decide(
   item: UploadItem,
   context: PlanContext,
 ): Promise<Decision> {
+  return savedDecision(item, context) ?? await targetDecision(item, context);
+}
+
+/** What saved progress decides: a state file that is not valid, a file finished, a session resumed. */
+function savedDecision(
+  item: UploadItem,
+  context: PlanContext,
+): Decision | undefined {
   const file = item.file;
   const save = file === undefined ? undefined : context.saves.get(item);
   if (save?.invalid !== undefined) {
@@ -78,32 +86,36 @@ export async function decide(
         `its saved resume state (${save.path}) is not valid: ${save.invalid}; run with --restart to upload it from the start`,
     };
   }
-  if (!context.restart && file !== undefined) {
-    const done = context.finished.find((f) =>
-      f.path === file.path && f.fileName === item.fileName &&
-      f.relativePath === item.relativePath
-    );
-    if (done && changeOf(done, file) === undefined) {
-      return {
-        action: "skip",
-        reason:
-          `uploaded by an earlier run that did not finish (file ${done.id}, version ${done.version})`,
-      };
-    }
-    const saved = save?.saved;
-    if (saved !== undefined && done === undefined) {
-      const why = changeOf(saved, file);
-      if (why === undefined) return { action: "upload", resume: saved.state };
-      // By default the session was dropped (saved_sessions.ts) and the file uploads from the start.
-      if (context.resume) {
-        return {
-          action: "fail",
-          message:
-            `cannot resume: the file changed since its upload was interrupted (${why}); run without --resume to upload it again`,
-        };
-      }
-    }
+  if (context.restart || file === undefined) return undefined;
+  const done = context.finished.find((f) =>
+    f.path === file.path && f.fileName === item.fileName &&
+    f.relativePath === item.relativePath
+  );
+  if (done && changeOf(done, file) === undefined) {
+    return {
+      action: "skip",
+      reason:
+        `uploaded by an earlier run that did not finish (file ${done.id}, version ${done.version})`,
+    };
   }
+  const saved = save?.saved;
+  if (saved === undefined || done !== undefined) return undefined;
+  const why = changeOf(saved, file);
+  if (why === undefined) return { action: "upload", resume: saved.state };
+  // By default the session was dropped (saved_sessions.ts) and the file uploads from the start.
+  if (!context.resume) return undefined;
+  return {
+    action: "fail",
+    message:
+      `cannot resume: the file changed since its upload was interrupted (${why}); run without --resume to upload it again`,
+  };
+}
+
+/** What the target folder decides: a file of that title there is skipped, or gets a new version or a copy. */
+async function targetDecision(
+  item: UploadItem,
+  context: PlanContext,
+): Promise<Decision> {
   const stored = storedFileTitle(
     item.fileName,
     typeof context.folderId === "number",

@@ -6,7 +6,7 @@
  * @module
  */
 import { sep } from "node:path";
-import { printable } from "./names.ts";
+import { printable } from "../names.ts";
 
 /** What decides whether a link is followed. */
 export interface LinkPolicy {

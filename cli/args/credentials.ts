@@ -5,7 +5,7 @@
  * @module
  */
 import type { CliArgs } from "./args.ts";
-import type { CliIo } from "./io.ts";
+import type { CliIo } from "../io.ts";
 import { UsageError } from "./usage_error.ts";
 
 /** The portal and the credentials to use. */

@@ -4,11 +4,11 @@
  *
  * @module
  */
-import { humanBytes, humanDuration } from "./human.ts";
-import { printable } from "./names.ts";
+import { humanBytes, humanDuration, plural } from "./human.ts";
+import { printable } from "../names.ts";
 import { columnsOf, cutStart } from "./text_width.ts";
 import type { Reporter } from "./reporter.ts";
-import type { ItemResult, UploadItem } from "./item.ts";
+import type { ItemResult, UploadItem } from "../item.ts";
 
 /** How a batch ended, besides its results. */
 export interface BatchEnd {
@@ -71,10 +71,6 @@ export function uploadedLine(
       short,
     columns - 1,
   );
-}
-
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
 }
 
 /**

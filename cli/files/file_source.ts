@@ -135,50 +135,26 @@ export function watchedFileStream(
     autoAllocateChunkSize: DEFAULT_READ,
     async pull(controller) {
       const request = controller.byobRequest!;
-      const view = request.view!;
-      // Past the size, only probe: a read of more is a file that grew.
-      const room = read >= snapshot.size
-        ? Math.min(PROBE, view.byteLength)
-        : Math.min(view.byteLength, snapshot.size - read);
-      const target = new Uint8Array(view.buffer, view.byteOffset, room);
       let n: number | null;
       try {
-        n = await file.read(target);
+        n = await file.read(readTarget(request.view!, read, snapshot.size));
       } catch (error) {
         close();
         controller.error(error);
         return;
       }
       if (n === null || n === 0) {
-        const info = await file.stat();
-        const change = changeOf(snapshot, {
-          size: info.size,
-          mtime: info.mtime?.getTime() ?? null,
-        });
+        const changed = await changeAtEnd(file, snapshot, read);
         close();
-        if (change !== undefined || read !== snapshot.size) {
-          controller.error(
-            new FileChangedError(
-              change ?? `it ended after ${read} of ${snapshot.size} bytes`,
-            ),
-          );
-          return;
-        }
+        if (changed !== undefined) return controller.error(changed);
         controller.close();
         request.respond(0);
         return;
       }
       if (read + n > snapshot.size) {
-        const info = await file.stat().catch(() => undefined);
+        const grown = await growth(file, snapshot);
         close();
-        controller.error(
-          new FileChangedError(
-            `its size changed from ${snapshot.size} to ${
-              info?.size ?? "more"
-            } bytes`,
-          ),
-        );
-        return;
+        return controller.error(grown);
       }
       read += n;
       request.respond(n);
@@ -187,4 +163,45 @@ export function watchedFileStream(
       close();
     },
   });
+}
+
+/** Where the next read goes: the reader's buffer, up to the size; past it, only a probe. */
+function readTarget(
+  view: ArrayBufferView,
+  read: number,
+  size: number,
+): Uint8Array {
+  // Past the size, only probe: a read of more is a file that grew.
+  const room = read >= size
+    ? Math.min(PROBE, view.byteLength)
+    : Math.min(view.byteLength, size - read);
+  return new Uint8Array(view.buffer, view.byteOffset, room);
+}
+
+/** At the end of the file: how it changed since the snapshot, or ended short of it; undefined if not. */
+async function changeAtEnd(
+  file: Deno.FsFile,
+  snapshot: FileSnapshot,
+  read: number,
+): Promise<FileChangedError | undefined> {
+  const info = await file.stat();
+  const change = changeOf(snapshot, {
+    size: info.size,
+    mtime: info.mtime?.getTime() ?? null,
+  });
+  if (change === undefined && read === snapshot.size) return undefined;
+  return new FileChangedError(
+    change ?? `it ended after ${read} of ${snapshot.size} bytes`,
+  );
+}
+
+/** A file that grew past its size while it was read. */
+async function growth(
+  file: Deno.FsFile,
+  snapshot: FileSnapshot,
+): Promise<FileChangedError> {
+  const info = await file.stat().catch(() => undefined);
+  return new FileChangedError(
+    `its size changed from ${snapshot.size} to ${info?.size ?? "more"} bytes`,
+  );
 }

@@ -1,5 +1,5 @@
 /**
- * Sizes, durations and times left, written for people.
+ * Sizes, durations, times left and counts, written for people.
  *
  * @module
  */
@@ -79,4 +79,26 @@ export function humanTimeLeft(ms: number): string {
   if (m < 24 * 60) return `${Math.floor(m / 60)}h ${m % 60}m`;
   const h = Math.ceil(m / 60);
   return `${Math.floor(h / 24)}d ${h % 24}h`;
+}
+
+/**
+ * A count and its noun, singular for one: `"1 file"`, `"3 files"`.
+ *
+ * @param n The count.
+ * @param one The noun for one.
+ * @param many The noun for any other count; `one` and an `s` by default.
+ * @returns The count and the noun.
+ *
+ * @example Counts
+ * ```ts
+ * import { plural } from "./human.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(plural(1, "file"), "1 file");
+ * assertEquals(plural(0, "file"), "0 files");
+ * assertEquals(plural(2, "directory", "directories"), "2 directories");
+ * ```
+ */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
 }

@@ -151,8 +151,56 @@ function joinDashValues(argv: string[]): string[] {
  * together.
  */
 export function parseCliArgs(argv: string[]): ParsedArgs {
+  const { flags, unknown } = readFlags(argv);
+  if (flags.help) return { command: "help" };
+  if (flags.version) return { command: "version" };
+  if (unknown.length > 0) {
+    throw new UsageError(
+      `unknown option${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")}`,
+    );
+  }
+  const paths = pathsOf(flags);
+  const folderId = folderIdOf(flags.folder);
+  const stdin = paths.includes("-");
+  const size = stdinSizeOf(flags, paths);
+  const name = nameOf(flags, paths);
+  checkSavedProgressFlags(flags, stdin);
+  const exclude = excludeOf(flags, stdin);
+  const chunkSize = chunkSizeOf(flags["chunk-size"]);
+  const onConflict = onConflictOf(flags["on-conflict"]);
+  return {
+    command: "upload",
+    args: {
+      paths,
+      folderId,
+      ...(flags.url !== undefined ? { url: flags.url } : {}),
+      ...(flags.token !== undefined ? { token: flags.token } : {}),
+      ...(name !== undefined ? { name } : {}),
+      ...(size !== undefined ? { size } : {}),
+      ...(flags.concurrency !== undefined
+        ? { concurrency: positiveInteger("concurrency", flags.concurrency) }
+        : {}),
+      ...(chunkSize !== undefined ? { chunkSize } : {}),
+      onConflict,
+      json: flags.json,
+      quiet: flags.quiet,
+      resume: flags.resume,
+      restart: flags.restart,
+      timeout: timeoutOf(flags.timeout),
+      exclude,
+      allowHttp: flags["allow-http"],
+      skipExisting: flags["skip-existing"],
+      dryRun: flags["dry-run"],
+      followSymlinks: flags["follow-symlinks"],
+      allowRenames: flags["allow-renames"],
+    },
+  };
+}
+
+/** The flags as `parseArgs` reads them, and the unknown ones. */
+function readFlags(argv: string[]) {
   const unknown: string[] = [];
-  const parsed = parseArgs(joinDashValues(argv), {
+  const flags = parseArgs(joinDashValues(argv), {
     string: STRINGS,
     boolean: BOOLEANS,
     collect: ["exclude"],
@@ -163,34 +211,43 @@ export function parseCliArgs(argv: string[]): ParsedArgs {
       return key === undefined;
     },
   });
-  if (parsed.help) return { command: "help" };
-  if (parsed.version) return { command: "version" };
-  if (unknown.length > 0) {
-    throw new UsageError(
-      `unknown option${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")}`,
-    );
-  }
-  const paths = [...parsed._.map(String), ...(parsed["--"] ?? [])];
+  return { flags, unknown };
+}
+
+type Flags = ReturnType<typeof readFlags>["flags"];
+
+function pathsOf(flags: Flags): string[] {
+  const paths = [...flags._.map(String), ...(flags["--"] ?? [])];
   if (paths.length === 0) {
     throw new UsageError(
       "nothing to upload: name one or more files or directories, or - for stdin",
     );
   }
-  const folderId = folderIdOf(parsed.folder);
+  return paths;
+}
+
+/** `--size`, which only stdin takes, alone on the command line. */
+function stdinSizeOf(flags: Flags, paths: string[]): number | undefined {
   const stdin = paths.includes("-");
   if (stdin && paths.length > 1) {
     throw new UsageError("- (stdin) cannot be combined with other paths");
   }
-  const size = parsed.size === undefined
+  const size = flags.size === undefined
     ? undefined
-    : parseByteCount("size", parsed.size);
+    : parseByteCount("size", flags.size);
   if (!stdin && size !== undefined) {
     throw new UsageError(
       "--size is only for - (stdin); a file's size is read from disk",
     );
   }
-  const name = parsed.name?.trim();
-  if (parsed.name !== undefined && name === "") {
+  return size;
+}
+
+/** `--name`: one title, for one file or for stdin (which needs it). */
+function nameOf(flags: Flags, paths: string[]): string | undefined {
+  const stdin = paths.includes("-");
+  const name = flags.name?.trim();
+  if (flags.name !== undefined && name === "") {
     throw new UsageError("--name needs a value: the file's title in DocSpace");
   }
   if (stdin && name === undefined) {
@@ -210,39 +267,50 @@ export function parseCliArgs(argv: string[]): ParsedArgs {
       "--name applies to a single file; it cannot name several",
     );
   }
-  if (stdin && parsed.resume) {
+  return name;
+}
+
+/** `--resume` and `--restart`: not both, and no resume for stdin. */
+function checkSavedProgressFlags(flags: Flags, stdin: boolean): void {
+  if (stdin && flags.resume) {
     throw new UsageError(
       "--resume cannot be used with - (stdin): stdin cannot be read again",
     );
   }
-  if (parsed.resume && parsed.restart) {
+  if (flags.resume && flags.restart) {
     throw new UsageError(
       "--resume and --restart contradict each other: choose one",
     );
   }
-  const exclude = (parsed.exclude as string[] | undefined ?? []).map(String);
+}
+
+function excludeOf(flags: Flags, stdin: boolean): string[] {
+  const exclude = (flags.exclude as string[] | undefined ?? []).map(String);
   if (exclude.some((p) => p.trim() === "")) {
     throw new UsageError("--exclude needs a pattern, like .git or '*.tmp'");
   }
   if (stdin && exclude.length > 0) {
     throw new UsageError("--exclude is for directories, not - (stdin)");
   }
-  let chunkSize: number | undefined;
-  if (parsed["chunk-size"] !== undefined) {
-    const bytes = parseByteCount("chunk-size", parsed["chunk-size"]);
-    chunkSize = bytes;
-    // A multiple of 512, at most 10 MiB, as uploadFile checks it (rechunk_stream.ts).
-    if (
-      bytes <= 0 || bytes % 512 !== 0 || bytes > 10 * 1024 * 1024
-    ) {
-      throw new UsageError(
-        `--chunk-size must be a positive multiple of 512 no greater than 10MiB (10485760), received ${
-          JSON.stringify(parsed["chunk-size"])
-        }`,
-      );
-    }
+  return exclude;
+}
+
+function chunkSizeOf(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const bytes = parseByteCount("chunk-size", text);
+  // A multiple of 512, at most 10 MiB, as uploadFile checks it (rechunk_stream.ts).
+  if (bytes <= 0 || bytes % 512 !== 0 || bytes > 10 * 1024 * 1024) {
+    throw new UsageError(
+      `--chunk-size must be a positive multiple of 512 no greater than 10MiB (10485760), received ${
+        JSON.stringify(text)
+      }`,
+    );
   }
-  const onConflict = parsed["on-conflict"] ?? "version";
+  return bytes;
+}
+
+function onConflictOf(text: string | undefined): OnConflict {
+  const onConflict = text ?? "version";
   if (
     onConflict !== "version" && onConflict !== "copy" && onConflict !== "skip"
   ) {
@@ -252,31 +320,5 @@ export function parseCliArgs(argv: string[]): ParsedArgs {
       }`,
     );
   }
-  return {
-    command: "upload",
-    args: {
-      paths,
-      folderId,
-      ...(parsed.url !== undefined ? { url: parsed.url } : {}),
-      ...(parsed.token !== undefined ? { token: parsed.token } : {}),
-      ...(name !== undefined ? { name } : {}),
-      ...(size !== undefined ? { size } : {}),
-      ...(parsed.concurrency !== undefined
-        ? { concurrency: positiveInteger("concurrency", parsed.concurrency) }
-        : {}),
-      ...(chunkSize !== undefined ? { chunkSize } : {}),
-      onConflict,
-      json: parsed.json,
-      quiet: parsed.quiet,
-      resume: parsed.resume,
-      restart: parsed.restart,
-      timeout: timeoutOf(parsed.timeout),
-      exclude,
-      allowHttp: parsed["allow-http"],
-      skipExisting: parsed["skip-existing"],
-      dryRun: parsed["dry-run"],
-      followSymlinks: parsed["follow-symlinks"],
-      allowRenames: parsed["allow-renames"],
-    },
-  };
+  return onConflict;
 }
