@@ -1,5 +1,5 @@
 // The requests of one session, on the routes it was opened on (`_rest_routes.ts` or `_legacy_routes.ts`):
-// open it, send a chunk, finalize, abort.
+// open it, finalize, abort (a chunk's is in _chunk_request.ts).
 import { DocSpaceError } from "./errors.ts";
 import { envelope, send } from "./_reply.ts";
 import type { Portal } from "./_portal.ts";
@@ -8,23 +8,21 @@ import { restRoutes } from "./_rest_routes.ts";
 import type { SessionRouteFamily, Target } from "./_routes.ts";
 import { sessionOf, uploadedFile } from "./_session_replies.ts";
 import type {
-  ChunkResult,
   CreateSessionOptions,
   SessionRoutes,
   SessionTarget,
-  UploadChunkOptions,
   UploadedFile,
   UploadSession,
 } from "./session_types.ts";
-import { type ChunkBody, createChunkBody } from "./chunk_body.ts";
 
-const ROUTES: Record<SessionRoutes, SessionRouteFamily> = {
+/** Each route generation's routes. */
+export const ROUTES: Record<SessionRoutes, SessionRouteFamily> = {
   rest: restRoutes,
   legacy: legacyRoutes,
 };
 
 /** The session a request is for; a bare string is a legacy `location`. */
-function targetOf(session: SessionTarget): Target {
+export function targetOf(session: SessionTarget): Target {
   return typeof session === "string"
     ? { id: "", location: session, folderId: "", routes: "legacy" }
     : session;
@@ -70,40 +68,6 @@ export async function createOn(
   );
   family.opened(portal, session);
   return session;
-}
-
-/** Sends one chunk, numbered or sequential. */
-export async function sendChunk(
-  portal: Portal,
-  session: SessionTarget,
-  chunk: Blob | Uint8Array | ChunkBody,
-  options: UploadChunkOptions,
-): Promise<ChunkResult> {
-  const step = `chunk ${options.chunkNumber}`;
-  const target = targetOf(session);
-  const family = ROUTES[target.routes];
-  const url = family.chunk(
-    portal,
-    target,
-    (options.numbered ?? true) ? options.chunkNumber : undefined,
-    step,
-  );
-  const { body, contentType } =
-    chunk instanceof Blob || chunk instanceof Uint8Array
-      ? createChunkBody(chunk)
-      : chunk;
-  const headers = new Headers(portal.headers);
-  headers.set("content-type", contentType);
-  const reply = await send(step, portal.fetch, url, {
-    method: "POST",
-    headers,
-    body,
-    signal: options.signal ?? null,
-  });
-  const { status, data } = family.read(step, reply);
-  return status === 201
-    ? { done: true, file: uploadedFile(data, step) }
-    : { done: false };
 }
 
 /** Finalizes a session; only 201 with a file is a success. */

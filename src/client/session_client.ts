@@ -7,12 +7,8 @@
 import { insertOn } from "./_insert.ts";
 import { DocSpaceError } from "./errors.ts";
 import { checkTitles, type Portal, portalOf, readSettings } from "./_portal.ts";
-import {
-  abortOn,
-  createOn,
-  finalizeOn,
-  sendChunk,
-} from "./_session_requests.ts";
+import { abortOn, createOn, finalizeOn } from "./_session_requests.ts";
+import { sendChunk } from "./_chunk_request.ts";
 import type {
   ChunkResult,
   CreateSessionOptions,
