@@ -1,4 +1,21 @@
-// The bytes around a chunk in its multipart body: `--B\r\n`, two headers, `\r\n` before it, `\r\n--B--\r\n` after.
+// Chunk framing, the one place a chunk request's body is built: `--B\r\n`, two headers and `\r\n` before the
+// chunk's bytes, `\r\n--B--\r\n` after. A Blob is framed by reference, a pooled chunk where it lies (in the
+// room its buffer leaves around it), and any other bytes as one copy.
+
+/** A chunk request body and the headers that must go with it. */
+export interface ChunkBody<
+  Body extends Blob | Uint8Array<ArrayBuffer> = Blob | Uint8Array<ArrayBuffer>,
+> {
+  /**
+   * The whole multipart body: a Blob that references a Blob chunk's bytes, or one Uint8Array holding a
+   * copy of a Uint8Array chunk's bytes.
+   */
+  body: Body;
+  /** The `Content-Type` header value, `multipart/form-data; boundary=…`. */
+  contentType: string;
+  /** The body's exact length in bytes, for the `Content-Length` header. */
+  contentLength: number;
+}
 
 /** The framing of one upload's chunk bodies. */
 export interface ChunkFrame {
@@ -39,4 +56,60 @@ export function chunkFrame(
     tail: encoder.encode(`\r\n--${boundary}--\r\n`),
     contentType: `multipart/form-data; boundary=${boundary}`,
   };
+}
+
+/** The room a pooled buffer leaves before and after each chunk, so that the chunk is framed in place. */
+export function roomFor({ head, tail }: ChunkFrame): {
+  before: number;
+  after: number;
+} {
+  return { before: head.length, after: tail.length };
+}
+
+/** An upload's chunk as its request body: a Blob by reference, a pooled chunk in place. */
+export function frameChunk(
+  frame: ChunkFrame,
+  bytes: Blob | Uint8Array<ArrayBuffer>,
+): ChunkBody {
+  return bytes instanceof Blob
+    ? frameBlob(frame, bytes)
+    : frameInRoom(frame, bytes);
+}
+
+/** A Blob framed: the body references the chunk's bytes. */
+export function frameBlob(frame: ChunkFrame, chunk: Blob): ChunkBody<Blob> {
+  const body = new Blob([frame.head, chunk, frame.tail]);
+  return { body, contentType: frame.contentType, contentLength: body.size };
+}
+
+/** Bytes framed in one new buffer: a copy, so the caller's memory is left alone. */
+export function frameCopy(
+  frame: ChunkFrame,
+  chunk: Uint8Array,
+): ChunkBody<Uint8Array<ArrayBuffer>> {
+  const { head, tail } = frame;
+  const body = new Uint8Array(head.length + chunk.length + tail.length);
+  body.set(head);
+  body.set(chunk, head.length);
+  body.set(tail, head.length + chunk.length);
+  return { body, contentType: frame.contentType, contentLength: body.length };
+}
+
+/**
+ * A pooled chunk framed where it lies, without a copy: the head is written into the room its buffer leaves
+ * before it and the tail into the room after (see {@linkcode roomFor}); a RangeError if there is none.
+ */
+export function frameInRoom(
+  frame: ChunkFrame,
+  chunk: Uint8Array<ArrayBuffer>,
+): ChunkBody<Uint8Array<ArrayBuffer>> {
+  const { head, tail } = frame;
+  const body = new Uint8Array(
+    chunk.buffer,
+    chunk.byteOffset - head.length,
+    head.length + chunk.length + tail.length,
+  );
+  body.set(head);
+  body.set(tail, head.length + chunk.length);
+  return { body, contentType: frame.contentType, contentLength: body.length };
 }

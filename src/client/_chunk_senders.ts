@@ -1,10 +1,16 @@
 // Two of the three ways chunks go to a session (a small file's is in _small_file.ts): numbered chunks in
-// parallel with retries then finalize, or sequential chunks strictly one at a time and never re-sent.
+// parallel with retries then finalize, or sequential chunks strictly one at a time and never re-sent. Every
+// chunk is framed here, once, whatever its source (frameChunk), and posted by postChunk.
+import { type ChunkFrame, frameChunk } from "./_chunk_frame.ts";
 import type { Chunk } from "./_upload_chunks.ts";
 import { type RetryContext, withRetry } from "./_retry.ts";
 import type { UploadTracker } from "./_upload_progress.ts";
 import { DocSpaceError } from "./errors.ts";
-import type { UploadedFile, UploadSession } from "./session_types.ts";
+import type {
+  ChunkResult,
+  UploadedFile,
+  UploadSession,
+} from "./session_types.ts";
 import type { SessionClient } from "./session_client.ts";
 
 /** What every sender needs. */
@@ -15,7 +21,34 @@ export interface SendContext {
   signal: AbortSignal;
   /** The next chunk, or undefined at the end. */
   next: () => Promise<Chunk | undefined>;
+  /** The framing every chunk of the upload is sent in. */
+  frame: ChunkFrame;
   tracker: UploadTracker;
+  /** Fails the whole upload: aborts the requests still in flight. */
+  fail: (reason: unknown) => void;
+}
+
+/**
+ * Posts one chunk, framed once for all its attempts: numbered under its number, or sequential. A failure
+ * is sent again while `again` says so (by default, while it is transient).
+ */
+export async function postChunk(
+  { client, retry, session, signal, frame }: SendContext,
+  chunk: Chunk,
+  numbered: boolean,
+  again?: (error: DocSpaceError) => boolean,
+): Promise<ChunkResult> {
+  const body = frameChunk(frame, chunk.bytes);
+  return await withRetry(
+    retry,
+    () =>
+      client.uploadChunk(session, body, {
+        chunkNumber: chunk.number,
+        numbered,
+        signal,
+      }),
+    again,
+  );
 }
 
 /**
@@ -25,32 +58,23 @@ export interface SendContext {
 export async function sendNumbered(
   context: SendContext,
   concurrency: number,
-  fail: (reason: unknown) => void,
 ): Promise<UploadedFile> {
-  const { client, retry, session, signal, next, tracker } = context;
+  const { client, retry, session, signal, next, tracker, fail } = context;
   const worker = async () => {
     for (
       let chunk = await next();
       chunk && !signal.aborted;
       chunk = await next()
     ) {
-      const current = chunk;
-      tracker.markSent(current.number);
+      tracker.markSent(chunk.number);
       try {
-        await withRetry(
-          retry,
-          () =>
-            client.uploadChunk(session, current.bytes, {
-              chunkNumber: current.number,
-              signal,
-            }),
-        );
+        await postChunk(context, chunk, true);
       } catch (error) {
-        current.discard();
+        chunk.discard();
         throw error;
       }
-      current.release();
-      tracker.markConfirmed(current.number);
+      chunk.release();
+      tracker.markConfirmed(chunk.number);
     }
   };
   // The first failure in time is the cause; the others follow from the abort it triggers.
@@ -78,25 +102,16 @@ export async function sendNumbered(
  * again only after a 429, which the server refused before counting it.
  */
 export async function sendSequential(
-  { client, retry, session, signal, next, tracker }: SendContext,
+  context: SendContext,
   totalChunks: number,
 ): Promise<UploadedFile> {
+  const { next, tracker } = context;
   let file: UploadedFile | undefined;
   for (let chunk = await next(); chunk; chunk = await next()) {
     tracker.markSent(chunk.number);
     let result;
     try {
-      const current = chunk;
-      result = await withRetry(
-        retry,
-        () =>
-          client.uploadChunk(session, current.bytes, {
-            chunkNumber: current.number,
-            numbered: false,
-            signal,
-          }),
-        () => false,
-      );
+      result = await postChunk(context, chunk, false, () => false);
     } catch (error) {
       chunk.discard();
       if (error instanceof DocSpaceError && error.transient) {

@@ -3,9 +3,8 @@
 // the folder's listing shows that the file is not there: the listing taken before the first attempt says
 // what the folder held, and the one taken after says whether the file arrived.
 import { retryContextOf, withRetry } from "./_retry.ts";
-import { lengthError } from "./_upload_chunks.ts";
 import { plan } from "./_upload_plan.ts";
-import { DocSpaceError, StreamLengthError } from "./errors.ts";
+import { DocSpaceError, streamLengthError } from "./errors.ts";
 import type { FolderContent, FolderEntry, FolderTree } from "./folder_tree.ts";
 import type { SessionClient } from "./session_client.ts";
 import type { UploadedFile, UploadSettings } from "./session_types.ts";
@@ -40,11 +39,58 @@ export interface InsteadOfInsert {
 export async function insertSmall(
   { client, folders, source, options }: InsertSmall,
 ): Promise<UploadedFile | InsteadOfInsert> {
-  const { fileName, fileSize, describe } = plan(source, options);
-  const folderId = options.folderId;
-  const signal = options.signal ?? new AbortController().signal;
-  const retry = retryContextOf(options, signal);
-  const progress = (sent: number, confirmed: number) =>
+  const { fileName, fileSize } = plan(source, options);
+  const listed = await listing(folders, options.folderId);
+  if (listed === undefined) return { session: "no listing", source };
+  const before = snapshot(listed, fileName);
+  if (
+    !(options.createNewIfExist ?? false) && before.existing !== undefined &&
+    before.existing.title !== storedTitle(fileName)
+  ) return { session: "another result", source };
+  const body = source instanceof Blob
+    ? source
+    : await readWhole(source, fileSize, fileName);
+  const progress = progressOf(options, fileSize);
+  progress(0, 0);
+  const stored = await insertOnce(client, folders, options, {
+    fileName,
+    body,
+    before,
+  });
+  // The bytes read so far go to the session instead.
+  if (stored === NO_ROUTE) {
+    return { session: "no route", source: new Blob([body]) };
+  }
+  progress(fileSize, fileSize);
+  return stored;
+}
+
+/**
+ * The folder's listing, or undefined when it cannot be listed (DocSpace answers an unknown token as an
+ * anonymous visitor there: 403). Then there is no way to tell a lost reply: a session takes the file, and
+ * gives the precise refusal if any.
+ */
+async function listing(
+  folders: FolderTree,
+  folderId: number | string,
+): Promise<FolderContent | undefined> {
+  try {
+    return await folders.contents(folderId);
+  } catch (error) {
+    if (
+      error instanceof DocSpaceError && !error.transient &&
+      error.status !== undefined && error.status >= 400 && error.status < 500
+    ) return undefined;
+    throw error;
+  }
+}
+
+/** Reports an insert's progress: bytes sent and confirmed, all in its one chunk. */
+function progressOf(
+  options: UploadOptions,
+  fileSize: number,
+): (sent: number, confirmed: number) => void {
+  return (sent, confirmed) =>
     options.onProgress?.(
       {
         bytesSent: sent,
@@ -54,62 +100,63 @@ export async function insertSmall(
         totalChunks: 1,
       } satisfies UploadProgress,
     );
+}
+
+/** What {@linkcode insertOnce} answers when the server has no insert route. */
+const NO_ROUTE = Symbol("no insert route");
+
+/**
+ * Sends the insert, retried; an attempt after a lost reply first asks the folder whether the file
+ * arrived. {@linkcode NO_ROUTE} when the first attempt finds no insert route (404).
+ */
+function insertOnce(
+  client: SessionClient,
+  folders: FolderTree,
+  options: UploadOptions,
+  { fileName, body, before }: {
+    fileName: string;
+    /** The file's bytes. */
+    body: Blob | Uint8Array<ArrayBuffer>;
+    /** What the folder held before the first attempt. */
+    before: Snapshot;
+  },
+): Promise<UploadedFile | typeof NO_ROUTE> {
+  const folderId = options.folderId;
+  const fileSize = body instanceof Blob ? body.size : body.length;
   const createNewIfExist = options.createNewIfExist ?? false;
-  let listed: FolderContent;
-  try {
-    listed = await folders.contents(folderId);
-  } catch (error) {
-    // A folder that cannot be listed (DocSpace answers an unknown token as an anonymous visitor there: 403)
-    // leaves no way to tell a lost reply: a session takes the file, and gives the precise refusal if any.
-    if (
-      error instanceof DocSpaceError && !error.transient &&
-      error.status !== undefined && error.status >= 400 && error.status < 500
-    ) return { session: "no listing", source };
-    throw error;
-  }
-  const before = snapshot(listed, fileName);
-  if (
-    !createNewIfExist && before.existing !== undefined &&
-    before.existing.title !== storedTitle(fileName)
-  ) return { session: "another result", source };
-  const body = source instanceof Blob
-    ? source
-    : await readWhole(source, fileSize, describe);
-  progress(0, 0);
-  const missing = Symbol("no insert route");
-  const stored = await withRetry(retry, async (attempt, previous) => {
-    // A reply lost after the request may have reached the server: the folder says whether it did. (A
-    // 429 is refused before any handler runs, so nothing was stored.)
-    if (previous !== undefined && !previous.rateLimited) {
-      const found = await arrived(
-        folders,
-        folderId,
-        fileName,
-        fileSize,
-        createNewIfExist,
-        before,
-      );
-      if (found !== undefined) return found;
-    }
-    progress(fileSize, 0);
-    try {
-      return await client.insertFile(folderId, body, {
-        title: fileName,
-        createNewIfExist,
-      }, signal);
-    } catch (error) {
-      if (
-        error instanceof DocSpaceError && error.status === 404 && attempt === 1
-      ) return missing;
-      throw error;
-    }
-  });
-  // The bytes read so far go to the session instead.
-  if (stored === missing) {
-    return { session: "no route", source: new Blob([body]) };
-  }
-  progress(fileSize, fileSize);
-  return stored;
+  const signal = options.signal ?? new AbortController().signal;
+  const progress = progressOf(options, fileSize);
+  return withRetry(
+    retryContextOf(options, signal),
+    async (attempt, previous) => {
+      // A reply lost after the request may have reached the server: the folder says whether it did. (A
+      // 429 is refused before any handler runs, so nothing was stored.)
+      if (previous !== undefined && !previous.rateLimited) {
+        const found = await arrived(
+          folders,
+          folderId,
+          fileName,
+          fileSize,
+          createNewIfExist,
+          before,
+        );
+        if (found !== undefined) return found;
+      }
+      progress(fileSize, 0);
+      try {
+        return await client.insertFile(folderId, body, {
+          title: fileName,
+          createNewIfExist,
+        }, signal);
+      } catch (error) {
+        if (
+          error instanceof DocSpaceError && error.status === 404 &&
+          attempt === 1
+        ) return NO_ROUTE;
+        throw error;
+      }
+    },
+  );
 }
 
 /** What the folder held of a title before the upload: that file, and every file's id. */
@@ -188,7 +235,7 @@ async function arrived(
 async function readWhole(
   stream: ReadableStream<Uint8Array>,
   fileSize: number,
-  describe: string,
+  fileName: string,
 ): Promise<Uint8Array<ArrayBuffer>> {
   const bytes = new Uint8Array(fileSize);
   let received = 0;
@@ -209,10 +256,7 @@ async function readWhole(
     reader.releaseLock();
   }
   if (received !== fileSize) {
-    throw lengthError(
-      new StreamLengthError("", { expected: fileSize, received }),
-      describe,
-    );
+    throw streamLengthError(fileSize, received, fileName);
   }
   return bytes;
 }

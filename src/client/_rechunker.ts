@@ -1,11 +1,38 @@
-// The one cutting core behind RechunkStream and uploadFile: it reads any byte stream into a fixed pool
-// of reused buffers (a byte stream with BYOB reads, straight into them) and hands out numbered chunks of
-// exactly chunkSize bytes, the last one shorter. Whoever takes a chunk gives its buffer back, so memory
-// stays at the pool's size whatever the stream's length. Given the stream's size, it refuses a longer or
-// shorter stream with a StreamLengthError, and hands out the last chunk only once the stream has ended.
+// The one cutting core, behind RechunkStream and uploadFile: it reads any byte stream into a fixed pool of
+// reused buffers (a byte stream with BYOB reads, straight into them) and hands out numbered chunks of
+// exactly chunkSize bytes, the last one shorter, in the one chunk shape (PooledChunk) that goes on to the
+// request. Whoever takes a chunk gives its buffer back, so memory stays at the pool's size whatever the
+// stream's length. Given the stream's size, it refuses a longer or shorter stream with a StreamLengthError,
+// and hands out the last chunk only once the stream has ended.
 import { BufferPool } from "./_buffer_pool.ts";
 import { type ByteSource, byteSource, type Slot } from "./_byte_source.ts";
-import { StreamLengthError } from "./errors.ts";
+import { streamLengthError } from "./errors.ts";
+
+/** A chunk in one of the pool's buffers. */
+export interface PooledChunk {
+  /** The chunk's number, from 1. */
+  readonly number: number;
+  /** The chunk's bytes, valid until {@linkcode PooledChunk.release}: the buffer is then reused. */
+  readonly bytes: Uint8Array<ArrayBuffer>;
+  /** Gives the chunk's buffer back to the pool, once the chunk is sent or no longer needed; more calls do nothing. */
+  release(): void;
+  /**
+   * Gives the chunk's buffer up instead of back, when something may still hold it (a request that failed
+   * or was aborted): it is never read into again, and the pool makes a new one when needed.
+   */
+  discard(): void;
+}
+
+/** The chunks of one stream, cut into a pool of reused buffers. */
+export interface PooledChunks extends AsyncIterable<PooledChunk> {
+  /**
+   * The next chunk, or `undefined` after the last; safe to call concurrently. After a failure every
+   * call rejects with it.
+   */
+  next(): Promise<PooledChunk | undefined>;
+  /** Cancels the stream; later calls to `next` resolve to `undefined`. */
+  cancel(reason?: unknown): Promise<void>;
+}
 
 /** How a {@linkcode Rechunker} cuts. */
 export interface RechunkerOptions {
@@ -15,35 +42,22 @@ export interface RechunkerOptions {
   buffers: number;
   /** The stream's exact length, when it is known. */
   size?: number | undefined;
-  /** Bytes written before and after each chunk in its buffer (a request's framing), in `framed`. */
-  frame?: { head: Uint8Array; tail: Uint8Array } | undefined;
+  /** Bytes left free before and after each chunk in its buffer, for its request's framing (`frameInRoom`). */
+  room?: { before: number; after: number } | undefined;
+  /** The file the stream is for, which a StreamLengthError then names. */
+  fileName?: string | undefined;
 }
 
-/** One chunk, in a pooled buffer until released. */
-export interface RechunkedChunk {
-  /** The chunk's number, from 1. */
-  number: number;
-  /** The chunk's bytes. */
-  bytes: Uint8Array<ArrayBuffer>;
-  /** The frame's head, the chunk's bytes and the frame's tail, one after the other (`bytes` without a frame). */
-  framed: Uint8Array<ArrayBuffer>;
-  /** Gives the buffer back to the pool; more calls do nothing. */
-  release(): void;
-  /** Gives up the buffer without reusing it: its request failed, and a transport may still hold it. */
-  discard(): void;
-}
-
-const EMPTY = new Uint8Array(0);
 const noop = () => {};
 
 /** Cuts a stream into pooled chunks; `next` may be called concurrently and hands chunks out in order. */
-export class Rechunker {
+export class Rechunker implements PooledChunks {
   readonly #source: ByteSource;
   readonly #pool: BufferPool;
   readonly #chunkSize: number;
   readonly #size: number | undefined;
-  readonly #head: Uint8Array;
-  readonly #tail: Uint8Array;
+  readonly #before: number;
+  readonly #fileName: string | undefined;
   #number = 0;
   #finished = false;
   #cancelled = false;
@@ -52,15 +66,14 @@ export class Rechunker {
 
   /** Starts reading `stream` (its reader is taken now). */
   constructor(stream: ReadableStream<Uint8Array>, options: RechunkerOptions) {
-    this.#chunkSize = options.chunkSize;
-    this.#size = options.size;
-    this.#head = options.frame?.head ?? EMPTY;
-    this.#tail = options.frame?.tail ?? EMPTY;
+    const { chunkSize, size, room = { before: 0, after: 0 } } = options;
+    this.#chunkSize = chunkSize;
+    this.#size = size;
+    this.#before = room.before;
+    this.#fileName = options.fileName;
     this.#source = byteSource(stream);
     this.#pool = new BufferPool(
-      this.#head.length +
-        Math.min(options.chunkSize, options.size ?? options.chunkSize) +
-        this.#tail.length,
+      room.before + Math.min(chunkSize, size ?? chunkSize) + room.after,
       options.buffers,
     );
   }
@@ -74,7 +87,7 @@ export class Rechunker {
    * The next chunk, or `undefined` after the last. Waits while every buffer is out. After a failure
    * (a stream of the wrong length, a stream error) every call rejects with that failure.
    */
-  next(): Promise<RechunkedChunk | undefined> {
+  next(): Promise<PooledChunk | undefined> {
     const result = this.#queue.then(() => this.#next());
     this.#queue = result.catch(noop);
     return result;
@@ -86,7 +99,20 @@ export class Rechunker {
     await this.#source.cancel(reason);
   }
 
-  async #next(): Promise<RechunkedChunk | undefined> {
+  /** The chunks in order; a loop that stops early cancels the stream. */
+  async *[Symbol.asyncIterator](): AsyncGenerator<PooledChunk> {
+    let ended = false;
+    try {
+      for (let chunk = await this.next(); chunk; chunk = await this.next()) {
+        yield chunk;
+      }
+      ended = true;
+    } finally {
+      if (!ended) await this.cancel();
+    }
+  }
+
+  async #next(): Promise<PooledChunk | undefined> {
     if (this.#failure) throw this.#failure.error;
     if (this.#finished || this.#cancelled) return undefined;
     try {
@@ -98,14 +124,13 @@ export class Rechunker {
     }
   }
 
-  async #cut(): Promise<RechunkedChunk | undefined> {
-    const chunkSize = this.#chunkSize;
-    const size = this.#size;
+  async #cut(): Promise<PooledChunk | undefined> {
     const number = this.#number + 1;
-    const want = size === undefined
-      ? chunkSize
-      : Math.min(chunkSize, size - (number - 1) * chunkSize);
-    const last = size !== undefined && number * chunkSize >= size;
+    const want = this.#size === undefined
+      ? this.#chunkSize
+      : Math.min(this.#chunkSize, this.#size - (number - 1) * this.#chunkSize);
+    const last = this.#size !== undefined &&
+      number * this.#chunkSize >= this.#size;
     if (want <= 0) {
       // A stream of size 0: it must be empty.
       if (!(await this.#source.ended())) throw this.#lengthError();
@@ -113,21 +138,7 @@ export class Rechunker {
       return undefined;
     }
     const slot: Slot = { buffer: await this.#pool.acquire() };
-    let filled: number;
-    try {
-      filled = await this.#source.fill(slot, this.#head.length, want);
-      if (this.#cancelled) filled = 0;
-      else if (size !== undefined) {
-        if (filled < want || this.#source.read > size) {
-          throw this.#lengthError();
-        }
-        // The last chunk waits for the stream's end, so a longer stream never completes a file.
-        if (last && !(await this.#source.ended())) throw this.#lengthError();
-      }
-    } catch (error) {
-      this.#pool.release(slot.buffer);
-      throw error;
-    }
+    const filled = await this.#fill(slot, want, last);
     if (filled === 0) {
       this.#pool.release(slot.buffer);
       this.#finished = true;
@@ -138,19 +149,32 @@ export class Rechunker {
     return this.#chunk(number, slot.buffer, filled);
   }
 
+  /** Fills a buffer with up to `want` bytes and checks them against the size; the buffer goes back on failure. */
+  async #fill(slot: Slot, want: number, last: boolean): Promise<number> {
+    const size = this.#size;
+    try {
+      const filled = await this.#source.fill(slot, this.#before, want);
+      if (this.#cancelled) return 0;
+      if (size === undefined) return filled;
+      if (filled < want || this.#source.read > size) throw this.#lengthError();
+      // The last chunk waits for the stream's end, so a longer stream never completes a file.
+      if (last && !(await this.#source.ended())) throw this.#lengthError();
+      return filled;
+    } catch (error) {
+      this.#pool.release(slot.buffer);
+      throw error;
+    }
+  }
+
   #chunk(
     number: number,
     buffer: Uint8Array<ArrayBuffer>,
     filled: number,
-  ): RechunkedChunk {
-    const head = this.#head.length;
-    buffer.set(this.#head);
-    buffer.set(this.#tail, head + filled);
+  ): PooledChunk {
     let released = false;
     return {
       number,
-      bytes: buffer.subarray(head, head + filled),
-      framed: buffer.subarray(0, head + filled + this.#tail.length),
+      bytes: buffer.subarray(this.#before, this.#before + filled),
       release: () => {
         if (!released) this.#pool.release(buffer);
         released = true;
@@ -162,14 +186,7 @@ export class Rechunker {
     };
   }
 
-  #lengthError(): StreamLengthError {
-    const expected = this.#size!;
-    const received = this.#source.read;
-    return new StreamLengthError(
-      received > expected
-        ? `Cannot rechunk: the stream has more bytes than its size (${expected})`
-        : `Cannot rechunk: the stream ended after ${received} bytes but its size is ${expected}`,
-      { expected, received },
-    );
+  #lengthError() {
+    return streamLengthError(this.#size!, this.#source.read, this.#fileName);
   }
 }

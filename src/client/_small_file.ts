@@ -3,7 +3,7 @@
 // Every repeat of that request stores the file again, as a new version, so a chunk whose reply was lost
 // is not re-sent until finalize shows that the file is not there. A 429 is re-sent at once (after the wait
 // it asks for): the rate limiter refused it before the handler ran.
-import { completing, type SendContext } from "./_chunk_senders.ts";
+import { completing, postChunk, type SendContext } from "./_chunk_senders.ts";
 import type { Chunk } from "./_upload_chunks.ts";
 import { pause, withRetry } from "./_retry.ts";
 import { DocSpaceError } from "./errors.ts";
@@ -19,7 +19,7 @@ export async function sendSmall(
   tracker.markSent(chunk.number);
   let file: UploadedFile;
   try {
-    file = await deliver(context, chunk.bytes, numbered);
+    file = await deliver(context, chunk, numbered);
   } catch (error) {
     chunk.discard();
     throw error;
@@ -32,7 +32,7 @@ export async function sendSmall(
 /** Sends the chunk until the file is there; it is re-sent only when finalize shows it is not. */
 async function deliver(
   context: SendContext,
-  bytes: Chunk["bytes"],
+  chunk: Chunk,
   numbered: boolean,
 ): Promise<UploadedFile> {
   const { client, retry, session, signal } = context;
@@ -40,16 +40,7 @@ async function deliver(
     signal.throwIfAborted();
     let result: ChunkResult;
     try {
-      result = await withRetry(
-        retry,
-        () =>
-          client.uploadChunk(session, bytes, {
-            chunkNumber: 1,
-            numbered,
-            signal,
-          }),
-        () => false,
-      );
+      result = await postChunk(context, chunk, numbered, () => false);
     } catch (error) {
       if (
         !(error instanceof DocSpaceError) || !error.transient || signal.aborted

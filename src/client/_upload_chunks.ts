@@ -1,22 +1,16 @@
-// The chunks uploadFile sends, numbered from 1: slices of a Blob (indexed, not copied), or a stream cut by
-// the rechunker into pooled buffers, each framed in place as its request body. Chunks a resumed upload
-// already has are skipped. The sender of a chunk releases it once the request is done.
+// The chunks uploadFile sends, numbered from 1, all in the one shape the rechunker hands out
+// (PooledChunk): a stream's chunks straight from the rechunker, into pooled buffers that leave room for
+// each chunk's framing; a Blob's as slices (referenced, not copied) in the same shape. Chunks a resumed
+// upload already has are skipped. The sender of a chunk frames it (_chunk_frame.ts) and releases it once
+// its request is done.
 import { chunkCount } from "./_chunk_size.ts";
-import { chunkFrame } from "./_chunk_frame.ts";
-import { Rechunker } from "./_rechunker.ts";
-import type { ChunkBody } from "./chunk_body.ts";
-import { StreamLengthError } from "./errors.ts";
+import { type ChunkFrame, roomFor } from "./_chunk_frame.ts";
+import { type PooledChunk, Rechunker } from "./_rechunker.ts";
 
-/** One chunk of the file. */
-export interface Chunk {
-  number: number;
-  /** A slice of a Blob source, or a stream chunk already framed as its request body. */
-  bytes: Blob | ChunkBody;
-  /** Gives a pooled buffer back; the code that sent the chunk calls it once the request is done. */
-  release(): void;
-  /** Gives a pooled buffer up for good, after a failed or aborted request that may still hold it. */
-  discard(): void;
-}
+/** One chunk of the file: a stream's pooled chunk, or a Blob's slice in the same shape. */
+export type Chunk =
+  | PooledChunk
+  | (Omit<PooledChunk, "bytes"> & { readonly bytes: Blob });
 
 /** The chunks of one upload, in order; `next` is safe to call concurrently. */
 export interface UploadChunks {
@@ -28,75 +22,66 @@ export interface UploadChunks {
 
 /** What {@linkcode uploadChunks} needs to know. */
 export interface UploadChunksOptions {
+  fileName: string;
   fileSize: number;
   chunkSize: number;
   /** Chunk numbers not to hand out: those a resumed upload's server already has. */
   skip: ReadonlySet<number>;
   /** How many stream chunks may be out at once (sent and not yet released). */
   buffers: number;
-  /** The file name, quoted, for messages. */
-  describe: string;
+  /** The framing the chunks will be sent in: a stream's buffers leave room for it. */
+  frame: ChunkFrame;
 }
 
 const noop = () => {};
 
+/** A Blob's slice as a chunk: nothing to release. */
+function sliceChunk(number: number, bytes: Blob): Chunk {
+  return { number, bytes, release: noop, discard: noop };
+}
+
 /** The chunks of a Blob or a stream. */
 export function uploadChunks(
   source: Blob | ReadableStream<Uint8Array>,
-  { fileSize, chunkSize, skip, buffers, describe }: UploadChunksOptions,
+  options: UploadChunksOptions,
 ): UploadChunks {
-  if (source instanceof Blob) return blobChunks(source, chunkSize, skip);
-  const frame = chunkFrame();
-  const core = new Rechunker(source, {
+  return source instanceof Blob
+    ? blobChunks(source, options)
+    : streamChunks(source, options);
+}
+
+function streamChunks(
+  source: ReadableStream<Uint8Array>,
+  { fileName, fileSize, chunkSize, skip, buffers, frame }: UploadChunksOptions,
+): UploadChunks {
+  const pooled = new Rechunker(source, {
     chunkSize,
     buffers,
     size: fileSize,
-    frame,
+    room: roomFor(frame),
+    fileName,
   });
   let empty = fileSize === 0;
   return {
     async next() {
       for (;;) {
-        const chunk = await core.next().catch((error) => {
-          throw error instanceof StreamLengthError
-            ? lengthError(error, describe)
-            : error;
-        });
+        const chunk = await pooled.next();
         // A 0-byte file is one empty chunk; the rechunker has checked that the stream is empty.
         if (chunk === undefined && empty) {
           empty = false;
-          return {
-            number: 1,
-            bytes: new Blob([]),
-            release: noop,
-            discard: noop,
-          };
+          return sliceChunk(1, new Blob([]));
         }
-        if (chunk === undefined) return undefined;
-        if (skip.has(chunk.number)) {
-          chunk.release();
-          continue;
-        }
-        return {
-          number: chunk.number,
-          bytes: {
-            body: chunk.framed,
-            contentType: frame.contentType,
-            contentLength: chunk.framed.length,
-          },
-          release: chunk.release,
-          discard: chunk.discard,
-        };
+        if (chunk === undefined || !skip.has(chunk.number)) return chunk;
+        chunk.release();
       }
     },
-    cancel: (reason) => core.cancel(reason),
+    cancel: (reason) => pooled.cancel(reason),
   };
 }
 
 function blobChunks(
   source: Blob,
-  chunkSize: number,
-  skip: ReadonlySet<number>,
+  { chunkSize, skip }: UploadChunksOptions,
 ): UploadChunks {
   const total = chunkCount(source.size, chunkSize);
   let number = 0;
@@ -105,26 +90,9 @@ function blobChunks(
       while (++number <= total && skip.has(number));
       if (number > total) return Promise.resolve(undefined);
       const start = (number - 1) * chunkSize;
-      const bytes = source.slice(
-        start,
-        Math.min(source.size, start + chunkSize),
-      );
-      return Promise.resolve({ number, bytes, release: noop, discard: noop });
+      const end = Math.min(source.size, start + chunkSize);
+      return Promise.resolve(sliceChunk(number, source.slice(start, end)));
     },
     cancel: () => Promise.resolve(),
   };
-}
-
-/** The rechunker's length error in uploadFile's words. */
-export function lengthError(
-  error: StreamLengthError,
-  describe: string,
-): StreamLengthError {
-  const { expected, received } = error;
-  return new StreamLengthError(
-    received > expected
-      ? `Cannot upload ${describe}: the stream has more bytes than fileSize (${expected}); nothing was finalized`
-      : `Cannot upload ${describe}: the stream ended after ${received} bytes but fileSize is ${expected}; nothing was finalized`,
-    { expected, received },
-  );
 }

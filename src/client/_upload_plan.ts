@@ -1,6 +1,11 @@
-// Checks uploadFile's options before any request, and the chunk size against the server's settings.
+// Checks uploadFile's options before any request, and, once the server's settings are known, the chunk
+// size against them and the way the chunks go (its course).
 import type { UploadSession, UploadSettings } from "./session_types.ts";
-import { MAX_CHUNK_SIZE, validateChunkSize } from "./_chunk_size.ts";
+import {
+  chunkCount,
+  MAX_CHUNK_SIZE,
+  validateChunkSize,
+} from "./_chunk_size.ts";
 import type { UploadOptions } from "./upload_types.ts";
 
 /** What the options and the source say about the upload. */
@@ -90,6 +95,45 @@ export function plan(
   source: Blob | ReadableStream<Uint8Array>,
   options: UploadOptions,
 ): Plan {
+  const { fileName, fileSize, describe } = checkSource(source, options);
+  const folderId = checkFolder(describe, options.folderId);
+  const native = isNativeFolder(folderId);
+  const numbered = checkMode(describe, folderId, native, options.mode);
+  if (options.chunkSize !== undefined) {
+    validateChunkSize(options.chunkSize, `Cannot upload ${describe}`);
+  }
+  checkProvider(
+    describe,
+    folderId,
+    fileSize,
+    options.chunkSize,
+    MAX_CHUNK_SIZE,
+  );
+  const concurrency = options.concurrency ?? 3;
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new RangeError(
+      `Cannot upload ${describe}: concurrency must be a positive integer, received ${concurrency}`,
+    );
+  }
+  const result: Plan = {
+    fileName,
+    fileSize,
+    concurrency,
+    describe,
+    numbered,
+    native,
+  };
+  if (options.resume !== undefined) {
+    result.resumed = resumedSession(describe, numbered, fileSize, options);
+  }
+  return result;
+}
+
+/** The file's name and size, from the options or the source. */
+function checkSource(
+  source: Blob | ReadableStream<Uint8Array>,
+  options: UploadOptions,
+): Pick<Plan, "fileName" | "fileSize" | "describe"> {
   const isBlob = source instanceof Blob;
   if (!isBlob && !(source instanceof ReadableStream)) {
     throw new TypeError(
@@ -120,7 +164,14 @@ export function plan(
       `Cannot upload ${describe}: fileSize is ${fileSize} but the Blob has ${source.size} bytes`,
     );
   }
-  const folderId = options.folderId;
+  return { fileName, fileSize, describe };
+}
+
+/** A folder id: a positive integer or a non-empty string. */
+function checkFolder(
+  describe: string,
+  folderId: number | string,
+): number | string {
   if (
     !(typeof folderId === "number" && Number.isSafeInteger(folderId) &&
       folderId > 0) &&
@@ -132,8 +183,17 @@ export function plan(
       }`,
     );
   }
-  const native = isNativeFolder(folderId);
-  const mode = options.mode ?? (native ? "numbered" : "sequential");
+  return folderId;
+}
+
+/** Whether chunks go numbered: by default in DocSpace's own folders, which alone take them. */
+function checkMode(
+  describe: string,
+  folderId: number | string,
+  native: boolean,
+  chosen: UploadOptions["mode"],
+): boolean {
+  const mode = chosen ?? (native ? "numbered" : "sequential");
   if (mode !== "numbered" && mode !== "sequential") {
     throw new TypeError(
       `Cannot upload ${describe}: mode must be "numbered" or "sequential", received ${
@@ -148,73 +208,56 @@ export function plan(
       } is in third-party storage, which takes only sequential chunks; leave mode out or set it to "sequential"`,
     );
   }
-  if (options.chunkSize !== undefined) {
-    validateChunkSize(options.chunkSize, `Cannot upload ${describe}`);
-  }
-  checkProvider(
-    describe,
-    folderId,
-    fileSize,
-    options.chunkSize,
-    MAX_CHUNK_SIZE,
-  );
-  const concurrency = options.concurrency ?? 3;
-  if (!Number.isInteger(concurrency) || concurrency < 1) {
-    throw new RangeError(
-      `Cannot upload ${describe}: concurrency must be a positive integer, received ${concurrency}`,
+  return mode === "numbered";
+}
+
+/** The session `resume` names, once it is checked against this upload. */
+function resumedSession(
+  describe: string,
+  numbered: boolean,
+  fileSize: number,
+  { resume, folderId, routes: chosen }: UploadOptions,
+): NonNullable<Plan["resumed"]> {
+  if (!numbered) {
+    throw new TypeError(
+      `Cannot resume ${describe}: only numbered uploads can be resumed`,
     );
   }
-  const result: Plan = {
-    fileName,
-    fileSize,
-    concurrency,
-    describe,
-    numbered: mode === "numbered",
-    native,
-  };
-  const resume = options.resume;
-  if (resume !== undefined) {
-    if (mode !== "numbered") {
-      throw new TypeError(
-        `Cannot resume ${describe}: only numbered uploads can be resumed`,
-      );
-    }
-    validateChunkSize(resume.chunkSize, `Cannot resume ${describe}`);
-    if (resume.fileSize !== fileSize) {
-      throw new RangeError(
-        `Cannot resume ${describe}: the saved session is for ${resume.fileSize} bytes but the file has ${fileSize}`,
-      );
-    }
-    if (String(resume.folderId) !== String(folderId)) {
-      throw new RangeError(
-        `Cannot resume ${describe}: the saved session is for folder ${resume.folderId}, not ${folderId}`,
-      );
-    }
-    // States saved before the REST routes existed have no `routes`: they are legacy sessions.
-    const routes = resume.routes ?? "legacy";
-    if (
-      (routes !== "rest" && routes !== "legacy") ||
-      (routes === "rest" && typeof resume.sessionId !== "string")
-    ) {
-      throw new TypeError(
-        `Cannot resume ${describe}: the saved state names no session the client can address (routes ${
-          JSON.stringify(routes)
-        })`,
-      );
-    }
-    if ((options.routes ?? "auto") !== "auto" && options.routes !== routes) {
-      throw new RangeError(
-        `Cannot resume ${describe}: the saved session uses the ${routes} routes, but routes is "${options.routes}"`,
-      );
-    }
-    result.resumed = {
-      id: resume.sessionId ?? "",
-      location: resume.location,
-      folderId: resume.sessionFolderId ?? folderId,
-      routes,
-    };
+  const saved = resume!;
+  validateChunkSize(saved.chunkSize, `Cannot resume ${describe}`);
+  if (saved.fileSize !== fileSize) {
+    throw new RangeError(
+      `Cannot resume ${describe}: the saved session is for ${saved.fileSize} bytes but the file has ${fileSize}`,
+    );
   }
-  return result;
+  if (String(saved.folderId) !== String(folderId)) {
+    throw new RangeError(
+      `Cannot resume ${describe}: the saved session is for folder ${saved.folderId}, not ${folderId}`,
+    );
+  }
+  // States saved before the REST routes existed have no `routes`: they are legacy sessions.
+  const routes = saved.routes ?? "legacy";
+  if (
+    (routes !== "rest" && routes !== "legacy") ||
+    (routes === "rest" && typeof saved.sessionId !== "string")
+  ) {
+    throw new TypeError(
+      `Cannot resume ${describe}: the saved state names no session the client can address (routes ${
+        JSON.stringify(routes)
+      })`,
+    );
+  }
+  if ((chosen ?? "auto") !== "auto" && chosen !== routes) {
+    throw new RangeError(
+      `Cannot resume ${describe}: the saved session uses the ${routes} routes, but routes is "${chosen}"`,
+    );
+  }
+  return {
+    id: saved.sessionId ?? "",
+    location: saved.location,
+    folderId: saved.sessionFolderId ?? folderId,
+    routes,
+  };
 }
 
 /**
@@ -264,4 +307,50 @@ export function chunkSizeFor(
     );
   }
   return chunkSize;
+}
+
+/**
+ * The three ways a file's chunks go: a file smaller than one chunk whole in one request (`_small_file.ts`),
+ * numbered chunks in parallel, or sequential chunks in order (`_chunk_senders.ts`).
+ */
+export type Way = "small" | "numbered" | "sequential";
+
+/** How the upload goes, once the server's settings are known. */
+export interface Course {
+  way: Way;
+  /** The size the file is cut in: a small file's whole size. */
+  chunkSize: number;
+  totalChunks: number;
+  /** How many chunks go at once: never more than the server's maxUploadThreadCount. */
+  concurrency: number;
+}
+
+/** The way, the cut and the concurrency of an upload; a RangeError (from chunkSizeFor) before any session. */
+export function courseOf(
+  planned: Plan,
+  options: UploadOptions,
+  settings: UploadSettings,
+): Course {
+  const chunkSize = chunkSizeFor(planned, options, settings);
+  const concurrency = Math.min(
+    planned.concurrency,
+    settings.maxUploadThreadCount,
+  );
+  const { fileSize, numbered } = planned;
+  if (!options.resume && fileSize < settings.chunkUploadSize) {
+    // A small file goes whole in one chunk, whatever the chunk size.
+    const whole = Math.max(chunkSize, fileSize);
+    return {
+      way: "small",
+      chunkSize: whole,
+      totalChunks: chunkCount(fileSize, whole),
+      concurrency,
+    };
+  }
+  return {
+    way: numbered ? "numbered" : "sequential",
+    chunkSize,
+    totalChunks: chunkCount(fileSize, chunkSize),
+    concurrency,
+  };
 }

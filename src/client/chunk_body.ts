@@ -3,7 +3,14 @@
  *
  * @module
  */
-import { chunkFrame } from "./_chunk_frame.ts";
+import {
+  type ChunkBody,
+  chunkFrame,
+  frameBlob,
+  frameCopy,
+} from "./_chunk_frame.ts";
+
+export type { ChunkBody };
 
 /** Options for {@linkcode createChunkBody}. */
 export interface ChunkBodyOptions {
@@ -21,21 +28,6 @@ export interface ChunkBodyOptions {
    * @default {"blob"}
    */
   fileName?: string;
-}
-
-/** A chunk request body and the headers that must go with it. */
-export interface ChunkBody<
-  Body extends Blob | Uint8Array<ArrayBuffer> = Blob | Uint8Array<ArrayBuffer>,
-> {
-  /**
-   * The whole multipart body: a Blob that references a Blob chunk's bytes, or one Uint8Array holding a
-   * copy of a Uint8Array chunk's bytes.
-   */
-  body: Body;
-  /** The `Content-Type` header value, `multipart/form-data; boundary=…`. */
-  contentType: string;
-  /** The body's exact length in bytes, for the `Content-Length` header. */
-  contentLength: number;
 }
 
 /**
@@ -98,17 +90,8 @@ export function createChunkBody(
   chunk: Blob | Uint8Array,
   options: ChunkBodyOptions = {},
 ): ChunkBody {
-  const { head, tail, contentType } = chunkFrame(
-    options.boundary,
-    options.fileName,
-  );
-  if (chunk instanceof Blob) {
-    const body = new Blob([head, chunk, tail]);
-    return { body, contentType, contentLength: body.size };
-  }
-  const body = new Uint8Array(head.length + chunk.length + tail.length);
-  body.set(head);
-  body.set(chunk, head.length);
-  body.set(tail, head.length + chunk.length);
-  return { body, contentType, contentLength: body.length };
+  const frame = chunkFrame(options.boundary, options.fileName);
+  return chunk instanceof Blob
+    ? frameBlob(frame, chunk)
+    : frameCopy(frame, chunk);
 }

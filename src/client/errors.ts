@@ -178,3 +178,32 @@ export class StreamLengthError extends RangeError {
     this.received = options.received;
   }
 }
+
+/**
+ * The one wording of a stream's wrong length: in `uploadFile`'s words when the file's name is given
+ * (`Cannot upload "name": …; nothing was finalized`), else in the rechunker's (`Cannot rechunk: …`).
+ *
+ * @param expected The declared length.
+ * @param received The bytes seen (for a longer stream, at least `expected + 1`).
+ * @param fileName The file the stream was for, when it was for an upload.
+ * @returns The error.
+ */
+export function streamLengthError(
+  expected: number,
+  received: number,
+  fileName?: string,
+): StreamLengthError {
+  const [what, size, outcome] = fileName === undefined
+    ? ["Cannot rechunk", "its size", ""]
+    : [
+      `Cannot upload ${JSON.stringify(fileName)}`,
+      "fileSize",
+      "; nothing was finalized",
+    ];
+  return new StreamLengthError(
+    received > expected
+      ? `${what}: the stream has more bytes than ${size} (${expected})${outcome}`
+      : `${what}: the stream ended after ${received} bytes but ${size} is ${expected}${outcome}`,
+    { expected, received },
+  );
+}

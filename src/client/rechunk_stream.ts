@@ -5,7 +5,13 @@
  * @module
  */
 import { MAX_CHUNK_SIZE, validateChunkSize } from "./_chunk_size.ts";
-import { Rechunker } from "./_rechunker.ts";
+import {
+  type PooledChunk,
+  type PooledChunks,
+  Rechunker,
+} from "./_rechunker.ts";
+
+export type { PooledChunk, PooledChunks };
 
 /** Options for {@linkcode RechunkStream}. */
 export interface RechunkStreamOptions {
@@ -31,27 +37,6 @@ export interface PooledChunksOptions extends RechunkStreamOptions {
    * {@linkcode StreamLengthError}, and the last chunk is handed out only once the stream has ended.
    */
   size?: number;
-}
-
-/** A chunk in one of the pool's buffers. */
-export interface PooledChunk {
-  /** The chunk's number, from 1. */
-  readonly number: number;
-  /** The chunk's bytes, valid until {@linkcode PooledChunk.release}: the buffer is then reused. */
-  readonly bytes: Uint8Array<ArrayBuffer>;
-  /** Gives the chunk's buffer back to the pool, once the chunk is sent or no longer needed. */
-  release(): void;
-}
-
-/** The chunks of one stream, cut into a pool of reused buffers. */
-export interface PooledChunks extends AsyncIterable<PooledChunk> {
-  /**
-   * The next chunk, or `undefined` after the last; safe to call concurrently. After a failure every
-   * call rejects with it.
-   */
-  next(): Promise<PooledChunk | undefined>;
-  /** Cancels the stream; later calls to `next` resolve to `undefined`. */
-  cancel(reason?: unknown): Promise<void>;
 }
 
 /**
@@ -131,7 +116,7 @@ export class RechunkStream implements TransformStream<Uint8Array, Blob> {
    * in flat memory whatever the stream's length. A byte stream (`type: "bytes"`, as files and sockets
    * are) is read with a BYOB reader straight into the buffers; any other stream's pieces are copied into
    * them once. Give each chunk back with `release()` once it is used: with `buffers: 1` (the default), the
-   * next chunk waits for it.
+   * next chunk waits for it. (`discard()` gives it up instead, when something may still hold it.)
    *
    * @param source The stream to cut.
    * @param options The chunk size, the pool's size and, when known, the stream's exact size.
@@ -172,25 +157,6 @@ export class RechunkStream implements TransformStream<Uint8Array, Blob> {
         `Cannot rechunk: size must be a non-negative integer, received ${size}`,
       );
     }
-    const core = new Rechunker(source, { chunkSize, buffers, size });
-    return {
-      next: () => core.next(),
-      cancel: (reason) => core.cancel(reason),
-      async *[Symbol.asyncIterator]() {
-        let ended = false;
-        try {
-          for (
-            let chunk = await core.next();
-            chunk;
-            chunk = await core.next()
-          ) {
-            yield chunk;
-          }
-          ended = true;
-        } finally {
-          if (!ended) await core.cancel();
-        }
-      },
-    };
+    return new Rechunker(source, { chunkSize, buffers, size });
   }
 }

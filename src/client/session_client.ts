@@ -15,7 +15,7 @@ import {
 } from "./_docspace/sessions.ts";
 import { readSettings } from "./_docspace/settings.ts";
 import { checkTitles } from "./_docspace/title_check.ts";
-import { sendChunk } from "./_session_requests.ts";
+import { sendChunk } from "./_docspace/chunk.ts";
 import type {
   ChunkResult,
   CreateSessionOptions,

@@ -3,8 +3,8 @@
  *
  * @module
  */
-import { chunkCount } from "./_chunk_size.ts";
-import { type UploadChunks, uploadChunks } from "./_upload_chunks.ts";
+import { chunkFrame } from "./_chunk_frame.ts";
+import { uploadChunks } from "./_upload_chunks.ts";
 import {
   type SendContext,
   sendNumbered,
@@ -12,13 +12,19 @@ import {
 } from "./_chunk_senders.ts";
 import { sendSmall } from "./_small_file.ts";
 import { UploadTracker } from "./_upload_progress.ts";
-import { chunkSizeFor, plan } from "./_upload_plan.ts";
-import { retryContextOf, withRetry } from "./_retry.ts";
+import {
+  type Course,
+  courseOf,
+  type Plan,
+  plan,
+  type Way,
+} from "./_upload_plan.ts";
+import { type RetryContext, retryContextOf, withRetry } from "./_retry.ts";
 import { type SharedPortal, sharedPortal } from "./_shared_portal.ts";
+import type { SessionClient } from "./session_client.ts";
 import type { UploadedFile } from "./session_types.ts";
 import { StreamLengthError } from "./errors.ts";
 import { withAbortNote } from "./_abort_note.ts";
-
 import type { UploadOptions } from "./upload_types.ts";
 
 /** How long the clean-up `abort` request may take. */
@@ -95,115 +101,163 @@ export async function uploadThrough(
   options: UploadOptions,
 ): Promise<UploadedFile> {
   const planned = plan(source, options);
-  const { fileName, fileSize, describe, numbered, resumed } = planned;
   const client = portal.client;
   const controller = new AbortController();
-  const signal = controller.signal;
   const onAbort = () => controller.abort(options.signal?.reason);
   options.signal?.addEventListener("abort", onAbort, { once: true });
-  const retry = retryContextOf(options, signal);
-  const resume = options.resume;
-  let session: SendContext["session"] | undefined = resumed;
-  let chunks: UploadChunks | undefined;
-  let wrongLength = false;
+  const retry = retryContextOf(options, controller.signal);
+  // The session to abort if the upload fails: the resumed one from the start, else the one opened.
+  let session = planned.resumed;
   try {
     options.signal?.throwIfAborted();
-    const settings = await portal.settings(retry);
-    const chunkSize = chunkSizeFor(planned, options, settings);
-    const small = !resume && fileSize < settings.chunkUploadSize;
-    const concurrency = Math.min(
-      planned.concurrency,
-      settings.maxUploadThreadCount,
-    );
-    if (!session) {
-      session = await withRetry(
-        retry,
-        () =>
-          client.createSession(options.folderId, {
-            fileName,
-            fileSize,
-            ...(options.createNewIfExist !== undefined
-              ? { createNewIfExist: options.createNewIfExist }
-              : {}),
-            ...(options.relativePath !== undefined
-              ? { relativePath: options.relativePath }
-              : {}),
-            ...(options.createOn !== undefined
-              ? { createOn: options.createOn }
-              : {}),
-          }, signal),
-      );
-    }
-    const opened: SendContext["session"] = session;
-    // A small file goes whole in one chunk, whatever the chunk size.
-    const cut = small ? Math.max(chunkSize, fileSize) : chunkSize;
-    const totalChunks = chunkCount(fileSize, cut);
-    const resumable = numbered && !small;
-    const tracker = new UploadTracker(
-      {
-        location: opened.location,
-        routes: opened.routes,
-        sessionId: opened.id,
-        sessionFolderId: opened.folderId,
-        folderId: options.folderId,
-        fileName,
-        fileSize,
-        chunkSize: cut,
-      },
-      totalChunks,
-      resume?.confirmedChunks ?? [],
-      options.onProgress,
-      resumable ? options.onState : undefined,
-    );
-    const source_ = chunks = uploadChunks(source, {
-      fileSize,
-      chunkSize: cut,
-      // The chunks the server had when the upload started; none is read twice, so this never changes.
-      skip: new Set(tracker.state().confirmedChunks),
-      // A sender releases its chunk before it takes the next, so one buffer per sender suffices.
-      buffers: resumable ? concurrency : 1,
-      describe,
-    });
-    const context: SendContext = {
-      client,
-      retry,
-      session: opened,
-      signal,
-      tracker,
-      next: async () => {
-        try {
-          return await source_.next();
-        } catch (error) {
-          if (error instanceof StreamLengthError) wrongLength = true;
-          throw error;
-        }
-      },
-    };
-    const file = small
-      ? await sendSmall(context, numbered)
-      : numbered
-      ? await sendNumbered(context, concurrency, (reason) =>
-        controller.abort(reason))
-      : await sendSequential(context, totalChunks);
-    session = undefined;
-    return file;
+    const course = courseOf(planned, options, await portal.settings(retry));
+    session ??= await openSession(client, retry, planned, options);
+    const run = { client, retry, controller, session };
+    return await sendFile(run, source, planned, options, course);
   } catch (caught) {
-    let error = caught;
-    controller.abort(error);
-    await chunks?.cancel(error);
-    if (
-      session !== undefined &&
-      (wrongLength || options.abortSessionOnFailure !== false)
-    ) {
-      // One attempt: a refused abort fails the same way again; the error says that the chunks stay.
-      const failed = await client.abort(
-        session,
-        AbortSignal.timeout(ABORT_TIMEOUT),
-      ).then(() => undefined, (abortError) => ({ abortError }));
-      if (failed) error = withAbortNote(error, failed.abortError);
-    }
+    controller.abort(caught);
+    const error = session === undefined
+      ? caught
+      : await abandon(client, session, caught, options);
     throw options.signal?.aborted ? options.signal.reason : error;
   } finally {
     options.signal?.removeEventListener("abort", onAbort);
   }
+}
+
+/** What the steps of one upload share once its session is open. */
+interface Run {
+  client: SessionClient;
+  retry: RetryContext;
+  /** Aborts every request of the upload. */
+  controller: AbortController;
+  session: SendContext["session"];
+}
+
+/** Opens the upload's session, retried while the failure is transient. */
+function openSession(
+  client: SessionClient,
+  retry: RetryContext,
+  { fileName, fileSize }: Plan,
+  options: UploadOptions,
+): Promise<SendContext["session"]> {
+  return withRetry(
+    retry,
+    () =>
+      client.createSession(options.folderId, {
+        fileName,
+        fileSize,
+        ...(options.createNewIfExist !== undefined
+          ? { createNewIfExist: options.createNewIfExist }
+          : {}),
+        ...(options.relativePath !== undefined
+          ? { relativePath: options.relativePath }
+          : {}),
+        ...(options.createOn !== undefined
+          ? { createOn: options.createOn }
+          : {}),
+      }, retry.signal),
+  );
+}
+
+/** How each way sends the chunks. */
+const SENDERS: Record<
+  Way,
+  (context: SendContext, course: Course, planned: Plan) => Promise<UploadedFile>
+> = {
+  small: (context, _course, { numbered }) => sendSmall(context, numbered),
+  numbered: (context, { concurrency }) => sendNumbered(context, concurrency),
+  sequential: (context, { totalChunks }) =>
+    sendSequential(context, totalChunks),
+};
+
+/**
+ * Cuts the source and sends its chunks the course's way. A failure aborts the requests in flight, then
+ * cancels the source.
+ */
+async function sendFile(
+  { client, retry, controller, session }: Run,
+  source: Blob | ReadableStream<Uint8Array>,
+  planned: Plan,
+  options: UploadOptions,
+  course: Course,
+): Promise<UploadedFile> {
+  const tracker = trackerFor(session, planned, options, course);
+  const frame = chunkFrame();
+  const chunks = uploadChunks(source, {
+    fileName: planned.fileName,
+    fileSize: planned.fileSize,
+    chunkSize: course.chunkSize,
+    // The chunks the server had when the upload started; none is read twice, so this never changes.
+    skip: new Set(tracker.state().confirmedChunks),
+    // A sender releases its chunk before it takes the next, so one buffer per sender suffices.
+    buffers: course.way === "numbered" ? course.concurrency : 1,
+    frame,
+  });
+  const fail = (reason: unknown) => controller.abort(reason);
+  const next = () => chunks.next();
+  const { signal } = controller;
+  const context = {
+    client,
+    retry,
+    session,
+    signal,
+    next,
+    frame,
+    tracker,
+    fail,
+  };
+  try {
+    return await SENDERS[course.way](context, course, planned);
+  } catch (error) {
+    fail(error);
+    await chunks.cancel(error);
+    throw error;
+  }
+}
+
+/** The upload's progress and, for a numbered upload (the only kind that resumes), its resumable state. */
+function trackerFor(
+  session: SendContext["session"],
+  { fileName, fileSize }: Plan,
+  options: UploadOptions,
+  { way, chunkSize, totalChunks }: Course,
+): UploadTracker {
+  return new UploadTracker(
+    {
+      location: session.location,
+      routes: session.routes,
+      sessionId: session.id,
+      sessionFolderId: session.folderId,
+      folderId: options.folderId,
+      fileName,
+      fileSize,
+      chunkSize,
+    },
+    totalChunks,
+    options.resume?.confirmedChunks ?? [],
+    options.onProgress,
+    way === "numbered" ? options.onState : undefined,
+  );
+}
+
+/**
+ * Aborts a failed upload's session, unless the options keep it for `resume` (never for a stream of the
+ * wrong length, which no session may keep). One attempt: a refused abort fails the same way again, so the
+ * error gets a note that the chunks stay.
+ */
+async function abandon(
+  client: SessionClient,
+  session: SendContext["session"],
+  error: unknown,
+  options: UploadOptions,
+): Promise<unknown> {
+  const keep = options.abortSessionOnFailure === false &&
+    !(error instanceof StreamLengthError);
+  if (keep) return error;
+  const failed = await client.abort(
+    session,
+    AbortSignal.timeout(ABORT_TIMEOUT),
+  ).then(() => undefined, (abortError) => ({ abortError }));
+  return failed ? withAbortNote(error, failed.abortError) : error;
 }

@@ -8,6 +8,7 @@ import {
 } from "../../mod.ts";
 import { MAX_CHUNK_SIZE } from "../../src/client/_chunk_size.ts";
 import { Rechunker } from "../../src/client/_rechunker.ts";
+import { frameInRoom } from "../../src/client/_chunk_frame.ts";
 import { byteStreamOf } from "../_helpers.ts";
 
 async function rechunk(
@@ -189,6 +190,7 @@ async function turns(n: number): Promise<void> {
 Deno.test("Rechunker, as uploadFile uses it (pooled, framed, concurrent senders), cuts any source exactly in bounded memory", async () => {
   const head = new TextEncoder().encode("--B\r\n\r\n");
   const tail = new TextEncoder().encode("\r\n--B--\r\n");
+  const frame = { head, tail, contentType: "multipart/form-data; boundary=B" };
   await fc.assert(
     fc.asyncProperty(
       fc.constantFrom(...SOURCES),
@@ -204,7 +206,7 @@ Deno.test("Rechunker, as uploadFile uses it (pooled, framed, concurrent senders)
           chunkSize,
           buffers,
           size: bytes.length,
-          frame: { head, tail },
+          room: { before: head.length, after: tail.length },
         });
         const received = new Map<number, Uint8Array>();
         let out = 0;
@@ -217,10 +219,10 @@ Deno.test("Rechunker, as uploadFile uses it (pooled, framed, concurrent senders)
             chunk = await core.next()
           ) {
             most = Math.max(most, ++out);
-            const framed = chunk.framed.slice();
+            const framed = frameInRoom(frame, chunk.bytes).body.slice();
             await turns(waits[(chunk.number + id) % waits.length]!);
             // The buffer is not reused while the chunk is out.
-            assertEquals(chunk.framed, framed);
+            assertEquals(frameInRoom(frame, chunk.bytes).body, framed);
             received.set(chunk.number, chunk.bytes.slice());
             assertEquals(framed.subarray(0, head.length), head);
             assertEquals(framed.subarray(framed.length - tail.length), tail);

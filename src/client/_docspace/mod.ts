@@ -15,6 +15,7 @@
  * | folder creation, `POST files/folder/{parentId}` | `folder_creation.ts` |
  * | insert, `POST files/{folderId}/insert` | `insert.ts` |
  * | create session, finalize, abort | `sessions.ts` (replies: `session_replies.ts`) |
+ * | a chunk, numbered or sequential | `chunk.ts` |
  * | a session's addresses, by route generation | `route_generation.ts`, `rest.ts`, `legacy.ts` |
  *
  * A new request (a file's info, a folder lookup) gets a module of its own here.
@@ -41,5 +42,6 @@ export {
   createSessionUrl,
   finalizeSession,
 } from "./sessions.ts";
+export { sendChunk } from "./chunk.ts";
 export { restSessionUrl } from "./rest.ts";
 export { withQuery } from "./legacy.ts";

@@ -1,15 +1,26 @@
-// The chunk request of a session, on the route generation it was opened on (src/client/_docspace/):
-// the one DocSpace request not yet built in _docspace/; it moves to the chunk code.
-import { send } from "./_docspace/read_reply.ts";
-import type { Portal } from "./_docspace/portal.ts";
-import { generationOf, targetOf } from "./_docspace/sessions.ts";
-import { uploadedFile } from "./_docspace/session_replies.ts";
+// One chunk's request: a framed body posted to its session's chunk address on the route generation it was
+// opened on (`rest.ts` or `legacy.ts`), numbered or sequential, and the server's answer: the session goes on, or the file
+// is complete (201).
+import { send } from "./read_reply.ts";
+import type { Portal } from "./portal.ts";
+import { generationOf, targetOf } from "./sessions.ts";
+import { uploadedFile } from "./session_replies.ts";
+import { type ChunkBody, createChunkBody } from "../chunk_body.ts";
 import type {
   ChunkResult,
   SessionTarget,
   UploadChunkOptions,
-} from "./session_types.ts";
-import { type ChunkBody, createChunkBody } from "./chunk_body.ts";
+} from "../session_types.ts";
+
+/**
+ * The body to send: an upload's chunk comes framed (`frameChunk`); bare bytes given to
+ * `SessionClient.uploadChunk` are framed as {@linkcode createChunkBody} frames them.
+ */
+function bodyOf(chunk: Blob | Uint8Array | ChunkBody): ChunkBody {
+  return chunk instanceof Blob || chunk instanceof Uint8Array
+    ? createChunkBody(chunk)
+    : chunk;
+}
 
 /** Sends one chunk, numbered or sequential. */
 export async function sendChunk(
@@ -27,10 +38,7 @@ export async function sendChunk(
     (options.numbered ?? true) ? options.chunkNumber : undefined,
     step,
   );
-  const { body, contentType } =
-    chunk instanceof Blob || chunk instanceof Uint8Array
-      ? createChunkBody(chunk)
-      : chunk;
+  const { body, contentType } = bodyOf(chunk);
   const headers = new Headers(portal.headers);
   headers.set("content-type", contentType);
   const reply = await send(step, portal.fetch, url, {
