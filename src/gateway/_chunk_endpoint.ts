@@ -12,7 +12,7 @@ import {
   UPLOADER_PATH,
 } from "./_location.ts";
 import { permitFolder } from "./_permits.ts";
-import { json } from "./_reply.ts";
+import { json, uploaderErrorResponse } from "./_responses.ts";
 import { send, uploaderOf } from "./_upstream.ts";
 
 /** `POST /ChunkedUploader.ashx?uid=…&gw=…[&upload=true&chunkNumber=N | &finalize=true | &abort=true]`. */
@@ -94,5 +94,5 @@ export function chunkEndpoint(gateway: Gateway): Hono<GatewayEnv> {
         : "";
       return json(answer, status);
     },
-  );
+  ).onError(uploaderErrorResponse);
 }

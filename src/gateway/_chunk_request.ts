@@ -1,6 +1,7 @@
 // A chunk on its way through the gateway, on the legacy endpoint and on the REST session routes alike: held to
 // its session before anything goes upstream (its number, its size, and for chunks numbered by arrival what
 // already went), then streamed upstream as it arrives, never held, with an idle timeout.
+import { HTTPException } from "hono/http-exception";
 import type { Context } from "hono";
 import { leastPayload } from "./_chunk_ledger.ts";
 import type { Gateway, GatewayEnv } from "./_context.ts";
@@ -8,7 +9,7 @@ import { type IdleBody, idleBody } from "./_idle_body.ts";
 import { keepAlive, TicketExpiredError } from "./_lease.ts";
 import { send } from "./_upstream.ts";
 import { contentLength } from "./_permits.ts";
-import { GatewayError } from "./_reply.ts";
+import { httpError } from "./_responses.ts";
 import { type BoundSession, lastChunk } from "./_session_binding.ts";
 
 /** What one part's multipart framing may add to a chunk's bytes. */
@@ -30,8 +31,8 @@ function nativeFolder(session: BoundSession): boolean {
   return /^\d+$/.test(session.folderId);
 }
 
-function pastTheFile(session: BoundSession, what: string): GatewayError {
-  return new GatewayError(
+function pastTheFile(session: BoundSession, what: string): HTTPException {
+  return httpError(
     400,
     `${what} is past the end of this session's file (${session.bytesTotal} bytes in ${
       lastChunk(session)
@@ -134,13 +135,13 @@ export async function chunkRequest(
 ): Promise<ChunkRequest> {
   const length = contentLength(c.req.header("content-length"));
   if (length > session.bytesTotal + FRAMING_ALLOWANCE) {
-    throw new GatewayError(
+    throw httpError(
       413,
       `The chunk request has ${length} bytes, more than this session's file or chunk size allows`,
     );
   }
   if (length > session.chunkUploadSize + FRAMING_ALLOWANCE) {
-    throw new GatewayError(
+    throw httpError(
       400,
       `The chunk request has ${length} bytes, more than one chunk of ${session.chunkUploadSize} bytes (the server's chunkUploadSize) and its framing`,
     );

@@ -1,5 +1,6 @@
 // `POST /upload/:folderId`: the body is the file, streamed into numbered chunks by uploadFile, at most
 // MAX_CONCURRENT_UPLOADS at once, with an idle timeout on the body.
+import { HTTPException } from "hono/http-exception";
 import { type Context, Hono } from "hono";
 import { DocSpaceError, StreamLengthError } from "../client/errors.ts";
 import { uploadFile } from "../client/upload_file.ts";
@@ -20,7 +21,7 @@ import {
   permitFolder,
   permitSize,
 } from "./_permits.ts";
-import { GatewayError, json } from "./_reply.ts";
+import { httpError, json } from "./_responses.ts";
 
 function numericFolder(folderId: string): number | string {
   return /^[1-9]\d{0,14}$/.test(folderId) ? Number(folderId) : folderId;
@@ -36,7 +37,7 @@ function fileNameOf(c: Context): string {
       if (/[^\x00-\x7f]/.test(header)) throw new URIError();
       name = decodeURIComponent(header);
     } catch {
-      throw new GatewayError(
+      throw httpError(
         400,
         "Bad X-File-Name: it must be percent-encoded UTF-8",
       );
@@ -50,7 +51,7 @@ function uploadFailure(
   gateway: Gateway,
   body: IdleBody,
   error: unknown,
-): { failure: GatewayError; outcome?: Outcome } {
+): { failure: HTTPException; outcome?: Outcome } {
   if (error instanceof TicketExpiredError) {
     return { failure: error, outcome: "expired" };
   }
@@ -61,10 +62,10 @@ function uploadFailure(
       outcome: body.timedOut() ? "timed-out" : "aborted",
     };
   }
-  if (error instanceof GatewayError) return { failure: error };
+  if (error instanceof HTTPException) return { failure: error };
   if (error instanceof StreamLengthError) {
     return {
-      failure: new GatewayError(
+      failure: httpError(
         400,
         `The request body does not match its Content-Length; the upload was aborted: ${
           gateway.redact(error.message)
@@ -77,20 +78,20 @@ function uploadFailure(
     const status = error.status;
     if (status === 401) {
       return {
-        failure: new GatewayError(
+        failure: httpError(
           502,
           `DocSpace did not accept DOCSPACE_TOKEN: ${detail}`,
         ),
       };
     }
-    if (status === 402) return { failure: new GatewayError(413, detail) };
+    if (status === 402) return { failure: httpError(413, detail) };
     if (status === 403 || status === 404 || status === 415) {
-      return { failure: new GatewayError(status, detail) };
+      return { failure: httpError(status, detail) };
     }
-    return { failure: new GatewayError(502, gateway.redact(error.message)) };
+    return { failure: httpError(502, gateway.redact(error.message)) };
   }
   return {
-    failure: new GatewayError(
+    failure: httpError(
       400,
       `The request body could not be read; the upload was aborted: ${
         gateway.redact(error instanceof Error ? error.message : String(error))
@@ -121,7 +122,7 @@ export function directUpload(gateway: Gateway): Hono<GatewayEnv> {
         createNew !== undefined && createNew !== "true" &&
         createNew !== "false"
       ) {
-        throw new GatewayError(400, "createNewIfExist must be true or false");
+        throw httpError(400, "createNewIfExist must be true or false");
       }
       // Refused before the body is read: a caller waits for a slot in a fair queue, up to QUEUE_TIMEOUT.
       let release: () => void;
@@ -136,11 +137,14 @@ export function directUpload(gateway: Gateway): Hono<GatewayEnv> {
       } catch (error) {
         entry.outcome = "refused"; // a 503 for want of a slot is a refusal, not a failure
         throw error instanceof QueueError
-          ? new GatewayError(
+          ? httpError(
             503,
             `The gateway is running its ${config.maxConcurrentUploads} direct uploads at once (MAX_CONCURRENT_UPLOADS) and none ended within QUEUE_TIMEOUT; retry in ${error.queue.retryAfter} s, or upload in chunks through the DocSpace-compatible routes`,
-            error.headers,
-            error.fields,
+            {
+              headers: { "retry-after": String(error.queue.retryAfter) },
+              fields: { queue: error.queue },
+              cause: error,
+            },
           )
           : error;
       }
@@ -160,7 +164,7 @@ export function directUpload(gateway: Gateway): Hono<GatewayEnv> {
         release();
         entry.outcome = error instanceof TicketExpiredError
           ? "expired"
-          : error instanceof GatewayError && error.status === 408
+          : error instanceof HTTPException && error.status === 408
           ? "timed-out"
           : "aborted";
         throw error;

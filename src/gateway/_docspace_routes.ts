@@ -8,9 +8,9 @@ import { envelopeFields, record, settingsFields } from "./_fields.ts";
 import { idleBody } from "./_idle_body.ts";
 import { publicBase, showSession } from "./_location.ts";
 import { permitFolder, permitSize } from "./_permits.ts";
-import { GatewayError, json } from "./_reply.ts";
+import { httpError, json } from "./_responses.ts";
 import { bindSession } from "./_session_binding.ts";
-import { readSessionRequest } from "./_session_request.ts";
+import { readSessionRequest } from "./_create_session_body.ts";
 import { envelopeOf, send } from "./_upstream.ts";
 
 const API_FILES = "/api/2.0/files";
@@ -53,7 +53,7 @@ async function createSession(
   );
   const session = record(wrapped ? record(value)?.data : value);
   if (session === undefined) {
-    throw new GatewayError(502, "DocSpace's reply has no session");
+    throw httpError(502, "DocSpace's reply has no session");
   }
   const bound = await bindSession(
     gateway.signer,

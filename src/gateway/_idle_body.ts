@@ -2,17 +2,21 @@
 // its bytes fails the body with a 408. The first bytes are awaited before anything goes upstream, so a caller
 // that sends headers and then nothing never opens a DocSpace session or holds a DocSpace request. The body
 // stays a byte stream read with BYOB into one reused buffer, so reading it makes no garbage.
-import { GatewayError } from "./_reply.ts";
+import { HTTPException } from "hono/http-exception";
+import { errorInit, httpError } from "./_responses.ts";
 
 /** The 408 of a body that sent nothing for `IDLE_TIMEOUT`. */
-export class IdleTimeoutError extends GatewayError {
+export class IdleTimeoutError extends HTTPException {
   constructor(timeout: number) {
     super(
       408,
-      `The request body sent nothing for ${
-        timeout / 1000
-      } s (IDLE_TIMEOUT); the request was dropped`,
-      { connection: "close" },
+      errorInit(
+        408,
+        `The request body sent nothing for ${
+          timeout / 1000
+        } s (IDLE_TIMEOUT); the request was dropped`,
+        { headers: { connection: "close" } },
+      ),
     );
     this.name = "IdleTimeoutError";
   }
@@ -30,7 +34,7 @@ export interface IdleBody {
    * Why the body failed, as the gateway answers it: the 408 of a quiet sender, a 400 for a body that broke
    * off (the caller went away); undefined while it has not failed.
    */
-  failure(): GatewayError | undefined;
+  failure(): HTTPException | undefined;
 }
 
 const FIRST_READ = 65536;
@@ -56,7 +60,7 @@ export async function idleBody(
     reader = source.getReader();
   }
   let quiet = false;
-  let failure: GatewayError | undefined;
+  let failure: HTTPException | undefined;
   const cancel = (reason: unknown) => (byob ?? reader)!.cancel(reason);
   const read = async (into?: Uint8Array): Promise<Read> => {
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -77,7 +81,7 @@ export async function idleBody(
         idle,
       ]);
     } catch (error) {
-      failure ??= error instanceof GatewayError ? error : new GatewayError(
+      failure ??= error instanceof HTTPException ? error : httpError(
         400,
         `The request body could not be read: ${
           error instanceof Error ? error.message : String(error)

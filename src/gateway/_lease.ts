@@ -1,19 +1,23 @@
 // Every request the gateway sends to DocSpace takes a place in the deployment's budget first (the
 // coordinator's fair queue, per caller), and every request of a ticket's holder ends when its ticket has been
 // expired for EXPIRY_GRACE: what a ticket started does not outlive it.
+import { HTTPException } from "hono/http-exception";
+import { errorInit } from "./_responses.ts";
 import type { Context } from "hono";
 import type { Caller, Gateway } from "./_context.ts";
 import { QueueError } from "./coordinator.ts";
-import { GatewayError } from "./_reply.ts";
 
 /** The 401 of an upload cut off because its ticket expired (plus the grace) while it ran. */
-export class TicketExpiredError extends GatewayError {
+export class TicketExpiredError extends HTTPException {
   constructor(grace: number) {
     super(
       401,
-      `The upload ticket expired while the upload ran (${
-        grace / 1000
-      } s of grace, EXPIRY_GRACE); the upload was aborted: ask for a new ticket`,
+      errorInit(
+        401,
+        `The upload ticket expired while the upload ran (${
+          grace / 1000
+        } s of grace, EXPIRY_GRACE); the upload was aborted: ask for a new ticket`,
+      ),
     );
     this.name = "TicketExpiredError";
   }

@@ -9,7 +9,7 @@ import type { Gateway, GatewayEnv } from "./_context.ts";
 import { completionFields, envelopeFields, type Json } from "./_fields.ts";
 import { chunkNumberOf, publicBase, showSession } from "./_location.ts";
 import { permitFolder, permitSize } from "./_permits.ts";
-import { GatewayError, json } from "./_reply.ts";
+import { httpError, json } from "./_responses.ts";
 import { openSession, type SessionToken } from "./_session_binding.ts";
 import { envelopeOf, send } from "./_upstream.ts";
 
@@ -47,7 +47,7 @@ async function open(
   if (
     bound.session.folderId !== folderId && bound.session.placedIn !== folderId
   ) {
-    throw new GatewayError(
+    throw httpError(
       403,
       `This upload session was opened in folder ${
         JSON.stringify(bound.session.folderId)

@@ -4,7 +4,7 @@
 // reaches it with the same token, so this MAC is the only thing that keeps one caller out of another's session.
 import { decodeBase64Url, encodeBase64Url } from "@std/encoding/base64url";
 import type { Signer } from "../ticket/signer.ts";
-import { GatewayError } from "./_reply.ts";
+import { httpError } from "./_responses.ts";
 import { record } from "./_fields.ts";
 
 /** The MAC label of session bindings: a MAC made for a ticket or anything else never verifies as one. */
@@ -70,13 +70,13 @@ export async function bindSession(
     parsed = undefined;
   }
   if (typeof location !== "string" || parsed?.origin !== docspaceOrigin) {
-    throw new GatewayError(
+    throw httpError(
       502,
       `DocSpace returned a session location that is not on DOCSPACE_URL's origin (${docspaceOrigin}); the worker sends credentials nowhere else`,
     );
   }
   if (typeof id !== "string" || id === "") {
-    throw new GatewayError(502, "DocSpace's reply has no session id");
+    throw httpError(502, "DocSpace's reply has no session id");
   }
   const path = Array.isArray(reply.path) ? reply.path : [];
   const last = path.at(-1);
@@ -155,7 +155,7 @@ export async function openSession(
     ? readPayload(payload)
     : undefined;
   if (session === undefined) {
-    throw new GatewayError(
+    throw httpError(
       403,
       `This upload session belongs to another caller (or its ${what} was altered): use the session ${what} the gateway returned when the session was created`,
     );

@@ -1,6 +1,7 @@
 // Requests to DocSpace with the token swapped in, read through the package's one reply layer
 // (src/client/internal.ts), and what the gateway answers when DocSpace cannot be reached, is too slow, or
 // answers something that is not DocSpace.
+import { HTTPException } from "hono/http-exception";
 import {
   authorizationHeader,
   fetchReply,
@@ -13,7 +14,7 @@ import {
 import type { Caller, ChunkSizes, Gateway } from "./_context.ts";
 import { expiry, isWrite, withLease } from "./_lease.ts";
 import type { Json } from "./_fields.ts";
-import { GatewayError } from "./_reply.ts";
+import { httpError } from "./_responses.ts";
 
 /** The rejection of an upstream request that outlived `UPSTREAM_TIMEOUT`. */
 class DeadlineError extends Error {
@@ -94,16 +95,16 @@ export async function send(
     );
   } catch (error) {
     if (expires?.signal.aborted) throw expires.signal.reason;
-    if (error instanceof GatewayError) throw error;
+    if (error instanceof HTTPException) throw error;
     if (error instanceof Error && error.name === "TimeoutError") {
-      throw new GatewayError(
+      throw httpError(
         504,
         `DocSpace did not answer within ${
           gateway.config.upstreamTimeout / 1000
         } s (UPSTREAM_TIMEOUT)`,
       );
     }
-    throw new GatewayError(
+    throw httpError(
       502,
       `Could not reach DocSpace: ${
         gateway.redact(networkFailure(error, url).detail)
@@ -115,16 +116,16 @@ export async function send(
 }
 
 /** The error for an upstream reply that is not DocSpace JSON (a proxy page, a redirect). */
-export function notDocSpace(reply: Reply): GatewayError {
+export function notDocSpace(reply: Reply): HTTPException {
   const status = reply.response.status;
   const passed = [408, 413, 429, 502, 503, 504].includes(status) ? status : 502;
   const retryAfter = reply.response.headers.get("retry-after");
-  return new GatewayError(
+  return httpError(
     passed,
     `DocSpace answered HTTP ${status} without DocSpace JSON${
       status >= 300 && status < 400 ? " (a redirect, not followed)" : ""
     }`,
-    retryAfter ? { "retry-after": retryAfter } : {},
+    retryAfter ? { headers: { "retry-after": retryAfter } } : {},
   );
 }
 
@@ -148,7 +149,7 @@ export function envelopeOf(
   const reading = readEnvelope(reply, options);
   if (!reading.docSpace) {
     if (reading.status === 404 && options.since !== undefined) {
-      throw new GatewayError(
+      throw httpError(
         404,
         `DocSpace does not have this route: it is older than ${options.since}`,
       );
@@ -160,12 +161,12 @@ export function envelopeOf(
       ? `HTTP ${reading.status}`
       : gateway.redact(reading.message);
     if (reading.status === 401) {
-      throw new GatewayError(
+      throw httpError(
         502,
         `DocSpace did not accept DOCSPACE_TOKEN: ${message}`,
       );
     }
-    throw new GatewayError(
+    throw httpError(
       reading.status >= 400 ? reading.status : 502,
       message,
     );
@@ -216,7 +217,7 @@ export class ChunkSizeCache implements ChunkSizes {
       this.remember(envelopeOf(gateway, reply).value);
     }
     if (this.#kept === undefined) {
-      throw new GatewayError(
+      throw httpError(
         502,
         "DocSpace's settings have no valid chunkUploadSize",
       );

@@ -7,6 +7,8 @@
  *
  * @module
  */
+import { HTTPException } from "hono/http-exception";
+import { errorInit } from "./_responses.ts";
 import {
   admit,
   type BudgetLimits,
@@ -18,7 +20,6 @@ import {
   queueFull,
   retryAfterSeconds,
 } from "./_budget_state.ts";
-import { GatewayError } from "./_reply.ts";
 
 export type {
   BudgetLimits,
@@ -134,7 +135,7 @@ export interface Coordinator {
 }
 
 /** The 503 of a caller that waited its time, or could not wait: `Retry-After` and a `queue` field. */
-export class QueueError extends GatewayError {
+export class QueueError extends HTTPException {
   /** The caller's place when it gave up. */
   readonly queue: { position: number; waitedMs: number; retryAfter: number };
 
@@ -150,9 +151,14 @@ export class QueueError extends GatewayError {
   ) {
     super(
       503,
-      `DocSpace's request budget for this gateway is in use (${reason}); retry in ${queue.retryAfter} s`,
-      { "retry-after": String(queue.retryAfter) },
-      { queue },
+      errorInit(
+        503,
+        `DocSpace's request budget for this gateway is in use (${reason}); retry in ${queue.retryAfter} s`,
+        {
+          headers: { "retry-after": String(queue.retryAfter) },
+          fields: { queue },
+        },
+      ),
     );
     this.name = "QueueError";
     this.queue = queue;

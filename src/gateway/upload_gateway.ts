@@ -14,10 +14,9 @@ import { cors } from "./_cors.ts";
 import { directUpload } from "./_direct_upload.ts";
 import { docSpaceApi } from "./_docspace_routes.ts";
 import { Signer } from "../ticket/signer.ts";
-import { UPLOADER_PATH } from "./_location.ts";
 import { formatLine, RefusalSummary, requestLog } from "./_log.ts";
 import { queueRoute } from "./_queue_route.ts";
-import { errorResponse, GatewayError, json } from "./_reply.ts";
+import { errorResponse, json } from "./_responses.ts";
 import { restSessionRoutes } from "./_rest_session_routes.ts";
 import { ChunkSizeCache, upstreamFetch } from "./_upstream.ts";
 import {
@@ -35,7 +34,6 @@ export {
   type KvKey,
   type KvStore,
 } from "./kv_coordinator.ts";
-export { GatewayError } from "./_reply.ts";
 export {
   DurableCoordinator,
   type DurableNamespace,
@@ -249,14 +247,7 @@ export function createUploadGateway(
     chunkSize: new ChunkSizeCache(() => gateway),
   };
   const summary = new RefusalSummary(config.logInterval, gateway.log);
-  app.onError((error, c) =>
-    errorResponse(
-      error instanceof GatewayError
-        ? error
-        : new GatewayError(500, "Internal error in the upload gateway"),
-      c.req.path.toLowerCase().endsWith(UPLOADER_PATH.toLowerCase()),
-    )
-  );
+  app.onError(errorResponse);
   app.notFound(() => json({ error: { message: "Not found" } }, 404));
   app.use(requestLog(gateway, summary));
   app.use(cors(config.corsOrigins));

@@ -1,7 +1,8 @@
 // The body of a create-session request, read with a size limit and rebuilt from the fields DocSpace knows, so
 // a caller cannot smuggle a second, differently-cased fileSize past the size check.
+import { HTTPException } from "hono/http-exception";
 import { checkFileName, hasControlCharacters } from "./_permits.ts";
-import { GatewayError } from "./_reply.ts";
+import { httpError } from "./_responses.ts";
 
 /** What the gateway forwards to DocSpace's create_session. */
 export interface SessionRequest {
@@ -19,14 +20,14 @@ async function readText(
   body: ReadableStream<Uint8Array>,
 ): Promise<string> {
   if (declared > LIMIT) {
-    throw new GatewayError(413, "The session request body is too large");
+    throw httpError(413, "The session request body is too large");
   }
   const parts: Uint8Array[] = [];
   let size = 0;
   for await (const part of body) {
     size += part.length;
     if (size > LIMIT) {
-      throw new GatewayError(413, "The session request body is too large");
+      throw httpError(413, "The session request body is too large");
     }
     parts.push(part);
   }
@@ -53,8 +54,8 @@ export function isIsoDate(text: string): boolean {
     date.getUTCDate() === day;
 }
 
-function badRequest(detail: string): GatewayError {
-  return new GatewayError(400, `Bad session request: ${detail}`);
+function badRequest(detail: string): HTTPException {
+  return httpError(400, `Bad session request: ${detail}`);
 }
 
 /**
@@ -69,7 +70,7 @@ export async function readSessionRequest(
   try {
     parsed = JSON.parse(await readText(declared, body));
   } catch (error) {
-    if (error instanceof GatewayError) throw error;
+    if (error instanceof HTTPException) throw error;
     throw badRequest("the body must be JSON");
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
@@ -90,7 +91,7 @@ export async function readSessionRequest(
   };
   const size = fields.get("filesize");
   if (size === undefined || size === null) {
-    throw new GatewayError(
+    throw httpError(
       411,
       "fileSize is required: the file's size in bytes",
     );
