@@ -13,6 +13,7 @@ import {
 } from "./_location.ts";
 import { permitFolder } from "./_permits.ts";
 import { json, uploaderErrorResponse } from "./_responses.ts";
+import { gatewayStatus } from "./_status_table.ts";
 import { send, uploaderOf } from "./_upstream.ts";
 
 /** `POST /ChunkedUploader.ashx?uid=…&gw=…[&upload=true&chunkNumber=N | &finalize=true | &abort=true]`. */
@@ -67,7 +68,7 @@ export function chunkEndpoint(gateway: Gateway): Hono<GatewayEnv> {
       const broken = chunk?.body.failure();
       if (broken !== undefined) throw broken;
       const reading = uploaderOf(reply);
-      const status = reply.response.status === 201 ? 201 : 200;
+      const status = gatewayStatus("reply", reply.response.status);
       const answer: Json = { success: reading.ok };
       if (reading.ok && status === 201) {
         // A finished upload: the file.

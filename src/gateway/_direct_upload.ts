@@ -22,6 +22,7 @@ import {
   permitSize,
 } from "./_permits.ts";
 import { httpError, json } from "./_responses.ts";
+import { namedStatus, refusalError } from "./_status_table.ts";
 
 function numericFolder(folderId: string): number | string {
   return /^[1-9]\d{0,14}$/.test(folderId) ? Number(folderId) : folderId;
@@ -74,21 +75,17 @@ function uploadFailure(
     };
   }
   if (error instanceof DocSpaceError) {
-    const detail = gateway.redact(error.serverMessage ?? error.message);
-    const status = error.status;
-    if (status === 401) {
-      return {
-        failure: httpError(
-          502,
-          `DocSpace did not accept DOCSPACE_TOKEN: ${detail}`,
+    // A status the table names is answered with DocSpace's own words; any other with the error, its step named.
+    const named = namedStatus("direct-upload", error.status);
+    return {
+      failure: refusalError(
+        "direct-upload",
+        error.status,
+        gateway.redact(
+          named ? error.serverMessage ?? error.message : error.message,
         ),
-      };
-    }
-    if (status === 402) return { failure: httpError(413, detail) };
-    if (status === 403 || status === 404 || status === 415) {
-      return { failure: httpError(status, detail) };
-    }
-    return { failure: httpError(502, gateway.redact(error.message)) };
+      ),
+    };
   }
   return {
     failure: httpError(

@@ -11,6 +11,7 @@ import { chunkNumberOf, publicBase, showSession } from "./_location.ts";
 import { permitFolder, permitSize } from "./_permits.ts";
 import { httpError, json } from "./_responses.ts";
 import { openSession, type SessionToken } from "./_session_binding.ts";
+import { gatewayStatus } from "./_status_table.ts";
 import { envelopeOf, send } from "./_upstream.ts";
 
 const API_FILES = "/api/2.0/files";
@@ -89,7 +90,7 @@ async function forward(
   return {
     envelope: body,
     value,
-    status: reply.response.status === 201 ? 201 : 200,
+    status: gatewayStatus("reply", reply.response.status),
   };
 }
 

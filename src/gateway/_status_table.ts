@@ -63,6 +63,16 @@ export function gatewayStatus(
     (row.passes(status) ? status : row.otherwise);
 }
 
+/** Whether the table names DocSpace's `status` in `situation` (passes it, or has a status it becomes). */
+export function namedStatus(
+  situation: Situation,
+  status: number | undefined,
+): boolean {
+  const row = TABLE[situation];
+  return status !== undefined &&
+    (status in row.becomes || row.passes(status));
+}
+
 /**
  * The gateway's error for a DocSpace refusal in `situation`: the table's status and the server's message; a
  * refused DOCSPACE_TOKEN (401) says so.

@@ -15,6 +15,7 @@ import type { Caller, ChunkSizes, Gateway } from "./_context.ts";
 import { expiry, isWrite, withLease } from "./_lease.ts";
 import type { Json } from "./_fields.ts";
 import { httpError } from "./_responses.ts";
+import { gatewayStatus, refusalError } from "./_status_table.ts";
 
 /** The rejection of an upstream request that outlived `UPSTREAM_TIMEOUT`. */
 class DeadlineError extends Error {
@@ -118,10 +119,9 @@ export async function send(
 /** The error for an upstream reply that is not DocSpace JSON (a proxy page, a redirect). */
 export function notDocSpace(reply: Reply): HTTPException {
   const status = reply.response.status;
-  const passed = [408, 413, 429, 502, 503, 504].includes(status) ? status : 502;
   const retryAfter = reply.response.headers.get("retry-after");
   return httpError(
-    passed,
+    gatewayStatus("not-docspace", status),
     `DocSpace answered HTTP ${status} without DocSpace JSON${
       status >= 300 && status < 400 ? " (a redirect, not followed)" : ""
     }`,
@@ -157,18 +157,12 @@ export function envelopeOf(
     throw notDocSpace(reply);
   }
   if (!reading.ok) {
-    const message = reading.message === undefined
-      ? `HTTP ${reading.status}`
-      : gateway.redact(reading.message);
-    if (reading.status === 401) {
-      throw httpError(
-        502,
-        `DocSpace did not accept DOCSPACE_TOKEN: ${message}`,
-      );
-    }
-    throw httpError(
-      reading.status >= 400 ? reading.status : 502,
-      message,
+    throw refusalError(
+      "refusal",
+      reading.status,
+      reading.message === undefined
+        ? `HTTP ${reading.status}`
+        : gateway.redact(reading.message),
     );
   }
   return { body: reading.body!, value: reading.value };
