@@ -1,11 +1,12 @@
-// The body of a create-session request, read with a size limit and rebuilt from the fields DocSpace knows, so
-// a caller cannot smuggle a second, differently-cased fileSize past the size check.
+// The body of a create-session request (`upload/create_session` and `session`), read with a size limit and
+// rebuilt from the fields DocSpace knows, so a caller cannot smuggle a second, differently-cased fileSize past
+// the size check.
 import { HTTPException } from "hono/http-exception";
 import { checkFileName, hasControlCharacters } from "./_permits.ts";
 import { httpError } from "./_responses.ts";
 
-/** What the gateway forwards to DocSpace's create_session. */
-export interface SessionRequest {
+/** What the gateway forwards to DocSpace's create-session routes. */
+export interface CreateSessionBody {
   fileName: string;
   fileSize: number;
   createNewIfExist?: boolean;
@@ -58,14 +59,11 @@ function badRequest(detail: string): HTTPException {
   return httpError(400, `Bad session request: ${detail}`);
 }
 
-/**
- * Reads and checks `{ fileName, fileSize, createNewIfExist?, relativePath?, createOn? }` (keys in any case)
- * from a body of `declared` bytes (its `Content-Length`, 0 when absent).
- */
-export async function readSessionRequest(
+/** The body's JSON object, its keys lowercased (DocSpace binds them in any case); 400 for a key given twice. */
+async function fieldsOf(
   declared: number,
   body: ReadableStream<Uint8Array>,
-): Promise<SessionRequest> {
+): Promise<Map<string, unknown>> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(await readText(declared, body));
@@ -82,19 +80,13 @@ export async function readSessionRequest(
     if (fields.has(name)) throw badRequest(`${key} is given twice`);
     fields.set(name, value);
   }
-  const fileName = fields.get("filename");
-  const result: SessionRequest = {
-    fileName: checkFileName(
-      typeof fileName === "string" ? fileName : undefined,
-    ),
-    fileSize: 0,
-  };
-  const size = fields.get("filesize");
+  return fields;
+}
+
+/** `fileSize`: a non-negative integer, or its digits; 411 when missing. */
+function fileSizeOf(size: unknown): number {
   if (size === undefined || size === null) {
-    throw httpError(
-      411,
-      "fileSize is required: the file's size in bytes",
-    );
+    throw httpError(411, "fileSize is required: the file's size in bytes");
   }
   const fileSize = typeof size === "string" && /^\d+$/.test(size)
     ? Number(size)
@@ -105,40 +97,71 @@ export async function readSessionRequest(
   ) {
     throw badRequest("fileSize must be a non-negative integer");
   }
-  result.fileSize = fileSize;
-  const createNew = fields.get("createnewifexist");
-  if (createNew !== undefined) {
-    if (
-      createNew !== true && createNew !== false && createNew !== "true" &&
-      createNew !== "false"
-    ) {
-      throw badRequest("createNewIfExist must be true or false");
-    }
-    result.createNewIfExist = createNew === true || createNew === "true";
+  return fileSize;
+}
+
+/** `createNewIfExist`: true or false, or their text. */
+function createNewOf(createNew: unknown): boolean {
+  if (
+    createNew !== true && createNew !== false && createNew !== "true" &&
+    createNew !== "false"
+  ) {
+    throw badRequest("createNewIfExist must be true or false");
   }
+  return createNew === true || createNew === "true";
+}
+
+/** `relativePath`: folder names separated by `/`, none empty, `.`, `..` or with a backslash or control character. */
+function relativePathOf(relativePath: unknown): string {
+  if (
+    typeof relativePath !== "string" || relativePath.length > 1024 ||
+    relativePath.split("/").some((segment) =>
+      segment === "" || segment === "." || segment === ".." ||
+      segment.includes("\\") || hasControlCharacters(segment)
+    )
+  ) {
+    throw badRequest("relativePath must be folder names separated by /");
+  }
+  return relativePath;
+}
+
+/** `createOn`: an ISO 8601 date (and time). */
+function createOnOf(createOn: unknown): string {
+  if (typeof createOn !== "string" || !isIsoDate(createOn)) {
+    throw badRequest(
+      "createOn must be an ISO 8601 date, like 2024-05-31 or 2024-05-31T12:00:00Z",
+    );
+  }
+  return createOn;
+}
+
+/**
+ * Reads and checks `{ fileName, fileSize, createNewIfExist?, relativePath?, createOn? }` (keys in any case)
+ * from a body of `declared` bytes (its `Content-Length`, 0 when absent).
+ */
+export async function readCreateSessionBody(
+  declared: number,
+  body: ReadableStream<Uint8Array>,
+): Promise<CreateSessionBody> {
+  const fields = await fieldsOf(declared, body);
+  const fileName = fields.get("filename");
+  const result: CreateSessionBody = {
+    fileName: checkFileName(
+      typeof fileName === "string" ? fileName : undefined,
+    ),
+    fileSize: fileSizeOf(fields.get("filesize")),
+  };
+  const createNew = fields.get("createnewifexist");
+  if (createNew !== undefined) result.createNewIfExist = createNewOf(createNew);
   const relativePath = fields.get("relativepath");
   if (
     relativePath !== undefined && relativePath !== null && relativePath !== ""
   ) {
-    if (
-      typeof relativePath !== "string" || relativePath.length > 1024 ||
-      relativePath.split("/").some((segment) =>
-        segment === "" || segment === "." || segment === ".." ||
-        segment.includes("\\") || hasControlCharacters(segment)
-      )
-    ) {
-      throw badRequest("relativePath must be folder names separated by /");
-    }
-    result.relativePath = relativePath;
+    result.relativePath = relativePathOf(relativePath);
   }
   const createOn = fields.get("createon");
   if (createOn !== undefined && createOn !== null) {
-    if (typeof createOn !== "string" || !isIsoDate(createOn)) {
-      throw badRequest(
-        "createOn must be an ISO 8601 date, like 2024-05-31 or 2024-05-31T12:00:00Z",
-      );
-    }
-    result.createOn = createOn;
+    result.createOn = createOnOf(createOn);
   }
   return result;
 }

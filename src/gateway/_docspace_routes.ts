@@ -10,7 +10,7 @@ import { publicBase, showSession } from "./_location.ts";
 import { permitFolder, permitSize } from "./_permits.ts";
 import { httpError, json } from "./_responses.ts";
 import { bindSession } from "./_session_binding.ts";
-import { readSessionRequest } from "./_create_session_body.ts";
+import { readCreateSessionBody } from "./_create_session_body.ts";
 import { envelopeOf, send } from "./_upstream.ts";
 
 const API_FILES = "/api/2.0/files";
@@ -32,7 +32,7 @@ async function createSession(
   permitFolder(caller, folderId, config);
   const length = Number(c.req.header("content-length") ?? 0);
   const body = await idleBody(c.req.raw.body, config.idleTimeout);
-  const request = await readSessionRequest(
+  const request = await readCreateSessionBody(
     Number.isSafeInteger(length) ? length : Infinity,
     body.stream,
   );
