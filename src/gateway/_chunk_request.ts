@@ -3,6 +3,7 @@
 // already went), then streamed upstream as it arrives, never held, with an idle timeout.
 import { HTTPException } from "hono/http-exception";
 import type { Context } from "hono";
+import type { Reply } from "../client/internal.ts";
 import { leastPayload } from "./_chunk_ledger.ts";
 import type { Gateway, GatewayEnv } from "./_context.ts";
 import { type IdleBody, idleBody } from "./_idle_body.ts";
@@ -70,6 +71,17 @@ async function admitByArrival(
   }
 }
 
+/** DocSpace's own location of a session (its ChunkedUploader URL), with `query` added. */
+export function upstreamLocation(
+  gateway: Gateway,
+  session: BoundSession,
+  query: string,
+): string {
+  const separator = session.upstream.includes("?") ? "&" : "?";
+  return gateway.config.docspaceOrigin + session.upstream +
+    (query === "" ? "" : separator + query);
+}
+
 /**
  * When a chunk request was cut off because its ticket expired, marks the log entry `expired`, aborts the
  * session upstream (its holder cannot finish it), and returns the 401; undefined for any other error.
@@ -82,18 +94,42 @@ export function expired(
 ): TicketExpiredError | undefined {
   if (!(error instanceof TicketExpiredError)) return undefined;
   c.get("entry").outcome = "expired";
-  const separator = session.upstream.includes("?") ? "&" : "?";
   keepAlive(
     c,
     send(
       gateway,
-      `${gateway.config.docspaceOrigin}${session.upstream}${separator}abort=true`,
+      upstreamLocation(gateway, session, "abort=true"),
       { method: "POST" },
     ).then(() => gateway.coordinator.forgetSession(session.id)).catch(
       () => {},
     ),
   );
   return error;
+}
+
+/**
+ * Sends a request about a session upstream for the caller, on either family of chunk routes. A ticket that
+ * expired on the way is the answer (see {@linkcode expired}), and so is a chunk body that broke off,
+ * whatever DocSpace made of the part it got.
+ */
+export async function sendForSession(
+  c: Context<GatewayEnv>,
+  gateway: Gateway,
+  session: BoundSession,
+  url: string,
+  init: RequestInit,
+  chunk?: ChunkRequest,
+): Promise<Reply> {
+  let reply: Reply;
+  try {
+    reply = await send(gateway, url, init, c.get("caller"));
+  } catch (error) {
+    throw expired(c, gateway, session, error) ?? chunk?.body.failure() ??
+      error;
+  }
+  const broken = chunk?.body.failure();
+  if (broken !== undefined) throw broken;
+  return reply;
 }
 
 /** The runtime's own request body, passed on untouched: no first bytes to look at, no idle timeout. */

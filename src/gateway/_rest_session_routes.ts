@@ -4,7 +4,11 @@
 // folder (see _session_binding.ts).
 import { type Context, Hono } from "hono";
 import { access } from "./_access.ts";
-import { type ChunkRequest, chunkRequest, expired } from "./_chunk_request.ts";
+import {
+  type ChunkRequest,
+  chunkRequest,
+  sendForSession,
+} from "./_chunk_request.ts";
 import type { Gateway, GatewayEnv } from "./_context.ts";
 import { completionFields, envelopeFields, type Json } from "./_fields.ts";
 import { chunkNumberOf, publicBase, showSession } from "./_location.ts";
@@ -12,7 +16,7 @@ import { permitFolder, permitSize } from "./_permits.ts";
 import { httpError, json } from "./_responses.ts";
 import { openSession, type SessionToken } from "./_session_binding.ts";
 import { gatewayStatus } from "./_status_table.ts";
-import { envelopeOf, send } from "./_upstream.ts";
+import { envelopeOf } from "./_upstream.ts";
 
 const API_FILES = "/api/2.0/files";
 const SINCE = "3.7.1 (use the session's location instead)";
@@ -73,16 +77,7 @@ async function forward(
   const url = `${gateway.config.docspaceUrl}${API_FILES}/${
     encodeURIComponent(session.folderId)
   }/session/${encodeURIComponent(session.id)}${suffix}`;
-  let reply;
-  try {
-    reply = await send(gateway, url, init, c.get("caller"));
-  } catch (error) {
-    throw expired(c, gateway, session, error) ?? chunk?.body.failure() ??
-      error;
-  }
-  // A body that broke off is the answer, whatever DocSpace made of the part it got.
-  const broken = chunk?.body.failure();
-  if (broken !== undefined) throw broken;
+  const reply = await sendForSession(c, gateway, session, url, init, chunk);
   const { body, value } = envelopeOf(gateway, reply, {
     since: SINCE,
     ...options,
