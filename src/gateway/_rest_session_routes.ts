@@ -102,84 +102,121 @@ function completed(
   entry.since = bound.session.created;
 }
 
+/** The path's parameters of every route here. */
+interface SessionPath {
+  folderId: string;
+  sessionId: string;
+}
+
+/**
+ * A numbered chunk: 200 with the session (also for a small file, which the server stores now and the client
+ * finalizes next), shown to the caller as at creation.
+ */
+async function numberedChunk(
+  c: Context<GatewayEnv>,
+  gateway: Gateway,
+  { folderId, sessionId }: SessionPath,
+): Promise<Response> {
+  const bound = await open(c, gateway, folderId, sessionId);
+  const raw = c.req.query("chunkNumber");
+  const number = raw === undefined ? undefined : chunkNumberOf(raw);
+  const chunk = await chunkRequest(c, gateway, bound.session, number);
+  const { envelope, value, status } = await forward(
+    c,
+    gateway,
+    bound,
+    `/upload${number === undefined ? "" : `?chunkNumber=${number}`}`,
+    chunk.init,
+    chunk,
+  );
+  const base = publicBase(c, gateway.config, `${API_FILES}/`);
+  return json(
+    envelopeFields(envelope, showSession(value, base, bound)),
+    status,
+  );
+}
+
+/** Finalize: 201 with the file. */
+async function finalize(
+  c: Context<GatewayEnv>,
+  gateway: Gateway,
+  { folderId, sessionId }: SessionPath,
+): Promise<Response> {
+  const bound = await open(c, gateway, folderId, sessionId);
+  const { envelope, value, status } = await forward(
+    c,
+    gateway,
+    bound,
+    "/finalize",
+    { method: "PUT" },
+  );
+  completed(c, bound, status);
+  return json(envelopeFields(envelope, completionFields(value)), status);
+}
+
+/** A sequential chunk: 201 with the file when it completes it, 200 with the file still unsaved otherwise. */
+async function sequentialChunk(
+  c: Context<GatewayEnv>,
+  gateway: Gateway,
+  { folderId, sessionId }: SessionPath,
+): Promise<Response> {
+  const bound = await open(c, gateway, folderId, sessionId);
+  const chunk = await chunkRequest(c, gateway, bound.session, undefined);
+  const { envelope, value, status } = await forward(
+    c,
+    gateway,
+    bound,
+    "",
+    chunk.init,
+    chunk,
+  );
+  completed(c, bound, status);
+  return json(envelopeFields(envelope, completionFields(value)), status);
+}
+
+/** Abort: 200 with an envelope without `response`. */
+async function abort(
+  c: Context<GatewayEnv>,
+  gateway: Gateway,
+  { folderId, sessionId }: SessionPath,
+): Promise<Response> {
+  const bound = await open(c, gateway, folderId, sessionId);
+  const { envelope, status } = await forward(
+    c,
+    gateway,
+    bound,
+    "",
+    { method: "DELETE" },
+    undefined,
+    { emptyResponse: true },
+  );
+  await gateway.coordinator.forgetSession(bound.session.id);
+  c.get("entry").outcome = "aborted";
+  return json(envelopeFields(envelope, undefined), status);
+}
+
 /** `POST …/session/:sessionId/upload`, `PUT …/finalize`, `POST …/session/:sessionId` and `DELETE` it. */
 export function restSessionRoutes(gateway: Gateway): Hono<GatewayEnv> {
-  const base = (c: Context) => publicBase(c, gateway.config, `${API_FILES}/`);
+  const session = "/:folderId/session/:sessionId";
   return new Hono<GatewayEnv>()
-    // A numbered chunk: 200 with the session (also for a small file, which the server stores now and the
-    // client finalizes next), shown to the caller as at creation.
     .post(
-      "/:folderId/session/:sessionId/upload",
+      `${session}/upload`,
       access(gateway),
-      async (c) => {
-        const { folderId, sessionId } = c.req.param();
-        const bound = await open(c, gateway, folderId, sessionId);
-        const raw = c.req.query("chunkNumber");
-        const number = raw === undefined ? undefined : chunkNumberOf(raw);
-        const chunk = await chunkRequest(c, gateway, bound.session, number);
-        const { envelope, value, status } = await forward(
-          c,
-          gateway,
-          bound,
-          `/upload${number === undefined ? "" : `?chunkNumber=${number}`}`,
-          chunk.init,
-          chunk,
-        );
-        return json(
-          envelopeFields(envelope, showSession(value, base(c), bound)),
-          status,
-        );
-      },
+      (c) => numberedChunk(c, gateway, c.req.param()),
     )
-    // Finalize: 201 with the file.
     .put(
-      "/:folderId/session/:sessionId/finalize",
+      `${session}/finalize`,
       access(gateway),
-      async (c) => {
-        const { folderId, sessionId } = c.req.param();
-        const bound = await open(c, gateway, folderId, sessionId);
-        const { envelope, value, status } = await forward(
-          c,
-          gateway,
-          bound,
-          "/finalize",
-          { method: "PUT" },
-        );
-        completed(c, bound, status);
-        return json(envelopeFields(envelope, completionFields(value)), status);
-      },
+      (c) => finalize(c, gateway, c.req.param()),
     )
-    // A sequential chunk: 201 with the file when it completes it, 200 with the file still unsaved otherwise.
-    .post("/:folderId/session/:sessionId", access(gateway), async (c) => {
-      const { folderId, sessionId } = c.req.param();
-      const bound = await open(c, gateway, folderId, sessionId);
-      const chunk = await chunkRequest(c, gateway, bound.session, undefined);
-      const { envelope, value, status } = await forward(
-        c,
-        gateway,
-        bound,
-        "",
-        chunk.init,
-        chunk,
-      );
-      completed(c, bound, status);
-      return json(envelopeFields(envelope, completionFields(value)), status);
-    })
-    // Abort: 200 with an envelope without `response`.
-    .delete("/:folderId/session/:sessionId", access(gateway), async (c) => {
-      const { folderId, sessionId } = c.req.param();
-      const bound = await open(c, gateway, folderId, sessionId);
-      const { envelope, status } = await forward(
-        c,
-        gateway,
-        bound,
-        "",
-        { method: "DELETE" },
-        undefined,
-        { emptyResponse: true },
-      );
-      await gateway.coordinator.forgetSession(bound.session.id);
-      c.get("entry").outcome = "aborted";
-      return json(envelopeFields(envelope, undefined), status);
-    });
+    .post(
+      session,
+      access(gateway),
+      (c) => sequentialChunk(c, gateway, c.req.param()),
+    )
+    .delete(
+      session,
+      access(gateway),
+      (c) => abort(c, gateway, c.req.param()),
+    );
 }
