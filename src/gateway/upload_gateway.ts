@@ -7,7 +7,7 @@
 import { Hono } from "hono";
 import { RequestBudget } from "../client/request_budget.ts";
 import { chunkEndpoint } from "./_chunk_endpoint.ts";
-import { readConfig } from "./_config.ts";
+import { type GatewayConfig, readConfig } from "./_config.ts";
 import type { Gateway } from "./_context.ts";
 import type { BudgetLimits } from "./_budget_state.ts";
 import { cors } from "./_cors.ts";
@@ -188,22 +188,54 @@ export function createUploadGateway(
     );
   }
   const log = options.log ?? ((line: string) => console.log(line));
-  const app = new Hono();
   const result = readConfig(options.env ?? {});
-  if (!result.ok) {
-    const message = `The upload gateway is not configured: ${
-      result.problems.join("; ")
-    }`;
-    log(formatLine({
-      time: new Date().toISOString(),
-      outcome: "failed",
-      status: 500,
-      message,
-    }));
-    app.all("*", () => json({ error: { message } }, 500));
-    return app;
-  }
-  const config = result.config;
+  if (!result.ok) return unconfigured(result.problems, log);
+  const gateway = resolveGateway(result.config, options, concurrency, log);
+  return mountRoutes(new Hono(), gateway);
+}
+
+/** The app of a gateway without valid settings: logged once, and every request answers 500 naming them. */
+function unconfigured(
+  problems: string[],
+  log: (line: string) => void,
+): UploadGateway {
+  const message = `The upload gateway is not configured: ${
+    problems.join("; ")
+  }`;
+  log(formatLine({
+    time: new Date().toISOString(),
+    outcome: "failed",
+    status: 500,
+    message,
+  }));
+  const app = new Hono();
+  app.all("*", () => json({ error: { message } }, 500));
+  return app;
+}
+
+/** The isolate's direct upload slots: MAX_CONCURRENT_UPLOADS at once, one kept free of any one caller. */
+function directUploadSlots(
+  config: GatewayConfig,
+  now: () => number,
+): Coordinator {
+  return new MemoryCoordinator({
+    ...budgetLimits({
+      writes: config.maxConcurrentUploads,
+      perCaller: Math.max(1, config.maxConcurrentUploads - 1),
+      leaseTtl: 86_400_000,
+    }),
+    perMinute: false,
+    perDay: false,
+  }, { now });
+}
+
+/** The gateway's settings and services, made once from its checked settings and the options. */
+function resolveGateway(
+  config: GatewayConfig,
+  options: UploadGatewayOptions,
+  concurrency: number,
+  log: (line: string) => void,
+): Gateway {
   const secrets = [config.token, config.secret];
   const redact = (text: string) =>
     secrets.reduce((out, secret) => out.replaceAll(secret, "[redacted]"), text);
@@ -232,20 +264,21 @@ export function createUploadGateway(
     now: options.now ?? Date.now,
     redact,
     log: (line) => log(redact(line)),
-    slots: new MemoryCoordinator({
-      ...budgetLimits({
-        writes: config.maxConcurrentUploads,
-        perCaller: Math.max(1, config.maxConcurrentUploads - 1),
-        leaseTtl: 86_400_000,
-      }),
-      perMinute: false,
-      perDay: false,
-    }, { now: options.now ?? Date.now }),
+    slots: directUploadSlots(config, options.now ?? Date.now),
     coordinator: typeof options.coordinator === "function"
       ? options.coordinator(limits)
       : options.coordinator ?? new MemoryCoordinator(limits),
     chunkSize: new ChunkSizeCache(() => gateway),
   };
+  return gateway;
+}
+
+/**
+ * The gateway's routes, each family a sub-app, behind the request log and CORS: the page, the direct route,
+ * DocSpace's API (settings, sessions, REST session routes), the chunk endpoint and the queue.
+ */
+function mountRoutes(app: Hono, gateway: Gateway): UploadGateway {
+  const { config } = gateway;
   const summary = new RefusalSummary(config.logInterval, gateway.log);
   app.onError(errorResponse);
   app.notFound(() => json({ error: { message: "Not found" } }, 404));
