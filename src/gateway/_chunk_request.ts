@@ -1,7 +1,7 @@
 // A chunk on its way through the gateway, on the legacy endpoint and on the REST session routes alike: held to
 // its session before anything goes upstream (its number, its size, and for chunks numbered by arrival what
 // already went), then streamed upstream as it arrives, never held, with an idle timeout.
-import { HTTPException } from "hono/http-exception";
+import type { HTTPException } from "hono/http-exception";
 import type { Context } from "hono";
 import type { Reply } from "../client/internal.ts";
 import { leastPayload } from "./_chunk_ledger.ts";

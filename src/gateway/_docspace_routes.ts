@@ -6,14 +6,12 @@ import { access } from "./_access.ts";
 import type { Gateway, GatewayEnv } from "./_context.ts";
 import { envelopeFields, record, settingsFields } from "./_fields.ts";
 import { idleBody } from "./_idle_body.ts";
-import { publicBase, showSession } from "./_location.ts";
+import { API_FILES, publicBase, showSession } from "./_location.ts";
 import { permitFolder, permitSize } from "./_permits.ts";
 import { httpError, json } from "./_responses.ts";
 import { bindSession } from "./_session_binding.ts";
 import { readCreateSessionBody } from "./_create_session_body.ts";
-import { envelopeOf, send } from "./_upstream.ts";
-
-const API_FILES = "/api/2.0/files";
+import { envelopeOf, readSettings, send } from "./_upstream.ts";
 
 /**
  * Opens a session upstream for the caller and answers it rebound: `wrapped` for `upload/create_session`
@@ -77,19 +75,9 @@ async function createSession(
 
 /** `GET /settings`, `POST /:folderId/upload/create_session` and `POST /:folderId/session`. */
 export function docSpaceApi(gateway: Gateway): Hono<GatewayEnv> {
-  const { config } = gateway;
   return new Hono<GatewayEnv>()
     .get("/settings", access(gateway), async (c) => {
-      const { body, value } = envelopeOf(
-        gateway,
-        await send(
-          gateway,
-          `${config.docspaceUrl}${API_FILES}/settings`,
-          {},
-          c.get("caller"),
-        ),
-      );
-      gateway.chunkSize.remember(value);
+      const { body, value } = await readSettings(gateway, c.get("caller"));
       return json(envelopeFields(body, settingsFields(value)));
     })
     .post(

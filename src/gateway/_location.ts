@@ -1,7 +1,7 @@
 // What a caller sees of a bound session: the session object with its id replaced by the gateway's token and its
 // location pointing at the gateway's own chunk endpoint, `{base}/ChunkedUploader.ashx?uid=<id>&gw=<token>`;
 // and the strict reading of such a location when a caller uses it.
-import { HTTPException } from "hono/http-exception";
+import type { HTTPException } from "hono/http-exception";
 import type { Context } from "hono";
 import type { GatewayConfig } from "./_config.ts";
 import { type Json, sessionFields } from "./_fields.ts";
@@ -15,6 +15,9 @@ import {
 
 /** The chunk endpoint's path, as DocSpace names it. */
 export const UPLOADER_PATH = "/ChunkedUploader.ashx";
+
+/** DocSpace's files API, where its settings and session routes are: the gateway serves them there too. */
+export const API_FILES = "/api/2.0/files";
 
 /**
  * The gateway's public URL, up to where `suffix` begins in the request's path: `PUBLIC_URL` when it is set,

@@ -11,14 +11,18 @@ import {
 } from "./_chunk_request.ts";
 import type { Gateway, GatewayEnv } from "./_context.ts";
 import { completionFields, envelopeFields, type Json } from "./_fields.ts";
-import { chunkNumberOf, publicBase, showSession } from "./_location.ts";
+import {
+  API_FILES,
+  chunkNumberOf,
+  publicBase,
+  showSession,
+} from "./_location.ts";
 import { permitFolder, permitSize } from "./_permits.ts";
 import { httpError, json } from "./_responses.ts";
 import { openSession, type SessionToken } from "./_session_binding.ts";
 import { gatewayStatus } from "./_status_table.ts";
 import { envelopeOf } from "./_upstream.ts";
 
-const API_FILES = "/api/2.0/files";
 const SINCE = "3.7.1 (use the session's location instead)";
 
 /** The caller's bound session for this route, checked like the chunk endpoint's; 401, 400, 403 or 413. */

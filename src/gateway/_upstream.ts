@@ -13,6 +13,7 @@ import {
 } from "../client/internal.ts";
 import type { Caller, ChunkSizes, Gateway } from "./_context.ts";
 import { expiry, isWrite, withLease } from "./_lease.ts";
+import { API_FILES } from "./_location.ts";
 import type { Json } from "./_fields.ts";
 import { httpError } from "./_responses.ts";
 import { gatewayStatus, refusalError } from "./_status_table.ts";
@@ -175,6 +176,25 @@ export function uploaderOf(reply: Reply): ReplyReading {
   return reading;
 }
 
+/**
+ * Reads DocSpace's settings for `caller` (the gateway itself by default): the envelope and its `response`.
+ * The gateway keeps their `chunkUploadSize`.
+ */
+export async function readSettings(
+  gateway: Gateway,
+  caller: Caller = GATEWAY,
+): Promise<{ body: Json; value: unknown }> {
+  const reply = await send(
+    gateway,
+    `${gateway.config.docspaceUrl}${API_FILES}/settings`,
+    {},
+    caller,
+  );
+  const settings = envelopeOf(gateway, reply);
+  gateway.chunkSize.remember(settings.value);
+  return settings;
+}
+
 /** How long DocSpace's `chunkUploadSize` is kept before it is read again. */
 const SETTINGS_LIFETIME = 10 * 60_000;
 
@@ -203,12 +223,7 @@ export class ChunkSizeCache implements ChunkSizes {
   async read(): Promise<number> {
     const gateway = this.#gateway();
     if (this.#kept === undefined || this.#kept.until <= gateway.now()) {
-      const reply = await send(
-        gateway,
-        `${gateway.config.docspaceUrl}/api/2.0/files/settings`,
-        {},
-      );
-      this.remember(envelopeOf(gateway, reply).value);
+      await readSettings(gateway);
     }
     if (this.#kept === undefined) {
       throw httpError(

@@ -13,6 +13,7 @@ import type { BudgetLimits } from "./_budget_state.ts";
 import { cors } from "./_cors.ts";
 import { directUpload } from "./_direct_upload.ts";
 import { docSpaceApi } from "./_docspace_routes.ts";
+import { API_FILES } from "./_location.ts";
 import { Signer } from "../ticket/signer.ts";
 import { formatLine, RefusalSummary, requestLog } from "./_log.ts";
 import { queueRoute } from "./_queue_route.ts";
@@ -293,8 +294,8 @@ function mountRoutes(app: Hono, gateway: Gateway): UploadGateway {
     }),
   );
   app.route("/upload", directUpload(gateway));
-  app.route("/api/2.0/files", docSpaceApi(gateway));
-  app.route("/api/2.0/files", restSessionRoutes(gateway));
+  app.route(API_FILES, docSpaceApi(gateway));
+  app.route(API_FILES, restSessionRoutes(gateway));
   app.route("/", chunkEndpoint(gateway));
   app.route("/", queueRoute(gateway));
   return app;
