@@ -5,7 +5,7 @@ import { HTTPException } from "hono/http-exception";
 import { checkFileName, hasControlCharacters } from "./_permits.ts";
 import { httpError } from "./_responses.ts";
 
-/** What the gateway forwards to DocSpace's create-session routes. */
+/** What the gateway forwards to DocSpace's create-session endpoints. */
 export interface CreateSessionBody {
   fileName: string;
   fileSize: number;

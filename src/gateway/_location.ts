@@ -16,7 +16,7 @@ import {
 /** The chunk endpoint's path, as DocSpace names it. */
 export const UPLOADER_PATH = "/ChunkedUploader.ashx";
 
-/** DocSpace's files API, where its settings and session routes are: the gateway serves them there too. */
+/** DocSpace's files API, where its settings and session endpoints are: the gateway serves them there too. */
 export const API_FILES = "/api/2.0/files";
 
 /**

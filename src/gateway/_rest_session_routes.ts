@@ -1,7 +1,7 @@
-// The REST session routes of DocSpace 3.7.1+ (numbered chunk, sequential chunk, finalize, abort), mounted at
-// /api/2.0/files and passed through for the session ids the gateway handed out. DocSpace does not check a
-// session's owner on these routes, so the gateway does: the id must be a token bound to this caller and this
-// folder (see _session_binding.ts).
+// The gateway's routes for DocSpace 3.7.1+'s REST session endpoints (numbered chunk, sequential chunk,
+// finalize, abort), mounted at /api/2.0/files and passed through for the session ids the gateway handed out.
+// DocSpace does not check a session's owner on these endpoints, so the gateway does: the id must be a token
+// bound to this caller and this folder (see _session_binding.ts).
 import { type Context, Hono } from "hono";
 import { access } from "./_access.ts";
 import {
@@ -67,7 +67,7 @@ async function open(
   return bound;
 }
 
-/** Sends the request to the same route upstream, for DocSpace's own session id; the envelope and status back. */
+/** Sends the request to the same endpoint upstream, for DocSpace's own session id; the envelope and status back. */
 async function forward(
   c: Context<GatewayEnv>,
   gateway: Gateway,

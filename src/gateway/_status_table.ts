@@ -1,8 +1,9 @@
 // Which status the gateway answers for DocSpace's: one table, keyed by the situation the answer is passed on
-// in. DocSpace's own routes pass its refusals through (their callers speak DocSpace's API, 402 included);
-// the direct route is the gateway's own API, where DocSpace's 402 (the file is over the portal's limit)
-// reads as 413, like the gateway's own size limits. A refused DOCSPACE_TOKEN is the gateway's failing,
-// never the caller's, so it is a 502 everywhere.
+// in. The gateway's DocSpace-compatible routes pass DocSpace's refusals through (their callers speak DocSpace's
+// API, 402 included); the direct route is the gateway's own API, where DocSpace's 402 (the file is over the
+// portal's limit) reads as 413, like the gateway's own size limits. A refused DOCSPACE_TOKEN is the gateway's
+// failing, never the caller's, so it is a 502 everywhere. (An older server's 404 on an endpoint new in 3.7.1
+// is no DocSpace status but the endpoint's absence: envelopeOf in _upstream.ts answers it 404.)
 import type { HTTPException } from "hono/http-exception";
 import { httpError } from "./_responses.ts";
 
@@ -10,7 +11,7 @@ import { httpError } from "./_responses.ts";
 export type Situation =
   /** DocSpace's JSON reply, passed on as a reply (a success, or a ChunkedUploader `{success: false}`). */
   | "reply"
-  /** DocSpace's JSON refusal on DocSpace's own routes (settings, sessions, chunks). */
+  /** DocSpace's JSON refusal on the gateway's DocSpace-compatible routes (settings, sessions, chunks). */
   | "refusal"
   /** DocSpace's refusal of a direct upload (`POST /upload/:folderId`), as `uploadFile` reports it. */
   | "direct-upload"

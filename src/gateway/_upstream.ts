@@ -134,7 +134,7 @@ export function notDocSpace(reply: Reply): HTTPException {
 export interface EnvelopeOptions {
   /** A success without `response` is a success (DocSpace's abort answers none). */
   emptyResponse?: boolean;
-  /** The route is new in this DocSpace version: a 404 without DocSpace JSON is an older server, passed as 404. */
+  /** The endpoint is new in this DocSpace version: a 404 without DocSpace JSON is an older server, passed as 404. */
   since?: string;
 }
 

@@ -138,7 +138,7 @@ export interface UploadGatewayOptions {
  *   `POST /api/2.0/files/:folderId/session/:sessionId`, `DELETE` it): DocSpace's own upload API, so
  *   {@linkcode uploadFile} pointed at the gateway's URL with the caller's credential as `token` uploads files
  *   of any size, one request per chunk. A session's `id` and `location` are rewritten to the gateway's and
- *   bound to the caller that opened the session; an older DocSpace's 404 on the REST routes is passed on.
+ *   bound to the caller that opened the session; an older DocSpace's 404 on the REST session endpoints is passed on.
  * - `GET /health`, and `GET /`: an upload page that uploads with a ticket from `#ticket=…`.
  *
  * The DocSpace token is only ever sent to `DOCSPACE_URL`'s origin, and never appears in a response or a
