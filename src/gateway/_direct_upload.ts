@@ -12,6 +12,7 @@ import {
   expiry,
   keepAlive,
   leasedFetch,
+  queueRefusal,
   TicketExpiredError,
 } from "./_lease.ts";
 import { QueueError } from "./coordinator.ts";
@@ -156,14 +157,9 @@ async function takeSlot(
   } catch (error) {
     c.get("entry").outcome = "refused"; // a 503 for want of a slot is a refusal, not a failure
     if (!(error instanceof QueueError)) throw error;
-    throw httpError(
-      503,
+    throw queueRefusal(
+      error,
       `The gateway is running its ${config.maxConcurrentUploads} direct uploads at once (MAX_CONCURRENT_UPLOADS) and none ended within QUEUE_TIMEOUT; retry in ${error.queue.retryAfter} s, or upload in chunks through the DocSpace-compatible routes`,
-      {
-        headers: { "retry-after": String(error.queue.retryAfter) },
-        fields: { queue: error.queue },
-        cause: error,
-      },
     );
   }
 }

@@ -6,7 +6,7 @@
 import { HTTPException } from "hono/http-exception";
 import type { Context, MiddlewareHandler } from "hono";
 import type { Gateway, GatewayEnv, LogEntry, Outcome } from "./_context.ts";
-import { QueueError } from "./coordinator.ts";
+import { isQueueRefusal } from "./_lease.ts";
 
 /** The log line's fields, in this order. */
 export interface LogLine {
@@ -146,8 +146,7 @@ export function requestLog(
     await next();
     const status = c.res.status;
     // A caller that waited its time in the queue was refused, like one refused for want of a slot.
-    const queued = c.error instanceof QueueError ||
-      c.error?.cause instanceof QueueError;
+    const queued = isQueueRefusal(c.error);
     const outcome = entry.outcome ??
       (queued || (status >= 400 && status < 500)
         ? "refused"

@@ -7,8 +7,6 @@
  *
  * @module
  */
-import { HTTPException } from "hono/http-exception";
-import { errorInit } from "./_responses.ts";
 import {
   admit,
   type BudgetLimits,
@@ -134,8 +132,11 @@ export interface Coordinator {
   forgetSession(sessionId: string): Promise<void>;
 }
 
-/** The 503 of a caller that waited its time, or could not wait: `Retry-After` and a `queue` field. */
-export class QueueError extends HTTPException {
+/**
+ * The refusal of a caller that waited its time in the fair queue, or could not wait: its place, and when to
+ * retry. The gateway answers it 503, with `Retry-After` and the place as a `queue` field.
+ */
+export class QueueError extends Error {
   /** The caller's place when it gave up. */
   readonly queue: { position: number; waitedMs: number; retryAfter: number };
 
@@ -150,15 +151,7 @@ export class QueueError extends HTTPException {
     queue: { position: number; waitedMs: number; retryAfter: number },
   ) {
     super(
-      503,
-      errorInit(
-        503,
-        `DocSpace's request budget for this gateway is in use (${reason}); retry in ${queue.retryAfter} s`,
-        {
-          headers: { "retry-after": String(queue.retryAfter) },
-          fields: { queue },
-        },
-      ),
+      `DocSpace's request budget for this gateway is in use (${reason}); retry in ${queue.retryAfter} s`,
     );
     this.name = "QueueError";
     this.queue = queue;
