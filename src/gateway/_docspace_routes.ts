@@ -3,26 +3,30 @@
 // are in _chunk_endpoint.ts (legacy `location`) and _rest_session_routes.ts (3.7.1+).
 import { type Context, Hono } from "hono";
 import { access } from "./_access.ts";
-import type { Gateway, GatewayEnv } from "./_context.ts";
-import { envelopeFields, record, settingsFields } from "./_fields.ts";
+import type { Caller, Gateway, GatewayEnv } from "./_context.ts";
+import {
+  envelopeFields,
+  type Json,
+  record,
+  settingsFields,
+} from "./_fields.ts";
 import { idleBody } from "./_idle_body.ts";
 import { API_FILES, publicBase, showSession } from "./_location.ts";
 import { permitFolder, permitSize } from "./_permits.ts";
 import { httpError, json } from "./_responses.ts";
 import { bindSession } from "./_session_binding.ts";
-import { readCreateSessionBody } from "./_create_session_body.ts";
+import {
+  type CreateSessionBody,
+  readCreateSessionBody,
+} from "./_create_session_body.ts";
 import { envelopeOf, readSettings, send } from "./_upstream.ts";
 
-/**
- * Opens a session upstream for the caller and answers it rebound: `wrapped` for `upload/create_session`
- * (whose `response` is `{success, data: <session>}`), else `session` (3.7.1+, `response` is the session).
- */
-async function createSession(
+/** The caller's create-session request, read and checked: its folder, its body's fields, the file's size. */
+async function creationRequest(
   c: Context<GatewayEnv>,
   gateway: Gateway,
   folderId: string,
-  wrapped: boolean,
-): Promise<Response> {
+): Promise<CreateSessionBody> {
   const { config } = gateway;
   const caller = c.get("caller");
   const entry = c.get("entry");
@@ -36,13 +40,27 @@ async function createSession(
   );
   entry.bytes = request.fileSize;
   permitSize(caller, request.fileSize, config, false);
-  const chunkUploadSize = await gateway.chunkSize.read();
+  return request;
+}
+
+/**
+ * Opens the session at DocSpace: `wrapped` through `upload/create_session` (whose `response` is
+ * `{success, data: <session>}`), else through `session` (3.7.1+, `response` is the session). Returns the
+ * envelope and the session; 502 when the reply has none.
+ */
+async function openUpstream(
+  gateway: Gateway,
+  caller: Caller,
+  folderId: string,
+  request: CreateSessionBody,
+  wrapped: boolean,
+): Promise<{ envelope: Json; session: Json }> {
   const path = `${API_FILES}/${encodeURIComponent(folderId)}/${
     wrapped ? "upload/create_session" : "session"
   }`;
   const { body: envelope, value } = envelopeOf(
     gateway,
-    await send(gateway, config.docspaceUrl + path, {
+    await send(gateway, gateway.config.docspaceUrl + path, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify(request),
@@ -53,6 +71,30 @@ async function createSession(
   if (session === undefined) {
     throw httpError(502, "DocSpace's reply has no session");
   }
+  return { envelope, session };
+}
+
+/**
+ * Opens a session upstream for the caller and answers it rebound, in the shape of the route it came by
+ * (`wrapped`: `upload/create_session`, else `session`).
+ */
+async function createSession(
+  c: Context<GatewayEnv>,
+  gateway: Gateway,
+  folderId: string,
+  wrapped: boolean,
+): Promise<Response> {
+  const { config } = gateway;
+  const caller = c.get("caller");
+  const request = await creationRequest(c, gateway, folderId);
+  const chunkUploadSize = await gateway.chunkSize.read();
+  const { envelope, session } = await openUpstream(
+    gateway,
+    caller,
+    folderId,
+    request,
+    wrapped,
+  );
   const bound = await bindSession(
     gateway.signer,
     caller.id,
