@@ -7,7 +7,7 @@ import {
   verifyUploadTicket,
 } from "../ticket/upload_ticket.ts";
 import type { Caller, Gateway, GatewayEnv } from "./_context.ts";
-import { GatewayError } from "./_reply.ts";
+import { httpError } from "./_responses.ts";
 
 const CHALLENGE = { "www-authenticate": 'Bearer realm="docspace-upload"' };
 
@@ -18,10 +18,10 @@ export async function authenticate(
 ): Promise<Caller> {
   const match = authorization?.match(/^\s*Bearer\s+(\S+)\s*$/i);
   if (!match) {
-    throw new GatewayError(
+    throw httpError(
       401,
       "Authorization required: send Authorization: Bearer <upload ticket or UPLOAD_SECRET>",
-      CHALLENGE,
+      { headers: CHALLENGE },
     );
   }
   const credential = match[1]!;
@@ -36,12 +36,12 @@ export async function authenticate(
     return { kind: "ticket", id: `ticket:${ticket.id}`, ticket };
   } catch (error) {
     if (!(error instanceof UploadTicketError)) throw error;
-    throw new GatewayError(
+    throw httpError(
       401,
       error.reason === "expired"
         ? error.message
         : "Authorization refused: the credential is neither UPLOAD_SECRET nor a valid upload ticket",
-      CHALLENGE,
+      { headers: CHALLENGE },
     );
   }
 }

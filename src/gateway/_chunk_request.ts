@@ -1,14 +1,16 @@
 // A chunk on its way through the gateway, on the legacy endpoint and on the REST session routes alike: held to
 // its session before anything goes upstream (its number, its size, and for chunks numbered by arrival what
 // already went), then streamed upstream as it arrives, never held, with an idle timeout.
+import type { HTTPException } from "hono/http-exception";
 import type { Context } from "hono";
+import type { Reply } from "../client/internal.ts";
 import { leastPayload } from "./_chunk_ledger.ts";
 import type { Gateway, GatewayEnv } from "./_context.ts";
 import { type IdleBody, idleBody } from "./_idle_body.ts";
 import { keepAlive, TicketExpiredError } from "./_lease.ts";
 import { send } from "./_upstream.ts";
 import { contentLength } from "./_permits.ts";
-import { GatewayError } from "./_reply.ts";
+import { httpError } from "./_responses.ts";
 import { type BoundSession, lastChunk } from "./_session_binding.ts";
 
 /** What one part's multipart framing may add to a chunk's bytes. */
@@ -30,8 +32,8 @@ function nativeFolder(session: BoundSession): boolean {
   return /^\d+$/.test(session.folderId);
 }
 
-function pastTheFile(session: BoundSession, what: string): GatewayError {
-  return new GatewayError(
+function pastTheFile(session: BoundSession, what: string): HTTPException {
+  return httpError(
     400,
     `${what} is past the end of this session's file (${session.bytesTotal} bytes in ${
       lastChunk(session)
@@ -69,6 +71,17 @@ async function admitByArrival(
   }
 }
 
+/** DocSpace's own location of a session (its ChunkedUploader URL), with `query` added. */
+export function upstreamLocation(
+  gateway: Gateway,
+  session: BoundSession,
+  query: string,
+): string {
+  const separator = session.upstream.includes("?") ? "&" : "?";
+  return gateway.config.docspaceOrigin + session.upstream +
+    (query === "" ? "" : separator + query);
+}
+
 /**
  * When a chunk request was cut off because its ticket expired, marks the log entry `expired`, aborts the
  * session upstream (its holder cannot finish it), and returns the 401; undefined for any other error.
@@ -81,18 +94,42 @@ export function expired(
 ): TicketExpiredError | undefined {
   if (!(error instanceof TicketExpiredError)) return undefined;
   c.get("entry").outcome = "expired";
-  const separator = session.upstream.includes("?") ? "&" : "?";
   keepAlive(
     c,
     send(
       gateway,
-      `${gateway.config.docspaceOrigin}${session.upstream}${separator}abort=true`,
+      upstreamLocation(gateway, session, "abort=true"),
       { method: "POST" },
     ).then(() => gateway.coordinator.forgetSession(session.id)).catch(
       () => {},
     ),
   );
   return error;
+}
+
+/**
+ * Sends a request about a session upstream for the caller, on either family of chunk routes. A ticket that
+ * expired on the way is the answer (see {@linkcode expired}), and so is a chunk body that broke off,
+ * whatever DocSpace made of the part it got.
+ */
+export async function sendForSession(
+  c: Context<GatewayEnv>,
+  gateway: Gateway,
+  session: BoundSession,
+  url: string,
+  init: RequestInit,
+  chunk?: ChunkRequest,
+): Promise<Reply> {
+  let reply: Reply;
+  try {
+    reply = await send(gateway, url, init, c.get("caller"));
+  } catch (error) {
+    throw expired(c, gateway, session, error) ?? chunk?.body.failure() ??
+      error;
+  }
+  const broken = chunk?.body.failure();
+  if (broken !== undefined) throw broken;
+  return reply;
 }
 
 /** The runtime's own request body, passed on untouched: no first bytes to look at, no idle timeout. */
@@ -134,13 +171,13 @@ export async function chunkRequest(
 ): Promise<ChunkRequest> {
   const length = contentLength(c.req.header("content-length"));
   if (length > session.bytesTotal + FRAMING_ALLOWANCE) {
-    throw new GatewayError(
+    throw httpError(
       413,
       `The chunk request has ${length} bytes, more than this session's file or chunk size allows`,
     );
   }
   if (length > session.chunkUploadSize + FRAMING_ALLOWANCE) {
-    throw new GatewayError(
+    throw httpError(
       400,
       `The chunk request has ${length} bytes, more than one chunk of ${session.chunkUploadSize} bytes (the server's chunkUploadSize) and its framing`,
     );

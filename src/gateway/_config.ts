@@ -151,29 +151,38 @@ function httpUrl(value: string): URL | undefined {
   }
 }
 
-/** Reads and checks the settings; names every missing or invalid one. */
-export function readConfig(env: Record<string, unknown>): ConfigResult {
-  const problems: string[] = [];
+/** `DOCSPACE_URL`, without a trailing slash, and its origin; empty when missing or invalid. */
+function portalOf(
+  env: Record<string, unknown>,
+  problems: string[],
+): { docspaceUrl: string; docspaceOrigin: string } {
   const url = text(env, "DOCSPACE_URL");
-  const token = text(env, "DOCSPACE_TOKEN");
-  const secret = text(env, "UPLOAD_SECRET");
-  let docspaceUrl = "";
-  let docspaceOrigin = "";
   if (url === undefined) {
     problems.push("DOCSPACE_URL is not set (the portal's URL)");
-  } else {
-    const parsed = httpUrl(url);
-    if (parsed === undefined) {
-      problems.push(
-        `DOCSPACE_URL must be the portal's http(s) URL, received ${
-          JSON.stringify(url)
-        }`,
-      );
-    } else {
-      docspaceUrl = (parsed.origin + parsed.pathname).replace(/\/+$/, "");
-      docspaceOrigin = parsed.origin;
-    }
+    return { docspaceUrl: "", docspaceOrigin: "" };
   }
+  const parsed = httpUrl(url);
+  if (parsed === undefined) {
+    problems.push(
+      `DOCSPACE_URL must be the portal's http(s) URL, received ${
+        JSON.stringify(url)
+      }`,
+    );
+    return { docspaceUrl: "", docspaceOrigin: "" };
+  }
+  return {
+    docspaceUrl: (parsed.origin + parsed.pathname).replace(/\/+$/, ""),
+    docspaceOrigin: parsed.origin,
+  };
+}
+
+/** `DOCSPACE_TOKEN` and `UPLOAD_SECRET`, named when missing (never shown), and the secret when weak. */
+function secretsOf(
+  env: Record<string, unknown>,
+  problems: string[],
+): { token: string | undefined; secret: string | undefined } {
+  const token = text(env, "DOCSPACE_TOKEN");
+  const secret = text(env, "UPLOAD_SECRET");
   if (token === undefined) {
     problems.push("DOCSPACE_TOKEN is not set (the portal's API key, a secret)");
   }
@@ -185,10 +194,14 @@ export function readConfig(env: Record<string, unknown>): ConfigResult {
     const weak = weakSecret(secret);
     if (weak !== undefined) problems.push(weak);
   }
-  const folders = list(text(env, "ALLOWED_FOLDERS"));
-  const maxFileSize = bytes(env, "MAX_FILE_SIZE", problems);
-  const maxBodySize = bytes(env, "MAX_BODY_SIZE", problems) ??
-    DEFAULT_MAX_BODY_SIZE;
+  return { token, secret };
+}
+
+/** `CORS_ORIGINS`: origins exactly as a browser sends them, or `*`. */
+function corsOriginsOf(
+  env: Record<string, unknown>,
+  problems: string[],
+): string[] {
   const corsOrigins = list(text(env, "CORS_ORIGINS"));
   for (const origin of corsOrigins) {
     let normalized: string | undefined;
@@ -205,95 +218,100 @@ export function readConfig(env: Record<string, unknown>): ConfigResult {
       );
     }
   }
-  const publicSetting = text(env, "PUBLIC_URL");
-  const publicParsed = publicSetting === undefined
-    ? undefined
-    : httpUrl(publicSetting);
-  if (
-    publicSetting !== undefined &&
-    (publicParsed === undefined || publicParsed.search !== "" ||
-      publicParsed.hash !== "")
-  ) {
+  return corsOrigins;
+}
+
+/** `PUBLIC_URL` without a trailing slash (no query, no fragment); undefined when unset. */
+function publicUrlOf(
+  env: Record<string, unknown>,
+  problems: string[],
+): string | undefined {
+  const setting = text(env, "PUBLIC_URL");
+  if (setting === undefined) return undefined;
+  const parsed = httpUrl(setting);
+  if (parsed === undefined || parsed.search !== "" || parsed.hash !== "") {
     problems.push(
       `PUBLIC_URL must be the gateway's own http(s) URL, like https://upload.example.com (no query), received ${
-        JSON.stringify(publicSetting)
+        JSON.stringify(setting)
       }`,
     );
   }
-  const idleTimeout = seconds(
-    env,
-    "IDLE_TIMEOUT",
-    DEFAULT_IDLE_TIMEOUT,
-    problems,
-  );
-  const upstreamTimeout = seconds(
-    env,
+  return parsed === undefined
+    ? undefined
+    : (parsed.origin + parsed.pathname).replace(/\/+$/, "");
+}
+
+/** The timeouts and limits, each with its default. */
+type Limits = Pick<
+  GatewayConfig,
+  | "idleTimeout"
+  | "upstreamTimeout"
+  | "maxConcurrentUploads"
+  | "queueTimeout"
+  | "upstreamWrites"
+  | "upstreamWritesPerCaller"
+  | "expiryGrace"
+  | "logInterval"
+>;
+
+/** The timeouts (in milliseconds) and the limits on uploads and DocSpace writes, read in this order. */
+function limitsOf(env: Record<string, unknown>, problems: string[]): Limits {
+  const duration = (name: string, fallback: number) =>
+    seconds(env, name, fallback, problems);
+  const number = (name: string, fallback: number) =>
+    count(env, name, fallback, problems);
+  const idleTimeout = duration("IDLE_TIMEOUT", DEFAULT_IDLE_TIMEOUT);
+  const upstreamTimeout = duration(
     "UPSTREAM_TIMEOUT",
     DEFAULT_UPSTREAM_TIMEOUT,
-    problems,
   );
-  const maxConcurrentUploads = count(
-    env,
+  const maxConcurrentUploads = number(
     "MAX_CONCURRENT_UPLOADS",
     DEFAULT_MAX_CONCURRENT_UPLOADS,
-    problems,
   );
-  const queueTimeout = seconds(
-    env,
-    "QUEUE_TIMEOUT",
-    DEFAULT_QUEUE_TIMEOUT,
-    problems,
-  );
-  const upstreamWrites = count(
-    env,
-    "UPSTREAM_WRITES",
-    DEFAULT_UPSTREAM_WRITES,
-    problems,
-  );
-  const upstreamWritesPerCaller = count(
-    env,
+  const queueTimeout = duration("QUEUE_TIMEOUT", DEFAULT_QUEUE_TIMEOUT);
+  const upstreamWrites = number("UPSTREAM_WRITES", DEFAULT_UPSTREAM_WRITES);
+  const perCaller = number(
     "UPSTREAM_WRITES_PER_CALLER",
     Math.min(DEFAULT_UPSTREAM_WRITES_PER_CALLER, upstreamWrites || 1),
-    problems,
   );
-  const expiryGrace = seconds(
-    env,
-    "EXPIRY_GRACE",
-    DEFAULT_EXPIRY_GRACE,
-    problems,
-  );
-  const logInterval = seconds(
-    env,
-    "LOG_INTERVAL",
-    DEFAULT_LOG_INTERVAL,
-    problems,
-  );
+  return {
+    idleTimeout,
+    upstreamTimeout,
+    maxConcurrentUploads,
+    queueTimeout,
+    upstreamWrites,
+    upstreamWritesPerCaller: Math.min(perCaller, upstreamWrites),
+    expiryGrace: duration("EXPIRY_GRACE", DEFAULT_EXPIRY_GRACE),
+    logInterval: duration("LOG_INTERVAL", DEFAULT_LOG_INTERVAL),
+  };
+}
+
+/** Reads and checks the settings; names every missing or invalid one. */
+export function readConfig(env: Record<string, unknown>): ConfigResult {
+  const problems: string[] = [];
+  const portal = portalOf(env, problems);
+  const { token, secret } = secretsOf(env, problems);
+  const folders = list(text(env, "ALLOWED_FOLDERS"));
+  const maxFileSize = bytes(env, "MAX_FILE_SIZE", problems);
+  const maxBodySize = bytes(env, "MAX_BODY_SIZE", problems) ??
+    DEFAULT_MAX_BODY_SIZE;
+  const corsOrigins = corsOriginsOf(env, problems);
+  const publicUrl = publicUrlOf(env, problems);
+  const limits = limitsOf(env, problems);
   if (problems.length > 0) return { ok: false, problems };
   return {
     ok: true,
     config: {
-      docspaceUrl,
-      docspaceOrigin,
+      ...portal,
       token: token!,
       secret: secret!,
       allowedFolders: folders.length > 0 ? new Set(folders) : undefined,
       maxFileSize,
       maxBodySize,
       corsOrigins,
-      publicUrl: publicParsed === undefined
-        ? undefined
-        : (publicParsed.origin + publicParsed.pathname).replace(/\/+$/, ""),
-      idleTimeout,
-      upstreamTimeout,
-      maxConcurrentUploads,
-      queueTimeout,
-      upstreamWrites,
-      upstreamWritesPerCaller: Math.min(
-        upstreamWritesPerCaller,
-        upstreamWrites,
-      ),
-      expiryGrace,
-      logInterval,
+      publicUrl,
+      ...limits,
     },
   };
 }

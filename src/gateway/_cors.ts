@@ -1,6 +1,6 @@
 // CORS for the configured origins only, as a middleware.
 import type { MiddlewareHandler } from "hono";
-import { GatewayError } from "./_reply.ts";
+import { httpError } from "./_responses.ts";
 
 /**
  * The CORS middleware: answers preflights from `origins` (or any origin with `*`) and refuses others with
@@ -16,7 +16,7 @@ export function cors(origins: readonly string[]): MiddlewareHandler {
       c.req.header("access-control-request-method") !== undefined
     ) {
       if (!allowed(origin)) {
-        throw new GatewayError(
+        throw httpError(
           403,
           "This origin may not call the gateway (CORS_ORIGINS)",
         );

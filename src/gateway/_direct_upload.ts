@@ -1,16 +1,18 @@
 // `POST /upload/:folderId`: the body is the file, streamed into numbered chunks by uploadFile, at most
 // MAX_CONCURRENT_UPLOADS at once, with an idle timeout on the body.
+import { HTTPException } from "hono/http-exception";
 import { type Context, Hono } from "hono";
 import { DocSpaceError, StreamLengthError } from "../client/errors.ts";
 import { uploadFile } from "../client/upload_file.ts";
 import { access } from "./_access.ts";
-import type { Gateway, GatewayEnv, Outcome } from "./_context.ts";
+import type { Caller, Gateway, GatewayEnv, Outcome } from "./_context.ts";
 import { completionFields } from "./_fields.ts";
 import { type IdleBody, idleBody } from "./_idle_body.ts";
 import {
   expiry,
   keepAlive,
   leasedFetch,
+  queueRefusal,
   TicketExpiredError,
 } from "./_lease.ts";
 import { QueueError } from "./coordinator.ts";
@@ -20,7 +22,8 @@ import {
   permitFolder,
   permitSize,
 } from "./_permits.ts";
-import { GatewayError, json } from "./_reply.ts";
+import { httpError, json } from "./_responses.ts";
+import { namedStatus, refusalError } from "./_status_table.ts";
 
 function numericFolder(folderId: string): number | string {
   return /^[1-9]\d{0,14}$/.test(folderId) ? Number(folderId) : folderId;
@@ -36,7 +39,7 @@ function fileNameOf(c: Context): string {
       if (/[^\x00-\x7f]/.test(header)) throw new URIError();
       name = decodeURIComponent(header);
     } catch {
-      throw new GatewayError(
+      throw httpError(
         400,
         "Bad X-File-Name: it must be percent-encoded UTF-8",
       );
@@ -50,7 +53,7 @@ function uploadFailure(
   gateway: Gateway,
   body: IdleBody,
   error: unknown,
-): { failure: GatewayError; outcome?: Outcome } {
+): { failure: HTTPException; outcome?: Outcome } {
   if (error instanceof TicketExpiredError) {
     return { failure: error, outcome: "expired" };
   }
@@ -61,10 +64,10 @@ function uploadFailure(
       outcome: body.timedOut() ? "timed-out" : "aborted",
     };
   }
-  if (error instanceof GatewayError) return { failure: error };
+  if (error instanceof HTTPException) return { failure: error };
   if (error instanceof StreamLengthError) {
     return {
-      failure: new GatewayError(
+      failure: httpError(
         400,
         `The request body does not match its Content-Length; the upload was aborted: ${
           gateway.redact(error.message)
@@ -73,24 +76,20 @@ function uploadFailure(
     };
   }
   if (error instanceof DocSpaceError) {
-    const detail = gateway.redact(error.serverMessage ?? error.message);
-    const status = error.status;
-    if (status === 401) {
-      return {
-        failure: new GatewayError(
-          502,
-          `DocSpace did not accept DOCSPACE_TOKEN: ${detail}`,
+    // A status the table names is answered with DocSpace's own words; any other with the error, its step named.
+    const named = namedStatus("direct-upload", error.status);
+    return {
+      failure: refusalError(
+        "direct-upload",
+        error.status,
+        gateway.redact(
+          named ? error.serverMessage ?? error.message : error.message,
         ),
-      };
-    }
-    if (status === 402) return { failure: new GatewayError(413, detail) };
-    if (status === 403 || status === 404 || status === 415) {
-      return { failure: new GatewayError(status, detail) };
-    }
-    return { failure: new GatewayError(502, gateway.redact(error.message)) };
+      ),
+    };
   }
   return {
-    failure: new GatewayError(
+    failure: httpError(
       400,
       `The request body could not be read; the upload was aborted: ${
         gateway.redact(error instanceof Error ? error.message : String(error))
@@ -100,91 +99,160 @@ function uploadFailure(
   };
 }
 
+/** What a direct upload asks for, checked before its body is read. */
+interface DirectRequest {
+  folderId: string;
+  /** The file's size: the body's `Content-Length`. */
+  length: number;
+  fileName: string;
+  /** `?createNewIfExist=`, when given. */
+  createNew: boolean | undefined;
+}
+
+/** Reads and checks the request's folder, size, name and `createNewIfExist`: 400, 403, 411 or 413. */
+function directRequest(
+  c: Context<GatewayEnv>,
+  gateway: Gateway,
+  folderId: string,
+): DirectRequest {
+  const caller = c.get("caller");
+  const entry = c.get("entry");
+  entry.folder = folderId;
+  permitFolder(caller, folderId, gateway.config);
+  const length = contentLength(c.req.header("content-length"));
+  entry.bytes = length;
+  permitSize(caller, length, gateway.config, true);
+  const fileName = fileNameOf(c);
+  const createNew = c.req.query("createNewIfExist");
+  if (
+    createNew !== undefined && createNew !== "true" && createNew !== "false"
+  ) {
+    throw httpError(400, "createNewIfExist must be true or false");
+  }
+  return {
+    folderId,
+    length,
+    fileName,
+    createNew: createNew === undefined ? undefined : createNew === "true",
+  };
+}
+
+/**
+ * Takes one of the isolate's MAX_CONCURRENT_UPLOADS slots, before the body is read: the caller waits in a
+ * fair queue up to QUEUE_TIMEOUT, then is refused (503). Returns the slot's release.
+ */
+async function takeSlot(
+  c: Context<GatewayEnv>,
+  gateway: Gateway,
+): Promise<() => void> {
+  const { config } = gateway;
+  try {
+    const slot = await gateway.slots.acquire({
+      caller: c.get("caller").id,
+      write: true,
+      deadline: gateway.now() + config.queueTimeout,
+      signal: c.req.raw.signal,
+    });
+    return () => slot.release();
+  } catch (error) {
+    c.get("entry").outcome = "refused"; // a 503 for want of a slot is a refusal, not a failure
+    if (!(error instanceof QueueError)) throw error;
+    throw queueRefusal(
+      error,
+      `The gateway is running its ${config.maxConcurrentUploads} direct uploads at once (MAX_CONCURRENT_UPLOADS) and none ended within QUEUE_TIMEOUT; retry in ${error.queue.retryAfter} s, or upload in chunks through the DocSpace-compatible routes`,
+    );
+  }
+}
+
+/**
+ * The upload's stop: it stops when a request finds no place in the budget in time (`abort` it), or when the
+ * caller's ticket expires; and its disposal.
+ */
+function uploadStop(
+  gateway: Gateway,
+  caller: Caller,
+): { signal: AbortSignal; abort(reason: unknown): void; dispose(): void } {
+  const stop = new AbortController();
+  const expires = expiry(gateway, caller);
+  expires?.signal.addEventListener(
+    "abort",
+    () => stop.abort(expires.signal.reason),
+    { once: true },
+  );
+  return {
+    signal: stop.signal,
+    abort: (reason) => stop.abort(reason),
+    dispose: () => expires?.dispose(),
+  };
+}
+
+/** Waits for the body's first bytes; when they do not come, marks the log entry with why and throws. */
+async function openBody(
+  c: Context<GatewayEnv>,
+  gateway: Gateway,
+  signal: AbortSignal,
+): Promise<IdleBody> {
+  try {
+    return await idleBody(c.req.raw.body, gateway.config.idleTimeout, signal);
+  } catch (error) {
+    c.get("entry").outcome = error instanceof TicketExpiredError
+      ? "expired"
+      : error instanceof HTTPException && error.status === 408
+      ? "timed-out"
+      : "aborted";
+    throw error;
+  }
+}
+
+/** Streams the body into DocSpace with `uploadFile`, each request leased from the budget. */
+function upload(
+  gateway: Gateway,
+  caller: Caller,
+  request: DirectRequest,
+  body: IdleBody,
+  stop: ReturnType<typeof uploadStop>,
+): ReturnType<typeof uploadFile> {
+  return uploadFile(body.stream, {
+    url: gateway.config.docspaceUrl,
+    token: gateway.config.token,
+    folderId: numericFolder(request.folderId),
+    fileName: request.fileName,
+    fileSize: request.length,
+    ...(request.createNew === undefined
+      ? {}
+      : { createNewIfExist: request.createNew }),
+    concurrency: gateway.concurrency,
+    fetch: leasedFetch(gateway, caller, stop.abort),
+    signal: stop.signal,
+  });
+}
+
 /** `POST /:folderId` (mounted at `/upload`): the body is the file; 201 with the file. */
 export function directUpload(gateway: Gateway): Hono<GatewayEnv> {
-  const { config } = gateway;
   return new Hono<GatewayEnv>().post(
     "/:folderId",
     access(gateway),
     async (c) => {
       const caller = c.get("caller");
       const entry = c.get("entry");
-      const folderId = c.req.param("folderId");
-      entry.folder = folderId;
-      permitFolder(caller, folderId, config);
-      const length = contentLength(c.req.header("content-length"));
-      entry.bytes = length;
-      permitSize(caller, length, config, true);
-      const fileName = fileNameOf(c);
-      const createNew = c.req.query("createNewIfExist");
-      if (
-        createNew !== undefined && createNew !== "true" &&
-        createNew !== "false"
-      ) {
-        throw new GatewayError(400, "createNewIfExist must be true or false");
-      }
-      // Refused before the body is read: a caller waits for a slot in a fair queue, up to QUEUE_TIMEOUT.
-      let release: () => void;
-      try {
-        const slot = await gateway.slots.acquire({
-          caller: caller.id,
-          write: true,
-          deadline: gateway.now() + config.queueTimeout,
-          signal: c.req.raw.signal,
-        });
-        release = () => slot.release();
-      } catch (error) {
-        entry.outcome = "refused"; // a 503 for want of a slot is a refusal, not a failure
-        throw error instanceof QueueError
-          ? new GatewayError(
-            503,
-            `The gateway is running its ${config.maxConcurrentUploads} direct uploads at once (MAX_CONCURRENT_UPLOADS) and none ended within QUEUE_TIMEOUT; retry in ${error.queue.retryAfter} s, or upload in chunks through the DocSpace-compatible routes`,
-            error.headers,
-            error.fields,
-          )
-          : error;
-      }
-      // The upload stops when a request finds no place in the budget in time, or when the ticket expires.
-      const stop = new AbortController();
-      const expires = expiry(gateway, caller);
-      expires?.signal.addEventListener(
-        "abort",
-        () => stop.abort(expires.signal.reason),
-        { once: true },
-      );
-      let body: IdleBody;
-      try {
-        body = await idleBody(c.req.raw.body, config.idleTimeout, stop.signal);
-      } catch (error) {
-        expires?.dispose();
-        release();
-        entry.outcome = error instanceof TicketExpiredError
-          ? "expired"
-          : error instanceof GatewayError && error.status === 408
-          ? "timed-out"
-          : "aborted";
-        throw error;
-      }
-      const upload = uploadFile(body.stream, {
-        url: config.docspaceUrl,
-        token: config.token,
-        folderId: numericFolder(folderId),
-        fileName,
-        fileSize: length,
-        ...(createNew === undefined
-          ? {}
-          : { createNewIfExist: createNew === "true" }),
-        concurrency: gateway.concurrency,
-        fetch: leasedFetch(gateway, caller, (reason) => stop.abort(reason)),
-        signal: stop.signal,
-      });
+      const request = directRequest(c, gateway, c.req.param("folderId"));
+      const release = await takeSlot(c, gateway);
+      const stop = uploadStop(gateway, caller);
       const done = () => {
-        expires?.dispose();
+        stop.dispose();
         release();
       };
-      keepAlive(c, upload.then(done, done));
+      let body: IdleBody;
       try {
-        const file = await upload;
+        body = await openBody(c, gateway, stop.signal);
+      } catch (error) {
+        done();
+        throw error;
+      }
+      const uploading = upload(gateway, caller, request, body, stop);
+      keepAlive(c, uploading.then(done, done));
+      try {
+        const file = await uploading;
         entry.outcome = "uploaded";
         return json(completionFields(file), 201);
       } catch (error) {

@@ -2,17 +2,21 @@
 // its bytes fails the body with a 408. The first bytes are awaited before anything goes upstream, so a caller
 // that sends headers and then nothing never opens a DocSpace session or holds a DocSpace request. The body
 // stays a byte stream read with BYOB into one reused buffer, so reading it makes no garbage.
-import { GatewayError } from "./_reply.ts";
+import { HTTPException } from "hono/http-exception";
+import { errorInit, httpError } from "./_responses.ts";
 
 /** The 408 of a body that sent nothing for `IDLE_TIMEOUT`. */
-export class IdleTimeoutError extends GatewayError {
+export class IdleTimeoutError extends HTTPException {
   constructor(timeout: number) {
     super(
       408,
-      `The request body sent nothing for ${
-        timeout / 1000
-      } s (IDLE_TIMEOUT); the request was dropped`,
-      { connection: "close" },
+      errorInit(
+        408,
+        `The request body sent nothing for ${
+          timeout / 1000
+        } s (IDLE_TIMEOUT); the request was dropped`,
+        { headers: { connection: "close" } },
+      ),
     );
     this.name = "IdleTimeoutError";
   }
@@ -30,12 +34,155 @@ export interface IdleBody {
    * Why the body failed, as the gateway answers it: the 408 of a quiet sender, a 400 for a body that broke
    * off (the caller went away); undefined while it has not failed.
    */
-  failure(): GatewayError | undefined;
+  failure(): HTTPException | undefined;
 }
 
 const FIRST_READ = 65536;
 
 type Read = ReadableStreamReadResult<Uint8Array>;
+
+/**
+ * A body's reader whose every read is bounded by the idle timeout and stopped by `signal`: a read that fails
+ * makes the body's `failure` (the first one stays) and cancels the body.
+ */
+class IdleReader {
+  readonly #byob: ReadableStreamBYOBReader | undefined;
+  readonly #reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  readonly #timeout: number;
+  readonly #signal: AbortSignal | undefined;
+  /** The buffer BYOB reads go into, reused: reading makes no garbage. */
+  #scratch: Uint8Array = new Uint8Array(FIRST_READ);
+  /** Whether the sender went quiet. */
+  quiet = false;
+  /** Why the body failed, as the gateway answers it. */
+  failure: HTTPException | undefined;
+
+  constructor(
+    source: ReadableStream<Uint8Array>,
+    timeout: number,
+    signal: AbortSignal | undefined,
+  ) {
+    try {
+      this.#byob = source.getReader({ mode: "byob" });
+    } catch {
+      this.#reader = source.getReader();
+    }
+    this.#timeout = timeout;
+    this.#signal = signal;
+  }
+
+  /** Whether the body is read with BYOB. */
+  get byob(): boolean {
+    return this.#byob !== undefined;
+  }
+
+  /** Cancels the body: the runtime stops waiting for it and drops the connection. */
+  cancel(reason: unknown): Promise<void> {
+    return (this.#byob ?? this.#reader)!.cancel(reason);
+  }
+
+  /** Reads the next bytes (into `into`, with BYOB), or fails with the body's failure. */
+  async read(into?: Uint8Array): Promise<Read> {
+    const idle = this.#idle();
+    try {
+      return await Promise.race([
+        this.#byob
+          ? this.#byob.read(into ?? new Uint8Array(FIRST_READ))
+          : this.#reader!.read(),
+        idle.expired,
+      ]);
+    } catch (error) {
+      this.failure ??= error instanceof HTTPException ? error : httpError(
+        400,
+        `The request body could not be read: ${
+          error instanceof Error ? error.message : String(error)
+        }`,
+      );
+      this.cancel(error).catch(() => {});
+      throw this.failure;
+    } finally {
+      idle.dispose();
+    }
+  }
+
+  /** Reads into the reused buffer and copies into `view`: the bytes copied, or undefined at the body's end. */
+  async readCopy(view: ArrayBufferView): Promise<number | undefined> {
+    const { done, value } = await this.read(
+      new Uint8Array(
+        this.#scratch.buffer,
+        0,
+        Math.min(this.#scratch.byteLength, view.byteLength),
+      ),
+    );
+    // Copied rather than handed on: no reliance on how a runtime moves buffers.
+    this.#scratch = value !== undefined && value.buffer.byteLength >= FIRST_READ
+      ? new Uint8Array(value.buffer)
+      : new Uint8Array(FIRST_READ);
+    if (done) return undefined;
+    new Uint8Array(view.buffer, view.byteOffset, value.byteLength).set(value);
+    return value.byteLength;
+  }
+
+  /** A rejection after `timeout` of silence (a 408), or when the gateway stops reading (its reason). */
+  #idle(): { expired: Promise<never>; dispose(): void } {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let onAbort = () => {};
+    const signal = this.#signal;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        this.quiet = true;
+        reject(new IdleTimeoutError(this.#timeout));
+      }, this.#timeout);
+      // The gateway stops reading (a ticket that expired): the reason is the body's failure.
+      onAbort = () => reject(signal!.reason);
+      if (signal?.aborted) onAbort();
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
+    return {
+      expired,
+      dispose: () => {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+      },
+    };
+  }
+}
+
+/** The body as a byte stream: `first` handed out first, then read only as fast as the consumer asks. */
+function idleStream(
+  reader: IdleReader,
+  first: Uint8Array | undefined,
+): ReadableStream<Uint8Array> {
+  let head = first;
+  return new ReadableStream({
+    type: "bytes",
+    autoAllocateChunkSize: FIRST_READ,
+    async pull(controller) {
+      if (head !== undefined) {
+        controller.enqueue(head);
+        head = undefined;
+        return;
+      }
+      const request = controller.byobRequest!;
+      if (reader.byob) {
+        const copied = await reader.readCopy(request.view!);
+        if (copied === undefined) {
+          controller.close();
+          request.respond(0);
+        } else request.respond(copied);
+        return;
+      }
+      const result = await reader.read();
+      if (result.done) {
+        controller.close();
+        request.respond(0);
+      } else {
+        controller.enqueue(result.value);
+      }
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
+}
 
 /**
  * Waits for a body's first bytes (or its end) for at most `timeout` milliseconds, then hands it on as a
@@ -47,105 +194,17 @@ export async function idleBody(
   timeout: number,
   signal?: AbortSignal,
 ): Promise<IdleBody> {
-  const source = body ?? ReadableStream.from<Uint8Array>([]);
-  let byob: ReadableStreamBYOBReader | undefined;
-  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
-  try {
-    byob = source.getReader({ mode: "byob" });
-  } catch {
-    reader = source.getReader();
-  }
-  let quiet = false;
-  let failure: GatewayError | undefined;
-  const cancel = (reason: unknown) => (byob ?? reader)!.cancel(reason);
-  const read = async (into?: Uint8Array): Promise<Read> => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let onAbort = () => {};
-    const idle = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        quiet = true;
-        reject(new IdleTimeoutError(timeout));
-      }, timeout);
-      // The gateway stops reading (a ticket that expired): the reason is the body's failure.
-      onAbort = () => reject(signal!.reason);
-      if (signal?.aborted) onAbort();
-      signal?.addEventListener("abort", onAbort, { once: true });
-    });
-    try {
-      return await Promise.race([
-        byob ? byob.read(into ?? new Uint8Array(FIRST_READ)) : reader!.read(),
-        idle,
-      ]);
-    } catch (error) {
-      failure ??= error instanceof GatewayError ? error : new GatewayError(
-        400,
-        `The request body could not be read: ${
-          error instanceof Error ? error.message : String(error)
-        }`,
-      );
-      // Cancelling the body tells the runtime to stop waiting for it and drop the connection.
-      cancel(error).catch(() => {});
-      throw failure;
-    } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", onAbort);
-    }
-  };
-  const head = await read();
-  let scratch: Uint8Array = new Uint8Array(FIRST_READ);
-  let first = head.done ? undefined : head.value;
-  const stream = new ReadableStream({
-    type: "bytes",
-    autoAllocateChunkSize: FIRST_READ,
-    async pull(controller) {
-      if (first !== undefined) {
-        controller.enqueue(first);
-        first = undefined;
-        return;
-      }
-      const request = controller.byobRequest!;
-      const view = request.view!;
-      if (byob) {
-        // Read into a reused buffer and copy: no garbage, and no reliance on how a runtime moves buffers.
-        const { done, value } = await read(
-          new Uint8Array(
-            scratch.buffer,
-            0,
-            Math.min(scratch.byteLength, view.byteLength),
-          ),
-        );
-        if (value !== undefined && value.buffer.byteLength >= FIRST_READ) {
-          scratch = new Uint8Array(value.buffer);
-        } else {
-          scratch = new Uint8Array(FIRST_READ);
-        }
-        if (done) {
-          controller.close();
-          request.respond(0);
-        } else {
-          new Uint8Array(view.buffer, view.byteOffset, value.byteLength).set(
-            value,
-          );
-          request.respond(value.byteLength);
-        }
-        return;
-      }
-      const result = await read();
-      if (result.done) {
-        controller.close();
-        request.respond(0);
-      } else {
-        controller.enqueue(result.value);
-      }
-    },
-    cancel(reason) {
-      return cancel(reason);
-    },
-  });
+  const reader = new IdleReader(
+    body ?? ReadableStream.from<Uint8Array>([]),
+    timeout,
+    signal,
+  );
+  const head = await reader.read();
+  const first = head.done ? undefined : head.value;
   return {
-    stream,
-    first: head.done ? undefined : head.value,
-    timedOut: () => quiet,
-    failure: () => failure,
+    stream: idleStream(reader, first),
+    first,
+    timedOut: () => reader.quiet,
+    failure: () => reader.failure,
   };
 }

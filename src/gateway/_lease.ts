@@ -1,19 +1,23 @@
 // Every request the gateway sends to DocSpace takes a place in the deployment's budget first (the
 // coordinator's fair queue, per caller), and every request of a ticket's holder ends when its ticket has been
 // expired for EXPIRY_GRACE: what a ticket started does not outlive it.
+import { HTTPException } from "hono/http-exception";
+import { errorInit, httpError } from "./_responses.ts";
 import type { Context } from "hono";
 import type { Caller, Gateway } from "./_context.ts";
 import { QueueError } from "./coordinator.ts";
-import { GatewayError } from "./_reply.ts";
 
 /** The 401 of an upload cut off because its ticket expired (plus the grace) while it ran. */
-export class TicketExpiredError extends GatewayError {
+export class TicketExpiredError extends HTTPException {
   constructor(grace: number) {
     super(
       401,
-      `The upload ticket expired while the upload ran (${
-        grace / 1000
-      } s of grace, EXPIRY_GRACE); the upload was aborted: ask for a new ticket`,
+      errorInit(
+        401,
+        `The upload ticket expired while the upload ran (${
+          grace / 1000
+        } s of grace, EXPIRY_GRACE); the upload was aborted: ask for a new ticket`,
+      ),
     );
     this.name = "TicketExpiredError";
   }
@@ -53,8 +57,28 @@ export function isWrite(method: string | undefined): boolean {
 }
 
 /**
+ * The fair queue's refusal as the gateway answers it: 503, with `Retry-After` and the caller's `queue` place,
+ * and the error's message unless the queue's owner words it.
+ */
+export function queueRefusal(
+  error: QueueError,
+  message: string = error.message,
+): HTTPException {
+  return httpError(503, message, {
+    headers: { "retry-after": String(error.queue.retryAfter) },
+    fields: { queue: error.queue },
+    cause: error,
+  });
+}
+
+/** Whether an error is the fair queue's refusal (see {@linkcode queueRefusal}). */
+export function isQueueRefusal(error: unknown): boolean {
+  return error instanceof HTTPException && error.cause instanceof QueueError;
+}
+
+/**
  * Runs `work` holding a place in the budget for `caller`: waits in the fair queue until `QUEUE_TIMEOUT`
- * (503 then, with `Retry-After` and the caller's `queue` place), and gives the place back when it settles.
+ * (then the {@linkcode queueRefusal}), and gives the place back when it settles.
  */
 export async function withLease<T>(
   gateway: Gateway,
@@ -68,6 +92,8 @@ export async function withLease<T>(
     write,
     deadline: gateway.now() + gateway.config.queueTimeout,
     ...(signal ? { signal } : {}),
+  }).catch((error) => {
+    throw error instanceof QueueError ? queueRefusal(error) : error;
   });
   try {
     return await work();
@@ -107,7 +133,7 @@ export function leasedFetch(
         () => gateway.fetch(input, init),
       );
     } catch (error) {
-      if (error instanceof QueueError) stop(error);
+      if (isQueueRefusal(error)) stop(error);
       throw error;
     }
   };

@@ -1,11 +1,12 @@
 // What a caller sees of a bound session: the session object with its id replaced by the gateway's token and its
 // location pointing at the gateway's own chunk endpoint, `{base}/ChunkedUploader.ashx?uid=<id>&gw=<token>`;
 // and the strict reading of such a location when a caller uses it.
+import type { HTTPException } from "hono/http-exception";
 import type { Context } from "hono";
 import type { GatewayConfig } from "./_config.ts";
 import { type Json, sessionFields } from "./_fields.ts";
 import type { Signer } from "../ticket/signer.ts";
-import { GatewayError } from "./_reply.ts";
+import { httpError } from "./_responses.ts";
 import {
   openSession,
   type SessionToken,
@@ -14,6 +15,9 @@ import {
 
 /** The chunk endpoint's path, as DocSpace names it. */
 export const UPLOADER_PATH = "/ChunkedUploader.ashx";
+
+/** DocSpace's files API, where its settings and session endpoints are: the gateway serves them there too. */
+export const API_FILES = "/api/2.0/files";
 
 /**
  * The gateway's public URL, up to where `suffix` begins in the request's path: `PUBLIC_URL` when it is set,
@@ -78,8 +82,8 @@ const PARAMETERS = new Set([
   "abort",
 ]);
 
-function badLocation(detail: string): GatewayError {
-  return new GatewayError(
+function badLocation(detail: string): HTTPException {
+  return httpError(
     400,
     `Bad location: ${detail}; use the location returned by create_session`,
   );
@@ -140,7 +144,7 @@ export async function openLocation(
   }
   const gw = query.get("gw");
   if (gw === null) {
-    throw new GatewayError(
+    throw httpError(
       400,
       "This location has no gw parameter: use the location returned by create_session",
     );
@@ -153,7 +157,7 @@ export async function openLocation(
   const mode = modeOf(query);
   const bound = await openSession(signer, callerId, gw, "location");
   if (uid !== bound.session.id) {
-    throw new GatewayError(
+    throw httpError(
       403,
       "This upload session belongs to another caller (or its location was altered)",
     );
@@ -167,7 +171,7 @@ export async function openLocation(
  */
 export function chunkNumberOf(value: string): number {
   if (!/^[1-9]\d{0,8}$/.test(value)) {
-    throw new GatewayError(
+    throw httpError(
       400,
       `chunkNumber must be a positive integer, received ${
         JSON.stringify(value.slice(0, 32))

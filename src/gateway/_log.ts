@@ -3,9 +3,10 @@
 // credential, a full ticket, a session token or a path. Every field is escaped to printable text (no control,
 // C1 or line-separator characters), and refusals are summarised: one line per source and reason per
 // LOG_INTERVAL, the repeats counted in the next.
+import { HTTPException } from "hono/http-exception";
 import type { Context, MiddlewareHandler } from "hono";
 import type { Gateway, GatewayEnv, LogEntry, Outcome } from "./_context.ts";
-import { GatewayError } from "./_reply.ts";
+import { isQueueRefusal } from "./_lease.ts";
 
 /** The log line's fields, in this order. */
 export interface LogLine {
@@ -111,7 +112,7 @@ export class RefusalSummary {
 
 function messageOf(error: Error | undefined): string | undefined {
   if (error === undefined) return undefined;
-  return error instanceof GatewayError
+  return error instanceof HTTPException
     ? error.message
     : String(error.stack ?? error);
 }
@@ -145,7 +146,7 @@ export function requestLog(
     await next();
     const status = c.res.status;
     // A caller that waited its time in the queue was refused, like one refused for want of a slot.
-    const queued = c.error instanceof GatewayError && "queue" in c.error.fields;
+    const queued = isQueueRefusal(c.error);
     const outcome = entry.outcome ??
       (queued || (status >= 400 && status < 500)
         ? "refused"

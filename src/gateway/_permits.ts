@@ -1,8 +1,8 @@
 // What an authenticated caller may do: which folder, how many bytes, under which file name. Every refusal is
-// a GatewayError with the status the gateway promises.
+// an HTTPException with the status the gateway promises.
 import type { Caller } from "./_context.ts";
 import type { GatewayConfig } from "./_config.ts";
-import { GatewayError } from "./_reply.ts";
+import { httpError } from "./_responses.ts";
 
 // deno-lint-ignore no-control-regex
 const CONTROL = /[\x00-\x1f\x7f]/;
@@ -25,16 +25,16 @@ export function permitFolder(
   if (
     folderId === "" || folderId.length > 256 || UNPRINTABLE.test(folderId)
   ) {
-    throw new GatewayError(400, "Bad folder id");
+    throw httpError(400, "Bad folder id");
   }
   if (caller.kind === "ticket" && caller.ticket.folderId !== folderId) {
-    throw new GatewayError(
+    throw httpError(
       403,
       `The upload ticket does not allow folder ${JSON.stringify(folderId)}`,
     );
   }
   if (config.allowedFolders && !config.allowedFolders.has(folderId)) {
-    throw new GatewayError(
+    throw httpError(
       403,
       `Uploads into folder ${
         JSON.stringify(folderId)
@@ -51,19 +51,19 @@ export function permitSize(
   direct: boolean,
 ): void {
   if (caller.kind === "ticket" && size > caller.ticket.maxBytes) {
-    throw new GatewayError(
+    throw httpError(
       413,
       `The file has ${size} bytes; the upload ticket allows at most ${caller.ticket.maxBytes}`,
     );
   }
   if (config.maxFileSize !== undefined && size > config.maxFileSize) {
-    throw new GatewayError(
+    throw httpError(
       413,
       `The file has ${size} bytes; this gateway accepts at most ${config.maxFileSize} (MAX_FILE_SIZE)`,
     );
   }
   if (direct && size > config.maxBodySize) {
-    throw new GatewayError(
+    throw httpError(
       413,
       `The file has ${size} bytes, more than the platform's request body limit of ${config.maxBodySize}; upload it in chunks through the DocSpace-compatible routes (uploadFile with this gateway's URL)`,
     );
@@ -73,22 +73,22 @@ export function permitSize(
 /** Checks a file name: 400 unless it is a plain name (no path, no control characters, 1-255 characters). */
 export function checkFileName(name: string | undefined): string {
   if (name === undefined || name.trim() === "") {
-    throw new GatewayError(
+    throw httpError(
       400,
       "The file name is missing: send X-File-Name (percent-encoded UTF-8) or ?name=",
     );
   }
   if (hasControlCharacters(name)) {
-    throw new GatewayError(400, "Bad file name: it has control characters");
+    throw httpError(400, "Bad file name: it has control characters");
   }
   if (/[/\\]/.test(name) || name === "." || name === "..") {
-    throw new GatewayError(
+    throw httpError(
       400,
       "Bad file name: it must be a name, not a path",
     );
   }
   if (name.length > 255) {
-    throw new GatewayError(
+    throw httpError(
       400,
       "Bad file name: it is longer than 255 characters",
     );
@@ -99,14 +99,14 @@ export function checkFileName(name: string | undefined): string {
 /** Reads `Content-Length`: 411 when absent, 400 when not a number. */
 export function contentLength(header: string | undefined): number {
   if (header === undefined) {
-    throw new GatewayError(
+    throw httpError(
       411,
       "Content-Length is required: it is the file's size",
     );
   }
   const length = Number(header);
   if (!/^\d+$/.test(header.trim()) || !Number.isSafeInteger(length)) {
-    throw new GatewayError(400, "Bad Content-Length");
+    throw httpError(400, "Bad Content-Length");
   }
   return length;
 }

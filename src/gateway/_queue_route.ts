@@ -3,7 +3,7 @@
 import { Hono } from "hono";
 import { access } from "./_access.ts";
 import type { Gateway, GatewayEnv } from "./_context.ts";
-import { json } from "./_reply.ts";
+import { json } from "./_responses.ts";
 
 /** `GET /queue`: `{ "queue": { "waiting", "position", "inFlight" } }` for the caller. */
 export function queueRoute(gateway: Gateway): Hono<GatewayEnv> {

@@ -1,19 +1,28 @@
-// The REST session routes of DocSpace 3.7.1+ (numbered chunk, sequential chunk, finalize, abort), mounted at
-// /api/2.0/files and passed through for the session ids the gateway handed out. DocSpace does not check a
-// session's owner on these routes, so the gateway does: the id must be a token bound to this caller and this
-// folder (see _session_binding.ts).
+// The gateway's routes for DocSpace 3.7.1+'s REST session endpoints (numbered chunk, sequential chunk,
+// finalize, abort), mounted at /api/2.0/files and passed through for the session ids the gateway handed out.
+// DocSpace does not check a session's owner on these endpoints, so the gateway does: the id must be a token
+// bound to this caller and this folder (see _session_binding.ts).
 import { type Context, Hono } from "hono";
 import { access } from "./_access.ts";
-import { type ChunkRequest, chunkRequest, expired } from "./_chunk_request.ts";
+import {
+  type ChunkRequest,
+  chunkRequest,
+  sendForSession,
+} from "./_chunk_request.ts";
 import type { Gateway, GatewayEnv } from "./_context.ts";
 import { completionFields, envelopeFields, type Json } from "./_fields.ts";
-import { chunkNumberOf, publicBase, showSession } from "./_location.ts";
+import {
+  API_FILES,
+  chunkNumberOf,
+  publicBase,
+  showSession,
+} from "./_location.ts";
 import { permitFolder, permitSize } from "./_permits.ts";
-import { GatewayError, json } from "./_reply.ts";
+import { httpError, json } from "./_responses.ts";
 import { openSession, type SessionToken } from "./_session_binding.ts";
-import { envelopeOf, send } from "./_upstream.ts";
+import { gatewayStatus } from "./_status_table.ts";
+import { envelopeOf } from "./_upstream.ts";
 
-const API_FILES = "/api/2.0/files";
 const SINCE = "3.7.1 (use the session's location instead)";
 
 /** The caller's bound session for this route, checked like the chunk endpoint's; 401, 400, 403 or 413. */
@@ -47,7 +56,7 @@ async function open(
   if (
     bound.session.folderId !== folderId && bound.session.placedIn !== folderId
   ) {
-    throw new GatewayError(
+    throw httpError(
       403,
       `This upload session was opened in folder ${
         JSON.stringify(bound.session.folderId)
@@ -58,7 +67,7 @@ async function open(
   return bound;
 }
 
-/** Sends the request to the same route upstream, for DocSpace's own session id; the envelope and status back. */
+/** Sends the request to the same endpoint upstream, for DocSpace's own session id; the envelope and status back. */
 async function forward(
   c: Context<GatewayEnv>,
   gateway: Gateway,
@@ -72,16 +81,7 @@ async function forward(
   const url = `${gateway.config.docspaceUrl}${API_FILES}/${
     encodeURIComponent(session.folderId)
   }/session/${encodeURIComponent(session.id)}${suffix}`;
-  let reply;
-  try {
-    reply = await send(gateway, url, init, c.get("caller"));
-  } catch (error) {
-    throw expired(c, gateway, session, error) ?? chunk?.body.failure() ??
-      error;
-  }
-  // A body that broke off is the answer, whatever DocSpace made of the part it got.
-  const broken = chunk?.body.failure();
-  if (broken !== undefined) throw broken;
+  const reply = await sendForSession(c, gateway, session, url, init, chunk);
   const { body, value } = envelopeOf(gateway, reply, {
     since: SINCE,
     ...options,
@@ -89,7 +89,7 @@ async function forward(
   return {
     envelope: body,
     value,
-    status: reply.response.status === 201 ? 201 : 200,
+    status: gatewayStatus("reply", reply.response.status),
   };
 }
 
@@ -106,84 +106,121 @@ function completed(
   entry.since = bound.session.created;
 }
 
+/** The path's parameters of every route here. */
+interface SessionPath {
+  folderId: string;
+  sessionId: string;
+}
+
+/**
+ * A numbered chunk: 200 with the session (also for a small file, which the server stores now and the client
+ * finalizes next), shown to the caller as at creation.
+ */
+async function numberedChunk(
+  c: Context<GatewayEnv>,
+  gateway: Gateway,
+  { folderId, sessionId }: SessionPath,
+): Promise<Response> {
+  const bound = await open(c, gateway, folderId, sessionId);
+  const raw = c.req.query("chunkNumber");
+  const number = raw === undefined ? undefined : chunkNumberOf(raw);
+  const chunk = await chunkRequest(c, gateway, bound.session, number);
+  const { envelope, value, status } = await forward(
+    c,
+    gateway,
+    bound,
+    `/upload${number === undefined ? "" : `?chunkNumber=${number}`}`,
+    chunk.init,
+    chunk,
+  );
+  const base = publicBase(c, gateway.config, `${API_FILES}/`);
+  return json(
+    envelopeFields(envelope, showSession(value, base, bound)),
+    status,
+  );
+}
+
+/** Finalize: 201 with the file. */
+async function finalize(
+  c: Context<GatewayEnv>,
+  gateway: Gateway,
+  { folderId, sessionId }: SessionPath,
+): Promise<Response> {
+  const bound = await open(c, gateway, folderId, sessionId);
+  const { envelope, value, status } = await forward(
+    c,
+    gateway,
+    bound,
+    "/finalize",
+    { method: "PUT" },
+  );
+  completed(c, bound, status);
+  return json(envelopeFields(envelope, completionFields(value)), status);
+}
+
+/** A sequential chunk: 201 with the file when it completes it, 200 with the file still unsaved otherwise. */
+async function sequentialChunk(
+  c: Context<GatewayEnv>,
+  gateway: Gateway,
+  { folderId, sessionId }: SessionPath,
+): Promise<Response> {
+  const bound = await open(c, gateway, folderId, sessionId);
+  const chunk = await chunkRequest(c, gateway, bound.session, undefined);
+  const { envelope, value, status } = await forward(
+    c,
+    gateway,
+    bound,
+    "",
+    chunk.init,
+    chunk,
+  );
+  completed(c, bound, status);
+  return json(envelopeFields(envelope, completionFields(value)), status);
+}
+
+/** Abort: 200 with an envelope without `response`. */
+async function abort(
+  c: Context<GatewayEnv>,
+  gateway: Gateway,
+  { folderId, sessionId }: SessionPath,
+): Promise<Response> {
+  const bound = await open(c, gateway, folderId, sessionId);
+  const { envelope, status } = await forward(
+    c,
+    gateway,
+    bound,
+    "",
+    { method: "DELETE" },
+    undefined,
+    { emptyResponse: true },
+  );
+  await gateway.coordinator.forgetSession(bound.session.id);
+  c.get("entry").outcome = "aborted";
+  return json(envelopeFields(envelope, undefined), status);
+}
+
 /** `POST …/session/:sessionId/upload`, `PUT …/finalize`, `POST …/session/:sessionId` and `DELETE` it. */
 export function restSessionRoutes(gateway: Gateway): Hono<GatewayEnv> {
-  const base = (c: Context) => publicBase(c, gateway.config, `${API_FILES}/`);
+  const session = "/:folderId/session/:sessionId";
   return new Hono<GatewayEnv>()
-    // A numbered chunk: 200 with the session (also for a small file, which the server stores now and the
-    // client finalizes next), shown to the caller as at creation.
     .post(
-      "/:folderId/session/:sessionId/upload",
+      `${session}/upload`,
       access(gateway),
-      async (c) => {
-        const { folderId, sessionId } = c.req.param();
-        const bound = await open(c, gateway, folderId, sessionId);
-        const raw = c.req.query("chunkNumber");
-        const number = raw === undefined ? undefined : chunkNumberOf(raw);
-        const chunk = await chunkRequest(c, gateway, bound.session, number);
-        const { envelope, value, status } = await forward(
-          c,
-          gateway,
-          bound,
-          `/upload${number === undefined ? "" : `?chunkNumber=${number}`}`,
-          chunk.init,
-          chunk,
-        );
-        return json(
-          envelopeFields(envelope, showSession(value, base(c), bound)),
-          status,
-        );
-      },
+      (c) => numberedChunk(c, gateway, c.req.param()),
     )
-    // Finalize: 201 with the file.
     .put(
-      "/:folderId/session/:sessionId/finalize",
+      `${session}/finalize`,
       access(gateway),
-      async (c) => {
-        const { folderId, sessionId } = c.req.param();
-        const bound = await open(c, gateway, folderId, sessionId);
-        const { envelope, value, status } = await forward(
-          c,
-          gateway,
-          bound,
-          "/finalize",
-          { method: "PUT" },
-        );
-        completed(c, bound, status);
-        return json(envelopeFields(envelope, completionFields(value)), status);
-      },
+      (c) => finalize(c, gateway, c.req.param()),
     )
-    // A sequential chunk: 201 with the file when it completes it, 200 with the file still unsaved otherwise.
-    .post("/:folderId/session/:sessionId", access(gateway), async (c) => {
-      const { folderId, sessionId } = c.req.param();
-      const bound = await open(c, gateway, folderId, sessionId);
-      const chunk = await chunkRequest(c, gateway, bound.session, undefined);
-      const { envelope, value, status } = await forward(
-        c,
-        gateway,
-        bound,
-        "",
-        chunk.init,
-        chunk,
-      );
-      completed(c, bound, status);
-      return json(envelopeFields(envelope, completionFields(value)), status);
-    })
-    // Abort: 200 with an envelope without `response`.
-    .delete("/:folderId/session/:sessionId", access(gateway), async (c) => {
-      const { folderId, sessionId } = c.req.param();
-      const bound = await open(c, gateway, folderId, sessionId);
-      const { envelope, status } = await forward(
-        c,
-        gateway,
-        bound,
-        "",
-        { method: "DELETE" },
-        undefined,
-        { emptyResponse: true },
-      );
-      await gateway.coordinator.forgetSession(bound.session.id);
-      c.get("entry").outcome = "aborted";
-      return json(envelopeFields(envelope, undefined), status);
-    });
+    .post(
+      session,
+      access(gateway),
+      (c) => sequentialChunk(c, gateway, c.req.param()),
+    )
+    .delete(
+      session,
+      access(gateway),
+      (c) => abort(c, gateway, c.req.param()),
+    );
 }

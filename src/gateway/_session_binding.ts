@@ -1,10 +1,11 @@
 // Session binding without state (isolates share no memory). The gateway hands each caller a token in place of
 // DocSpace's session id: DocSpace's id and location, the folder, the file size, the server's chunk size and
-// the creation time, MACed together with the caller's identity. The server does not check a session's owner on its REST session routes, and every caller
-// reaches it with the same token, so this MAC is the only thing that keeps one caller out of another's session.
+// the creation time, MACed together with the caller's identity. The server does not check a session's owner on
+// its REST session endpoints, and every caller reaches it with the same token, so this MAC is the only thing
+// that keeps one caller out of another's session.
 import { decodeBase64Url, encodeBase64Url } from "@std/encoding/base64url";
 import type { Signer } from "../ticket/signer.ts";
-import { GatewayError } from "./_reply.ts";
+import { httpError } from "./_responses.ts";
 import { record } from "./_fields.ts";
 
 /** The MAC label of session bindings: a MAC made for a ticket or anything else never verifies as one. */
@@ -18,7 +19,7 @@ export interface BoundSession {
   folderId: string;
   /**
    * The folder DocSpace placed the session in: the subfolder a `relativePath` made (the last id of the
-   * reply's `path`), else `folderId`. The REST session routes name it.
+   * reply's `path`), else `folderId`. The REST session endpoints' paths name it.
    */
   placedIn: string;
   /** The file size in bytes the session was permitted for. */
@@ -40,7 +41,7 @@ export function lastChunk(session: BoundSession): number {
 export interface SessionToken {
   /** What the token binds. */
   session: BoundSession;
-  /** The token the caller uses as the session's id (REST routes) and as `gw` (its location). */
+  /** The token the caller uses as the session's id (REST session endpoints) and as `gw` (its location). */
   token: string;
 }
 
@@ -70,13 +71,13 @@ export async function bindSession(
     parsed = undefined;
   }
   if (typeof location !== "string" || parsed?.origin !== docspaceOrigin) {
-    throw new GatewayError(
+    throw httpError(
       502,
       `DocSpace returned a session location that is not on DOCSPACE_URL's origin (${docspaceOrigin}); the worker sends credentials nowhere else`,
     );
   }
   if (typeof id !== "string" || id === "") {
-    throw new GatewayError(502, "DocSpace's reply has no session id");
+    throw httpError(502, "DocSpace's reply has no session id");
   }
   const path = Array.isArray(reply.path) ? reply.path : [];
   const last = path.at(-1);
@@ -155,7 +156,7 @@ export async function openSession(
     ? readPayload(payload)
     : undefined;
   if (session === undefined) {
-    throw new GatewayError(
+    throw httpError(
       403,
       `This upload session belongs to another caller (or its ${what} was altered): use the session ${what} the gateway returned when the session was created`,
     );

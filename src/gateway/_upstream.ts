@@ -1,6 +1,7 @@
 // Requests to DocSpace with the token swapped in, read through the package's one reply layer
 // (src/client/internal.ts), and what the gateway answers when DocSpace cannot be reached, is too slow, or
 // answers something that is not DocSpace.
+import { HTTPException } from "hono/http-exception";
 import {
   authorizationHeader,
   fetchReply,
@@ -12,8 +13,10 @@ import {
 } from "../client/internal.ts";
 import type { Caller, ChunkSizes, Gateway } from "./_context.ts";
 import { expiry, isWrite, withLease } from "./_lease.ts";
+import { API_FILES } from "./_location.ts";
 import type { Json } from "./_fields.ts";
-import { GatewayError } from "./_reply.ts";
+import { httpError } from "./_responses.ts";
+import { gatewayStatus, refusalError } from "./_status_table.ts";
 
 /** The rejection of an upstream request that outlived `UPSTREAM_TIMEOUT`. */
 class DeadlineError extends Error {
@@ -94,16 +97,16 @@ export async function send(
     );
   } catch (error) {
     if (expires?.signal.aborted) throw expires.signal.reason;
-    if (error instanceof GatewayError) throw error;
+    if (error instanceof HTTPException) throw error;
     if (error instanceof Error && error.name === "TimeoutError") {
-      throw new GatewayError(
+      throw httpError(
         504,
         `DocSpace did not answer within ${
           gateway.config.upstreamTimeout / 1000
         } s (UPSTREAM_TIMEOUT)`,
       );
     }
-    throw new GatewayError(
+    throw httpError(
       502,
       `Could not reach DocSpace: ${
         gateway.redact(networkFailure(error, url).detail)
@@ -115,16 +118,15 @@ export async function send(
 }
 
 /** The error for an upstream reply that is not DocSpace JSON (a proxy page, a redirect). */
-export function notDocSpace(reply: Reply): GatewayError {
+export function notDocSpace(reply: Reply): HTTPException {
   const status = reply.response.status;
-  const passed = [408, 413, 429, 502, 503, 504].includes(status) ? status : 502;
   const retryAfter = reply.response.headers.get("retry-after");
-  return new GatewayError(
-    passed,
+  return httpError(
+    gatewayStatus("not-docspace", status),
     `DocSpace answered HTTP ${status} without DocSpace JSON${
       status >= 300 && status < 400 ? " (a redirect, not followed)" : ""
     }`,
-    retryAfter ? { "retry-after": retryAfter } : {},
+    retryAfter ? { headers: { "retry-after": retryAfter } } : {},
   );
 }
 
@@ -132,7 +134,7 @@ export function notDocSpace(reply: Reply): GatewayError {
 export interface EnvelopeOptions {
   /** A success without `response` is a success (DocSpace's abort answers none). */
   emptyResponse?: boolean;
-  /** The route is new in this DocSpace version: a 404 without DocSpace JSON is an older server, passed as 404. */
+  /** The endpoint is new in this DocSpace version: a 404 without DocSpace JSON is an older server, passed as 404. */
   since?: string;
 }
 
@@ -148,7 +150,7 @@ export function envelopeOf(
   const reading = readEnvelope(reply, options);
   if (!reading.docSpace) {
     if (reading.status === 404 && options.since !== undefined) {
-      throw new GatewayError(
+      throw httpError(
         404,
         `DocSpace does not have this route: it is older than ${options.since}`,
       );
@@ -156,18 +158,12 @@ export function envelopeOf(
     throw notDocSpace(reply);
   }
   if (!reading.ok) {
-    const message = reading.message === undefined
-      ? `HTTP ${reading.status}`
-      : gateway.redact(reading.message);
-    if (reading.status === 401) {
-      throw new GatewayError(
-        502,
-        `DocSpace did not accept DOCSPACE_TOKEN: ${message}`,
-      );
-    }
-    throw new GatewayError(
-      reading.status >= 400 ? reading.status : 502,
-      message,
+    throw refusalError(
+      "refusal",
+      reading.status,
+      reading.message === undefined
+        ? `HTTP ${reading.status}`
+        : gateway.redact(reading.message),
     );
   }
   return { body: reading.body!, value: reading.value };
@@ -178,6 +174,25 @@ export function uploaderOf(reply: Reply): ReplyReading {
   const reading = readUploaderReply(reply);
   if (!reading.docSpace) throw notDocSpace(reply);
   return reading;
+}
+
+/**
+ * Reads DocSpace's settings for `caller` (the gateway itself by default): the envelope and its `response`.
+ * The gateway keeps their `chunkUploadSize`.
+ */
+export async function readSettings(
+  gateway: Gateway,
+  caller: Caller = GATEWAY,
+): Promise<{ body: Json; value: unknown }> {
+  const reply = await send(
+    gateway,
+    `${gateway.config.docspaceUrl}${API_FILES}/settings`,
+    {},
+    caller,
+  );
+  const settings = envelopeOf(gateway, reply);
+  gateway.chunkSize.remember(settings.value);
+  return settings;
 }
 
 /** How long DocSpace's `chunkUploadSize` is kept before it is read again. */
@@ -208,15 +223,10 @@ export class ChunkSizeCache implements ChunkSizes {
   async read(): Promise<number> {
     const gateway = this.#gateway();
     if (this.#kept === undefined || this.#kept.until <= gateway.now()) {
-      const reply = await send(
-        gateway,
-        `${gateway.config.docspaceUrl}/api/2.0/files/settings`,
-        {},
-      );
-      this.remember(envelopeOf(gateway, reply).value);
+      await readSettings(gateway);
     }
     if (this.#kept === undefined) {
-      throw new GatewayError(
+      throw httpError(
         502,
         "DocSpace's settings have no valid chunkUploadSize",
       );

@@ -18,7 +18,6 @@ import {
   queueFull,
   retryAfterSeconds,
 } from "./_budget_state.ts";
-import { GatewayError } from "./_reply.ts";
 
 export type {
   BudgetLimits,
@@ -133,8 +132,11 @@ export interface Coordinator {
   forgetSession(sessionId: string): Promise<void>;
 }
 
-/** The 503 of a caller that waited its time, or could not wait: `Retry-After` and a `queue` field. */
-export class QueueError extends GatewayError {
+/**
+ * The refusal of a caller that waited its time in the fair queue, or could not wait: its place, and when to
+ * retry. The gateway answers it 503, with `Retry-After` and the place as a `queue` field.
+ */
+export class QueueError extends Error {
   /** The caller's place when it gave up. */
   readonly queue: { position: number; waitedMs: number; retryAfter: number };
 
@@ -149,10 +151,7 @@ export class QueueError extends GatewayError {
     queue: { position: number; waitedMs: number; retryAfter: number },
   ) {
     super(
-      503,
       `DocSpace's request budget for this gateway is in use (${reason}); retry in ${queue.retryAfter} s`,
-      { "retry-after": String(queue.retryAfter) },
-      { queue },
     );
     this.name = "QueueError";
     this.queue = queue;

@@ -123,33 +123,10 @@ export class UploadCoordinator {
     // deno-lint-ignore no-explicit-any
     const body: any = await request.json();
     const now = Date.now();
-    // A lease whose isolate stopped renewing it (it ended, or never got the answer) is given back.
-    for (const [id, { lease, until }] of this.#leases) {
-      if (until <= now) {
-        this.#leases.delete(id);
-        await lease.release();
-      }
-    }
+    await this.#freeUnrenewed(now);
     switch (call) {
-      case "acquire": {
-        const budget = this.#budget(body.limits);
-        try {
-          const lease = await budget.acquire({
-            caller: String(body.caller),
-            write: body.write === true,
-            deadline: Number(body.deadline),
-            signal: request.signal,
-          });
-          const id = crypto.randomUUID();
-          this.#leases.set(id, { lease, until: Date.now() + HEARTBEAT * 3 });
-          return json({ lease: id });
-        } catch (error) {
-          if (error instanceof QueueError) {
-            return json({ message: error.message, queue: error.queue }, 503);
-          }
-          throw error;
-        }
-      }
+      case "acquire":
+        return await this.#acquire(body, request.signal);
       case "renew": {
         const held = this.#leases.get(String(body.id));
         if (held) held.until = now + HEARTBEAT * 3;
@@ -167,22 +144,61 @@ export class UploadCoordinator {
             ? { waiting: 0, position: 0, inFlight: 0 }
             : await this.#coordinator.status(String(body.caller)),
         );
-      case "chunk": {
-        const key = `tally:${body.sessionId}`;
-        const tally = await this.#state.storage.get<Tally>(key) ??
-          { chunks: 0, bytes: 0 };
-        const decision = decideArrival(tally, body.check as ArrivalCheck);
-        if (decision.ok && body.check.count) {
-          await this.#state.storage.put(key, decision.tally);
-        }
-        return json({ ok: decision.ok, chunks: tally.chunks });
-      }
+      case "chunk":
+        return await this.#admitChunk(body.sessionId, body.check);
       case "forget":
         await this.#state.storage.delete(`tally:${body.sessionId}`);
         return json({});
       default:
         return json({ message: "unknown call" }, 404);
     }
+  }
+
+  /** Gives back each lease whose isolate stopped renewing it (it ended, or never got the answer). */
+  async #freeUnrenewed(now: number): Promise<void> {
+    for (const [id, { lease, until }] of this.#leases) {
+      if (until <= now) {
+        this.#leases.delete(id);
+        await lease.release();
+      }
+    }
+  }
+
+  /** `acquire`: waits in the budget's queue, then holds the lease for the isolate, by id; 503 with its place. */
+  async #acquire(
+    // deno-lint-ignore no-explicit-any
+    body: any,
+    signal: AbortSignal,
+  ): Promise<Response> {
+    const budget = this.#budget(body.limits);
+    try {
+      const lease = await budget.acquire({
+        caller: String(body.caller),
+        write: body.write === true,
+        deadline: Number(body.deadline),
+        signal,
+      });
+      const id = crypto.randomUUID();
+      this.#leases.set(id, { lease, until: Date.now() + HEARTBEAT * 3 });
+      return json({ lease: id });
+    } catch (error) {
+      if (error instanceof QueueError) {
+        return json({ message: error.message, queue: error.queue }, 503);
+      }
+      throw error;
+    }
+  }
+
+  /** `chunk`: checks a chunk numbered by arrival against the session's stored tally, and counts it in. */
+  async #admitChunk(sessionId: string, check: ArrivalCheck): Promise<Response> {
+    const key = `tally:${sessionId}`;
+    const tally = await this.#state.storage.get<Tally>(key) ??
+      { chunks: 0, bytes: 0 };
+    const decision = decideArrival(tally, check);
+    if (decision.ok && check.count) {
+      await this.#state.storage.put(key, decision.tally);
+    }
+    return json({ ok: decision.ok, chunks: tally.chunks });
   }
 }
 

@@ -75,6 +75,19 @@ interface Pending {
   reject(error: unknown): void;
 }
 
+/** What one look at the budget found for this process's waiters. */
+interface Look {
+  /** The waiters granted a lease. */
+  granted: string[];
+  /** The waiters that gave up: their place, when to retry (seconds), and why. */
+  gaveUp: {
+    id: string;
+    position: number;
+    retryAfter: number;
+    reason: string;
+  }[];
+}
+
 /**
  * Runs a KV operation again while the file is locked by another process (SQLite's "database is locked"),
  * for up to 10 s, after a short random pause.
@@ -255,60 +268,79 @@ export class KvCoordinator implements Coordinator {
   /** One look at the budget for this process's waiters: grants, give-ups and heartbeats, in one write. */
   async #tick(): Promise<void> {
     if (this.#pending.size === 0) return;
-    const settled = await this.#mutate((state, now) => {
-      let changed = prune(state, now);
-      changed = admit(state, this.#limits, now).length > 0 || changed;
-      const granted: string[] = [];
-      const gaveUp: [string, number, number, string][] = [];
-      for (const [id, pending] of this.#pending) {
-        if (state.leases.some((lease) => lease.id === id)) {
-          granted.push(id);
-          continue;
-        }
-        const waiter = state.waiters.find((w) => w.id === id);
-        if (now >= pending.deadline || pending.signal?.aborted) {
-          gaveUp.push([
-            id,
-            waiter ? positionOf(state, id) : 0,
-            retryAfterSeconds(state, this.#limits, now),
-            pending.signal?.aborted
-              ? "the caller went away"
-              : "its wait reached QUEUE_TIMEOUT",
-          ]);
-          if (waiter) {
-            state.waiters.splice(state.waiters.indexOf(waiter), 1);
-            changed = true;
-          }
-          continue;
-        }
-        const until = Math.min(pending.deadline, now + this.#heartbeat);
-        if (waiter === undefined) {
-          state.waiters.push({
-            id,
-            caller: pending.caller,
-            write: pending.write,
-            since: pending.since,
-            until,
-          });
-          changed = true;
-        } else if (waiter.until - now < this.#heartbeat / 2) {
-          waiter.until = until;
-          changed = true;
-        }
+    const look = await this.#mutate((state, now) => this.#look(state, now));
+    this.#settle(look);
+  }
+
+  /** This process's waiters against the budget's state: which were granted, which gave up; and whether it changed. */
+  #look(state: BudgetState, now: number): [Look, boolean] {
+    let changed = prune(state, now);
+    changed = admit(state, this.#limits, now).length > 0 || changed;
+    const look: Look = { granted: [], gaveUp: [] };
+    for (const [id, pending] of this.#pending) {
+      changed = this.#lookAt(state, now, id, pending, look) || changed;
+    }
+    if (changed) {
+      for (const lease of admit(state, this.#limits, now)) {
+        if (this.#pending.has(lease.id)) look.granted.push(lease.id);
       }
-      if (changed) {
-        for (const lease of admit(state, this.#limits, now)) {
-          if (this.#pending.has(lease.id)) granted.push(lease.id);
-        }
-      }
-      return [{ granted, gaveUp }, changed];
-    });
-    for (const id of settled.granted) {
+    }
+    return [look, changed];
+  }
+
+  /**
+   * One waiter: granted, given up (its deadline passed, or its caller went away), or still waiting, with its
+   * heartbeat renewed; returns whether the state changed.
+   */
+  #lookAt(
+    state: BudgetState,
+    now: number,
+    id: string,
+    pending: Pending,
+    look: Look,
+  ): boolean {
+    if (state.leases.some((lease) => lease.id === id)) {
+      look.granted.push(id);
+      return false;
+    }
+    const waiter = state.waiters.find((w) => w.id === id);
+    if (now >= pending.deadline || pending.signal?.aborted) {
+      look.gaveUp.push({
+        id,
+        position: waiter ? positionOf(state, id) : 0,
+        retryAfter: retryAfterSeconds(state, this.#limits, now),
+        reason: pending.signal?.aborted
+          ? "the caller went away"
+          : "its wait reached QUEUE_TIMEOUT",
+      });
+      if (waiter === undefined) return false;
+      state.waiters.splice(state.waiters.indexOf(waiter), 1);
+      return true;
+    }
+    const until = Math.min(pending.deadline, now + this.#heartbeat);
+    if (waiter === undefined) {
+      state.waiters.push({
+        id,
+        caller: pending.caller,
+        write: pending.write,
+        since: pending.since,
+        until,
+      });
+      return true;
+    }
+    if (waiter.until - now >= this.#heartbeat / 2) return false;
+    waiter.until = until;
+    return true;
+  }
+
+  /** Hands the granted waiters their leases, and refuses those that gave up (503, or why their caller left). */
+  #settle(look: Look): void {
+    for (const id of look.granted) {
       const pending = this.#pending.get(id);
       this.#pending.delete(id);
       pending?.resolve(this.#lease(id));
     }
-    for (const [id, position, retryAfter, reason] of settled.gaveUp) {
+    for (const { id, position, retryAfter, reason } of look.gaveUp) {
       const pending = this.#pending.get(id);
       this.#pending.delete(id);
       pending?.reject(

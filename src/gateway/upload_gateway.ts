@@ -7,17 +7,17 @@
 import { Hono } from "hono";
 import { RequestBudget } from "../client/request_budget.ts";
 import { chunkEndpoint } from "./_chunk_endpoint.ts";
-import { readConfig } from "./_config.ts";
+import { type GatewayConfig, readConfig } from "./_config.ts";
 import type { Gateway } from "./_context.ts";
 import type { BudgetLimits } from "./_budget_state.ts";
 import { cors } from "./_cors.ts";
 import { directUpload } from "./_direct_upload.ts";
 import { docSpaceApi } from "./_docspace_routes.ts";
+import { API_FILES } from "./_location.ts";
 import { Signer } from "../ticket/signer.ts";
-import { UPLOADER_PATH } from "./_location.ts";
 import { formatLine, RefusalSummary, requestLog } from "./_log.ts";
 import { queueRoute } from "./_queue_route.ts";
-import { errorResponse, GatewayError, json } from "./_reply.ts";
+import { errorResponse, json } from "./_responses.ts";
 import { restSessionRoutes } from "./_rest_session_routes.ts";
 import { ChunkSizeCache, upstreamFetch } from "./_upstream.ts";
 import {
@@ -35,7 +35,6 @@ export {
   type KvKey,
   type KvStore,
 } from "./kv_coordinator.ts";
-export { GatewayError } from "./_reply.ts";
 export {
   DurableCoordinator,
   type DurableNamespace,
@@ -139,7 +138,7 @@ export interface UploadGatewayOptions {
  *   `POST /api/2.0/files/:folderId/session/:sessionId`, `DELETE` it): DocSpace's own upload API, so
  *   {@linkcode uploadFile} pointed at the gateway's URL with the caller's credential as `token` uploads files
  *   of any size, one request per chunk. A session's `id` and `location` are rewritten to the gateway's and
- *   bound to the caller that opened the session; an older DocSpace's 404 on the REST routes is passed on.
+ *   bound to the caller that opened the session; an older DocSpace's 404 on the REST session endpoints is passed on.
  * - `GET /health`, and `GET /`: an upload page that uploads with a ticket from `#ticket=…`.
  *
  * The DocSpace token is only ever sent to `DOCSPACE_URL`'s origin, and never appears in a response or a
@@ -190,22 +189,54 @@ export function createUploadGateway(
     );
   }
   const log = options.log ?? ((line: string) => console.log(line));
-  const app = new Hono();
   const result = readConfig(options.env ?? {});
-  if (!result.ok) {
-    const message = `The upload gateway is not configured: ${
-      result.problems.join("; ")
-    }`;
-    log(formatLine({
-      time: new Date().toISOString(),
-      outcome: "failed",
-      status: 500,
-      message,
-    }));
-    app.all("*", () => json({ error: { message } }, 500));
-    return app;
-  }
-  const config = result.config;
+  if (!result.ok) return unconfigured(result.problems, log);
+  const gateway = resolveGateway(result.config, options, concurrency, log);
+  return mountRoutes(new Hono(), gateway);
+}
+
+/** The app of a gateway without valid settings: logged once, and every request answers 500 naming them. */
+function unconfigured(
+  problems: string[],
+  log: (line: string) => void,
+): UploadGateway {
+  const message = `The upload gateway is not configured: ${
+    problems.join("; ")
+  }`;
+  log(formatLine({
+    time: new Date().toISOString(),
+    outcome: "failed",
+    status: 500,
+    message,
+  }));
+  const app = new Hono();
+  app.all("*", () => json({ error: { message } }, 500));
+  return app;
+}
+
+/** The isolate's direct upload slots: MAX_CONCURRENT_UPLOADS at once, one kept free of any one caller. */
+function directUploadSlots(
+  config: GatewayConfig,
+  now: () => number,
+): Coordinator {
+  return new MemoryCoordinator({
+    ...budgetLimits({
+      writes: config.maxConcurrentUploads,
+      perCaller: Math.max(1, config.maxConcurrentUploads - 1),
+      leaseTtl: 86_400_000,
+    }),
+    perMinute: false,
+    perDay: false,
+  }, { now });
+}
+
+/** The gateway's settings and services, made once from its checked settings and the options. */
+function resolveGateway(
+  config: GatewayConfig,
+  options: UploadGatewayOptions,
+  concurrency: number,
+  log: (line: string) => void,
+): Gateway {
   const secrets = [config.token, config.secret];
   const redact = (text: string) =>
     secrets.reduce((out, secret) => out.replaceAll(secret, "[redacted]"), text);
@@ -234,29 +265,23 @@ export function createUploadGateway(
     now: options.now ?? Date.now,
     redact,
     log: (line) => log(redact(line)),
-    slots: new MemoryCoordinator({
-      ...budgetLimits({
-        writes: config.maxConcurrentUploads,
-        perCaller: Math.max(1, config.maxConcurrentUploads - 1),
-        leaseTtl: 86_400_000,
-      }),
-      perMinute: false,
-      perDay: false,
-    }, { now: options.now ?? Date.now }),
+    slots: directUploadSlots(config, options.now ?? Date.now),
     coordinator: typeof options.coordinator === "function"
       ? options.coordinator(limits)
       : options.coordinator ?? new MemoryCoordinator(limits),
     chunkSize: new ChunkSizeCache(() => gateway),
   };
+  return gateway;
+}
+
+/**
+ * The gateway's routes, each family a sub-app, behind the request log and CORS: the page, the direct route,
+ * DocSpace's API (settings, sessions, REST session routes), the chunk endpoint and the queue.
+ */
+function mountRoutes(app: Hono, gateway: Gateway): UploadGateway {
+  const { config } = gateway;
   const summary = new RefusalSummary(config.logInterval, gateway.log);
-  app.onError((error, c) =>
-    errorResponse(
-      error instanceof GatewayError
-        ? error
-        : new GatewayError(500, "Internal error in the upload gateway"),
-      c.req.path.toLowerCase().endsWith(UPLOADER_PATH.toLowerCase()),
-    )
-  );
+  app.onError(errorResponse);
   app.notFound(() => json({ error: { message: "Not found" } }, 404));
   app.use(requestLog(gateway, summary));
   app.use(cors(config.corsOrigins));
@@ -269,8 +294,8 @@ export function createUploadGateway(
     }),
   );
   app.route("/upload", directUpload(gateway));
-  app.route("/api/2.0/files", docSpaceApi(gateway));
-  app.route("/api/2.0/files", restSessionRoutes(gateway));
+  app.route(API_FILES, docSpaceApi(gateway));
+  app.route(API_FILES, restSessionRoutes(gateway));
   app.route("/", chunkEndpoint(gateway));
   app.route("/", queueRoute(gateway));
   return app;

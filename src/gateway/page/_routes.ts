@@ -1,6 +1,6 @@
 // The routes anyone may call: `GET /health`, the upload page at `GET /`, and its script.
 import { Hono } from "hono";
-import { json } from "../_reply.ts";
+import { json } from "../_responses.ts";
 import { PAGE_SCRIPT_PATH, pageHtml } from "./_page.ts";
 import { PAGE_SCRIPT } from "./script.generated.ts";
 
