@@ -3,7 +3,7 @@
 // already went), then streamed upstream as it arrives, never held, with an idle timeout.
 import type { HTTPException } from "hono/http-exception";
 import type { Context } from "hono";
-import type { Reply } from "../client/internal.ts";
+import { type Reply, withQuery } from "../client/internal.ts";
 import { leastPayload } from "./_chunk_ledger.ts";
 import type { Gateway, GatewayEnv } from "./_context.ts";
 import { type IdleBody, idleBody } from "./_idle_body.ts";
@@ -77,9 +77,7 @@ export function upstreamLocation(
   session: BoundSession,
   query: string,
 ): string {
-  const separator = session.upstream.includes("?") ? "&" : "?";
-  return gateway.config.docspaceOrigin + session.upstream +
-    (query === "" ? "" : separator + query);
+  return withQuery(gateway.config.docspaceOrigin + session.upstream, query);
 }
 
 /**

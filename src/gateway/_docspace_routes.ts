@@ -2,6 +2,7 @@
 // caller's credential swapped for the DocSpace token and every session bound to its caller. The chunk routes
 // are in _chunk_endpoint.ts (legacy `location`) and _rest_session_routes.ts (3.7.1+).
 import { type Context, Hono } from "hono";
+import { createSessionUrl } from "../client/internal.ts";
 import { access } from "./_access.ts";
 import type { Caller, Gateway, GatewayEnv } from "./_context.ts";
 import {
@@ -55,16 +56,22 @@ async function openUpstream(
   request: CreateSessionBody,
   wrapped: boolean,
 ): Promise<{ envelope: Json; session: Json }> {
-  const path = `${API_FILES}/${encodeURIComponent(folderId)}/${
-    wrapped ? "upload/create_session" : "session"
-  }`;
   const { body: envelope, value } = envelopeOf(
     gateway,
-    await send(gateway, gateway.config.docspaceUrl + path, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(request),
-    }, caller),
+    await send(
+      gateway,
+      createSessionUrl(
+        gateway.config.docspaceUrl,
+        folderId,
+        wrapped ? "legacy" : "rest",
+      ),
+      {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(request),
+      },
+      caller,
+    ),
     wrapped ? {} : { since: "3.7.1 (use upload/create_session instead)" },
   );
   const session = record(wrapped ? record(value)?.data : value);

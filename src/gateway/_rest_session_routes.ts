@@ -3,6 +3,7 @@
 // DocSpace does not check a session's owner on these endpoints, so the gateway does: the id must be a token
 // bound to this caller and this folder (see _session_binding.ts).
 import { type Context, Hono } from "hono";
+import { restSessionUrl } from "../client/internal.ts";
 import { access } from "./_access.ts";
 import {
   type ChunkRequest,
@@ -78,9 +79,12 @@ async function forward(
   options: { emptyResponse?: boolean } = {},
 ): Promise<{ envelope: Json; value: unknown; status: number }> {
   const { session } = bound;
-  const url = `${gateway.config.docspaceUrl}${API_FILES}/${
-    encodeURIComponent(session.folderId)
-  }/session/${encodeURIComponent(session.id)}${suffix}`;
+  const url = restSessionUrl(
+    gateway.config.docspaceUrl,
+    session.folderId,
+    session.id,
+    suffix,
+  );
   const reply = await sendForSession(c, gateway, session, url, init, chunk);
   const { body, value } = envelopeOf(gateway, reply, {
     since: SINCE,

@@ -10,10 +10,10 @@ import {
   readUploaderReply,
   type Reply,
   type ReplyReading,
+  settingsUrl,
 } from "../client/internal.ts";
 import type { Caller, ChunkSizes, Gateway } from "./_context.ts";
 import { expiry, isWrite, withLease } from "./_lease.ts";
-import { API_FILES } from "./_location.ts";
 import type { Json } from "./_fields.ts";
 import { httpError } from "./_responses.ts";
 import { gatewayStatus, refusalError } from "./_status_table.ts";
@@ -186,7 +186,7 @@ export async function readSettings(
 ): Promise<{ body: Json; value: unknown }> {
   const reply = await send(
     gateway,
-    `${gateway.config.docspaceUrl}${API_FILES}/settings`,
+    settingsUrl(gateway.config.docspaceUrl),
     {},
     caller,
   );
