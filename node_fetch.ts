@@ -74,6 +74,36 @@ async function write(
   request.end();
 }
 
+/** Feeds a response's data into a stream's controller, pausing the socket while the stream is full. */
+function feed(
+  response: http.IncomingMessage,
+  controller: ReadableStreamDefaultController<Uint8Array>,
+  body: { done(): boolean; finish(): void; fail(error: unknown): void },
+): void {
+  response.on("data", (piece: Uint8Array) => {
+    if (body.done()) return;
+    controller.enqueue(new Uint8Array(piece));
+    if ((controller.desiredSize ?? 0) <= 0) response.pause();
+  });
+  response.on("end", () => {
+    if (body.done()) return;
+    body.finish();
+    controller.close();
+  });
+  response.on("error", (error: Error) =>
+    body.fail(
+      new TypeError(`error reading the response: ${error.message}`, {
+        cause: error,
+      }),
+    ));
+  response.on("close", () =>
+    body.fail(
+      new TypeError(
+        "error reading the response: the connection closed before its end",
+      ),
+    ));
+}
+
 /**
  * A node response's body as a stream that reads only as fast as it is read (the socket is paused
  * between reads), errors when the connection breaks off or the signal aborts, and closes the connection
@@ -106,29 +136,11 @@ function responseBody(
         response.destroy();
       };
       signal?.addEventListener("abort", onAbort, { once: true });
-      response.on("data", (piece: Uint8Array) => {
-        if (done) return;
-        controller.enqueue(new Uint8Array(piece));
-        if ((controller.desiredSize ?? 0) <= 0) response.pause();
+      feed(response, controller, {
+        done: () => done,
+        finish,
+        fail: (error) => fail(signal?.aborted ? signal.reason : error),
       });
-      response.on("end", () => {
-        if (done) return;
-        finish();
-        controller.close();
-      });
-      response.on("error", (error: Error) =>
-        fail(
-          signal?.aborted ? signal.reason : new TypeError(
-            `error reading the response: ${error.message}`,
-            { cause: error },
-          ),
-        ));
-      response.on("close", () =>
-        fail(
-          signal?.aborted ? signal.reason : new TypeError(
-            "error reading the response: the connection closed before its end",
-          ),
-        ));
       response.pause();
     },
     pull() {
@@ -139,6 +151,48 @@ function responseBody(
       response.destroy();
     },
   }, { highWaterMark: 1 });
+}
+
+/** A request's headers, with the body's `Content-Length` (a stream must come with one: DocSpace needs it). */
+function requestHeaders(
+  init: HeadersInit | undefined,
+  body: Body | undefined,
+): Record<string, string> {
+  const headers: Record<string, string> = {};
+  new Headers(init).forEach((value, key) => headers[key] = value);
+  if (body instanceof ReadableStream) {
+    // Sent as it comes, with the length the caller states (no chunked encoding).
+    if (!/^\d+$/.test(headers["content-length"] ?? "")) {
+      throw new TypeError(
+        "nodeFetch sends a ReadableStream body only with a Content-Length header",
+      );
+    }
+  } else if (body !== undefined) {
+    headers["content-length"] = String(
+      body instanceof Blob ? body.size : body.length,
+    );
+  }
+  return headers;
+}
+
+/** A node response as a web `Response`, its body streamed (none for a status that has none). */
+function responseOf(
+  response: http.IncomingMessage,
+  signal: AbortSignal | undefined,
+): Response {
+  const status = response.statusCode ?? 0;
+  const headers = new Headers();
+  for (const [key, value] of Object.entries(response.headers)) {
+    if (value !== undefined) {
+      headers.set(key, Array.isArray(value) ? value.join(", ") : value);
+    }
+  }
+  const init = { status, statusText: response.statusMessage ?? "", headers };
+  if (NULL_BODY.has(status)) {
+    response.resume();
+    return new Response(null, init);
+  }
+  return new Response(responseBody(response, signal), init);
 }
 
 /**
@@ -171,21 +225,11 @@ export function nodeFetch(
 ): Promise<Response> {
   const url = new URL(input instanceof Request ? input.url : String(input));
   const body = bodyOf(init.body);
-  const headers: Record<string, string> = {};
-  new Headers(init.headers).forEach((value, key) => headers[key] = value);
-  if (body instanceof ReadableStream) {
-    // Sent as it comes, with the length the caller states (DocSpace needs it; no chunked encoding).
-    if (!/^\d+$/.test(headers["content-length"] ?? "")) {
-      return Promise.reject(
-        new TypeError(
-          "nodeFetch sends a ReadableStream body only with a Content-Length header",
-        ),
-      );
-    }
-  } else if (body !== undefined) {
-    headers["content-length"] = String(
-      body instanceof Blob ? body.size : body.length,
-    );
+  let headers: Record<string, string>;
+  try {
+    headers = requestHeaders(init.headers, body);
+  } catch (error) {
+    return Promise.reject(error);
   }
   const signal = init.signal ?? undefined;
   return new Promise<Response>((resolve, reject) => {
@@ -197,28 +241,9 @@ export function nodeFetch(
       headers,
       agent: agents[url.protocol as "http:" | "https:"],
     }, (response) => {
-      const status = response.statusCode ?? 0;
-      const responseHeaders = new Headers();
-      for (const [key, value] of Object.entries(response.headers)) {
-        if (value !== undefined) {
-          responseHeaders.set(
-            key,
-            Array.isArray(value) ? value.join(", ") : value,
-          );
-        }
-      }
       responded = true;
       response.on("close", () => signal?.removeEventListener("abort", onAbort));
-      const responseInit = {
-        status,
-        statusText: response.statusMessage ?? "",
-        headers: responseHeaders,
-      };
-      if (NULL_BODY.has(status)) {
-        response.resume();
-        return resolve(new Response(null, responseInit));
-      }
-      resolve(new Response(responseBody(response, signal), responseInit));
+      resolve(responseOf(response, signal));
     });
     // Settle at once on abort: Deno's node:http may emit nothing when a reused keep-alive socket is
     // destroyed, so the socket is destroyed too and never handed to another request.
