@@ -1,21 +1,7 @@
 // Chunk framing, the one place a chunk request's body is built: `--B\r\n`, two headers and `\r\n` before the
 // chunk's bytes, `\r\n--B--\r\n` after. A Blob is framed by reference, a pooled chunk where it lies (in the
 // room its buffer leaves around it), and any other bytes as one copy.
-
-/** A chunk request body and the headers that must go with it. */
-export interface ChunkBody<
-  Body extends Blob | Uint8Array<ArrayBuffer> = Blob | Uint8Array<ArrayBuffer>,
-> {
-  /**
-   * The whole multipart body: a Blob that references a Blob chunk's bytes, or one Uint8Array holding a
-   * copy of a Uint8Array chunk's bytes.
-   */
-  body: Body;
-  /** The `Content-Type` header value, `multipart/form-data; boundary=…`. */
-  contentType: string;
-  /** The body's exact length in bytes, for the `Content-Length` header. */
-  contentLength: number;
-}
+import type { ChunkBody } from "./chunk_types.ts";
 
 /** The framing of one upload's chunk bodies. */
 export interface ChunkFrame {

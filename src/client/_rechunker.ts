@@ -7,32 +7,7 @@
 import { BufferPool } from "./_buffer_pool.ts";
 import { type ByteSource, byteSource, type Slot } from "./_byte_source.ts";
 import { streamLengthError } from "./errors.ts";
-
-/** A chunk in one of the pool's buffers. */
-export interface PooledChunk {
-  /** The chunk's number, from 1. */
-  readonly number: number;
-  /** The chunk's bytes, valid until {@linkcode PooledChunk.release}: the buffer is then reused. */
-  readonly bytes: Uint8Array<ArrayBuffer>;
-  /** Gives the chunk's buffer back to the pool, once the chunk is sent or no longer needed; more calls do nothing. */
-  release(): void;
-  /**
-   * Gives the chunk's buffer up instead of back, when something may still hold it (a request that failed
-   * or was aborted): it is never read into again, and the pool makes a new one when needed.
-   */
-  discard(): void;
-}
-
-/** The chunks of one stream, cut into a pool of reused buffers. */
-export interface PooledChunks extends AsyncIterable<PooledChunk> {
-  /**
-   * The next chunk, or `undefined` after the last; safe to call concurrently. After a failure every
-   * call rejects with it.
-   */
-  next(): Promise<PooledChunk | undefined>;
-  /** Cancels the stream; later calls to `next` resolve to `undefined`. */
-  cancel(reason?: unknown): Promise<void>;
-}
+import type { PooledChunk, PooledChunks } from "./chunk_types.ts";
 
 /** How a {@linkcode Rechunker} cuts. */
 export interface RechunkerOptions {

@@ -5,7 +5,8 @@
 // its request is done.
 import { chunkCount } from "./_chunk_size.ts";
 import { type ChunkFrame, roomFor } from "./_chunk_frame.ts";
-import { type PooledChunk, Rechunker } from "./_rechunker.ts";
+import { Rechunker } from "./_rechunker.ts";
+import type { PooledChunk } from "./chunk_types.ts";
 
 /** One chunk of the file: a stream's pooled chunk, or a Blob's slice in the same shape. */
 export type Chunk =

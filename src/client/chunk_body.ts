@@ -3,12 +3,8 @@
  *
  * @module
  */
-import {
-  type ChunkBody,
-  chunkFrame,
-  frameBlob,
-  frameCopy,
-} from "./_chunk_frame.ts";
+import type { ChunkBody } from "./chunk_types.ts";
+import { chunkFrame, frameBlob, frameCopy } from "./_chunk_frame.ts";
 
 export type { ChunkBody };
 

@@ -5,11 +5,8 @@
  * @module
  */
 import { MAX_CHUNK_SIZE, validateChunkSize } from "./_chunk_size.ts";
-import {
-  type PooledChunk,
-  type PooledChunks,
-  Rechunker,
-} from "./_rechunker.ts";
+import { Rechunker } from "./_rechunker.ts";
+import type { PooledChunk, PooledChunks } from "./chunk_types.ts";
 
 export type { PooledChunk, PooledChunks };
 
