@@ -3,6 +3,9 @@
  *
  * @module
  */
+// The emulator cleans titles with its own copy of the server's rule (src/emulator/_title.ts), on purpose:
+// it stands for the server, built from the server's source, and imports nothing of the client, so a test
+// that passes shows that the two agree rather than that one function agrees with itself.
 
 const MAX_TITLE = 170;
 // Global.ReplaceInvalidCharsAndTruncate's `[\t*\+:"<>?|\\/\p{Cs}]`: .NET matches UTF-16 units, so \p{Cs}

@@ -1,5 +1,7 @@
 // Global.ReplaceInvalidCharsAndTruncate (products/ASC.Files/Core/Helpers/Global.cs): how the server cleans
-// file and folder titles before it uses them.
+// file and folder titles before it uses them. The client predicts the same rule on its own
+// (src/client/stored_title.ts): the emulator imports nothing of it, so tests compare two readings of the
+// server's source.
 
 const MAX_TITLE = 170;
 // `[\t*\+:"<>?|\\/\p{Cs}]`. .NET matches UTF-16 units, so \p{Cs} takes every surrogate, paired or not:
