@@ -6,6 +6,7 @@
  */
 import type { CliArgs } from "./args.ts";
 import type { CliIo } from "../io.ts";
+import { tokenProblem } from "../../src/client/internal.ts";
 import { UsageError } from "./usage_error.ts";
 
 /** The portal and the credentials to use. */
@@ -77,5 +78,7 @@ export function resolveCredentials(
       "no token: set DOCSPACE_TOKEN to an API key or authentication token (--token also works, but its value shows in the process list)",
     );
   }
+  const problem = tokenProblem(token);
+  if (problem !== undefined) throw new UsageError(problem);
   return { url, token };
 }

@@ -1,7 +1,8 @@
 /**
- * The client's internal API for the rest of this package (the gateway): how a request to DocSpace is
- * addressed (its URL builders) and how its reply is read (the reply layer), and its credentials header, so
- * that every DocSpace URL is built, and every reply read, one way everywhere (`src/client/_docspace/`).
+ * The client's internal API for the rest of this package (the gateway and the CLI): how a request to
+ * DocSpace is addressed (its URL builders) and how its reply is read (the reply layer), and its credentials
+ * (the header, and what makes a token unusable), so that every DocSpace URL is built, and every reply read,
+ * one way everywhere (`src/client/_docspace/`).
  * Not part of the public surface (`mod.ts` does not export it), and may change with any release.
  *
  * @module
@@ -17,5 +18,6 @@ export {
   type ReplyReading,
   restSessionUrl,
   settingsUrl,
+  tokenProblem,
   withQuery,
 } from "./_docspace/mod.ts";

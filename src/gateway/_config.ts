@@ -1,5 +1,6 @@
 // Reads the upload gateway's settings from the platform's environment or bindings, once, and lists every
 // problem by the setting's name (never its value, for the secrets).
+import { tokenProblem } from "../client/internal.ts";
 import { weakSecret } from "../ticket/secret.ts";
 
 /** Cloudflare's request body limit on Free and Pro plans: 100 MB. */
@@ -185,6 +186,9 @@ function secretsOf(
   const secret = text(env, "UPLOAD_SECRET");
   if (token === undefined) {
     problems.push("DOCSPACE_TOKEN is not set (the portal's API key, a secret)");
+  } else {
+    const problem = tokenProblem(token);
+    if (problem !== undefined) problems.push(`DOCSPACE_TOKEN: ${problem}`);
   }
   if (secret === undefined) {
     problems.push(

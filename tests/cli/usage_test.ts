@@ -118,6 +118,22 @@ Deno.test("cli without a token, not on a terminal, names DOCSPACE_TOKEN", async 
   );
 });
 
+Deno.test("cli refuses a token no header can carry, at once, without showing it", async () => {
+  await using dir = await tempDir();
+  await writeRandom(`${dir.path}/a.bin`, 1);
+  const run = await runCli([`${dir.path}/a.bin`, "--folder", "1"], {
+    env: {
+      DOCSPACE_URL: "http://127.0.0.1:9",
+      DOCSPACE_TOKEN: "sk-\x01secret",
+    },
+  });
+  assertUsage(
+    run,
+    "token has a character that cannot go in an HTTP header (U+0001 at position 4); copy the token again without it",
+  );
+  assertEquals(run.stderr.includes("secret"), false);
+});
+
 Deno.test("cli names a path that does not exist, and uploads nothing", async () => {
   await using portal = await startEmulator();
   await using dir = await tempDir();

@@ -239,7 +239,7 @@ Deno.test("SessionClient refuses to send credentials to a location on another or
   ]);
 });
 
-Deno.test("SessionClient rejects a bad URL or empty token", () => {
+Deno.test("SessionClient rejects a bad URL, an empty token or one no header can carry", () => {
   assertThrows(
     () => new SessionClient({ url: "portal.example.com", token: "t" }),
     TypeError,
@@ -249,6 +249,17 @@ Deno.test("SessionClient rejects a bad URL or empty token", () => {
     () => new SessionClient({ url: "https://p.example", token: " " }),
     TypeError,
     "Cannot create SessionClient: token is empty",
+  );
+  // A control character cannot go in a header (node:http refuses it at every request); nor can U+0100 on.
+  assertThrows(
+    () => new SessionClient({ url: "https://p.example", token: "ab\x1bc" }),
+    TypeError,
+    "Cannot create SessionClient: token has a character that cannot go in an HTTP header (U+001B at position 3); copy the token again without it",
+  );
+  assertThrows(
+    () => new SessionClient({ url: "https://p.example", token: "ключ" }),
+    TypeError,
+    "(U+043A at position 1)",
   );
 });
 

@@ -32,6 +32,9 @@ Deno.test("a missing or invalid setting answers 500 naming it, without the secre
   const cases: [Record<string, unknown>, string[]][] = [
     [{ DOCSPACE_TOKEN: undefined }, ["DOCSPACE_TOKEN is not set"]],
     [{ UPLOAD_SECRET: "" }, ["UPLOAD_SECRET is not set"]],
+    [{ DOCSPACE_TOKEN: "sk-pasted\r\nwith-a-break" }, [
+      "DOCSPACE_TOKEN: token has a character that cannot go in an HTTP header (U+000D at position 10); copy the token again without it",
+    ]],
     [{ DOCSPACE_URL: "  " }, ["DOCSPACE_URL is not set"]],
     [{ DOCSPACE_URL: "ftp://portal" }, ["DOCSPACE_URL must be"]],
     [{ UPLOAD_SECRET: "short" }, [

@@ -22,7 +22,12 @@
  *
  * @module
  */
-export { authorizationHeader, type Portal, portalOf } from "./portal.ts";
+export {
+  authorizationHeader,
+  type Portal,
+  portalOf,
+  tokenProblem,
+} from "./portal.ts";
 export {
   fetchReply,
   networkFailure,

@@ -14,6 +14,24 @@ export function authorizationHeader(token: string): string {
   return /^(Bearer|Basic)\s+\S/i.test(token) ? token : `Bearer ${token}`;
 }
 
+/**
+ * What makes a token unusable in an `Authorization` header, or undefined when nothing does: a control
+ * character (a pasted line break, an escape) or a character past U+00FF. Names the character and its
+ * position, never the token.
+ */
+export function tokenProblem(token: string): string | undefined {
+  const characters = [...token];
+  const at = characters.findIndex((character) => {
+    const code = character.codePointAt(0)!;
+    return (code < 0x20 && code !== 0x09) || code === 0x7f || code > 0xff;
+  });
+  if (at === -1) return undefined;
+  const code = characters[at]!.codePointAt(0)!.toString(16).toUpperCase();
+  return `token has a character that cannot go in an HTTP header (U+${
+    code.padStart(4, "0")
+  } at position ${at + 1}); copy the token again without it`;
+}
+
 /** Checks the portal URL and the token; the headers carry the credentials to every request. */
 export function portalOf(options: {
   url: string;
@@ -38,6 +56,10 @@ export function portalOf(options: {
     throw new TypeError(
       "Cannot create SessionClient: token is empty; pass the portal's API key or authentication token",
     );
+  }
+  const problem = tokenProblem(options.token);
+  if (problem !== undefined) {
+    throw new TypeError(`Cannot create SessionClient: ${problem}`);
   }
   return {
     url: (parsed.origin + parsed.pathname).replace(/\/+$/, ""),
