@@ -6,6 +6,7 @@ import { DocSpaceError, uploadFile } from "../../mod.ts";
 // storage DocSpace keeps a session once a chunk is stored: tests/emulator/storage_test.ts).
 import { startEmulator } from "../../testing.ts";
 import { randomBytes, sha256, streamOf } from "../_helpers.ts";
+import { crashedUpload } from "./_crashed_upload.ts";
 
 const CHUNK = 64 * 1024;
 const FAST_RETRY = { minDelay: 1, maxDelay: 5 };
@@ -16,31 +17,10 @@ Deno.test("uploadFile resumes a crashed upload, re-sending only the missing chun
     chunkUploadSize: CHUNK,
   });
   const bytes = randomBytes(6 * CHUNK + 9);
-  let state: unknown;
-  const crash = new Error("process killed");
-  let chunkRequests = 0;
   // A fetch that dies on the fifth chunk request, as a killed process would.
-  const dying: typeof fetch = (input, init) => {
-    if (String(input).includes("chunkNumber=") && ++chunkRequests === 5) {
-      return Promise.reject(crash);
-    }
-    return fetch(input, init);
-  };
-  await assertRejects(() =>
-    uploadFile(new Blob([bytes]), {
-      url: portal.url,
-      token: portal.token,
-      folderId: 1,
-      fileName: "resume.bin",
-      concurrency: 1,
-      fetch: dying,
-      retry: { attempts: 1 },
-      abortSessionOnFailure: false,
-      onState: (s) => state = JSON.parse(JSON.stringify(s)),
-    })
-  );
+  const state = await crashedUpload(portal, bytes, 5);
   assertEquals(portal.emulator.sessions().length, 1);
-  assertEquals((state as { confirmedChunks: number[] }).confirmedChunks, [
+  assertEquals(state.confirmedChunks, [
     1,
     2,
     3,
@@ -53,7 +33,7 @@ Deno.test("uploadFile resumes a crashed upload, re-sending only the missing chun
     folderId: 1,
     fileName: "resume.bin",
     fileSize: bytes.length,
-    resume: state as never,
+    resume: state,
   });
   assertEquals(
     portal.emulator.log.filter((e) => e.mode === "numbered").map((e) =>

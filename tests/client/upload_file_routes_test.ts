@@ -4,6 +4,7 @@ import { assertEquals, assertRejects } from "@std/assert";
 import { DocSpaceError, uploadFile, type UploadState } from "../../mod.ts";
 import { type RunningEmulator, startEmulator } from "../../testing.ts";
 import { randomBytes, sha256, streamOf } from "../_helpers.ts";
+import { crashedUpload } from "./_crashed_upload.ts";
 
 const CHUNK = 64 * 1024;
 
@@ -174,29 +175,8 @@ for (const serverVersion of ["3.7", "3.6"] as const) {
       serverVersion,
     });
     const bytes = randomBytes(5 * CHUNK + 9);
-    let state: UploadState | undefined;
-    let chunkRequests = 0;
-    const crash = new Error("process killed");
     // A fetch that dies on the fourth chunk request, as a killed process would.
-    const dying: typeof fetch = (input, init) => {
-      if (String(input).includes("chunkNumber=") && ++chunkRequests === 4) {
-        return Promise.reject(crash);
-      }
-      return fetch(input, init);
-    };
-    await assertRejects(() =>
-      uploadFile(new Blob([bytes]), {
-        url: portal.url,
-        token: portal.token,
-        folderId: 1,
-        fileName: "resume.bin",
-        concurrency: 1,
-        fetch: dying,
-        retry: { attempts: 1 },
-        abortSessionOnFailure: false,
-        onState: (s) => state = JSON.parse(JSON.stringify(s)),
-      })
-    );
+    const state = await crashedUpload(portal, bytes, 4);
     const [session] = portal.emulator.sessions();
     const routes = serverVersion === "3.7" ? "rest" : "legacy";
     assertEquals(state, {
@@ -217,7 +197,7 @@ for (const serverVersion of ["3.7", "3.6"] as const) {
       folderId: 1,
       fileName: "resume.bin",
       fileSize: bytes.length,
-      resume: state!,
+      resume: state,
       concurrency: 1,
     });
     assertEquals(
