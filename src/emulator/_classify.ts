@@ -95,7 +95,8 @@ export function classify(
   };
   const rest = path.match(REST_SESSION);
   if (rest) return restSessionMode(method, rest, url.searchParams, small);
-  // The server routes any path that ends in ChunkedUploader.ashx, in any case, to the handler.
+  // The server routes any path that ends in ChunkedUploader.ashx, in any case, to the handler
+  // (products/ASC.Files/Server/Extensions/FilesServerServiceExtensions.cs, MapWhen).
   if (!/ChunkedUploader\.ashx$/i.test(path) || method === "OPTIONS") {
     return { mode: "other" };
   }
