@@ -169,3 +169,43 @@ export async function uploadedOnce(
     },
   };
 }
+
+/** A CLI upload started in the background, slowed so a test can catch it part-way. */
+export interface SlowUpload {
+  /** The file being uploaded, and its bytes. */
+  path: string;
+  bytes: Uint8Array<ArrayBuffer>;
+  /** The environment it runs with (the portal, its token, the test's state folder): for a second run. */
+  env: Record<string, string>;
+  child: Deno.ChildProcess;
+}
+
+/**
+ * Writes `size` random bytes to `big.bin` in `dir` and starts the CLI uploading it with `concurrency`
+ * chunks at once, every numbered chunk held back 40 ms by the emulator.
+ */
+export async function startSlowUpload(
+  portal: RunningEmulator,
+  dir: { path: string; state: string },
+  size: number,
+  concurrency: number,
+): Promise<SlowUpload> {
+  const path = `${dir.path}/big.bin`;
+  const bytes = await writeRandom(path, size);
+  const env = {
+    DOCSPACE_URL: portal.url,
+    DOCSPACE_TOKEN: portal.token,
+    DOCSPACE_STATE_DIR: dir.state,
+  };
+  portal.emulator.injectFault({
+    kind: "latency",
+    ms: 40,
+    times: 10_000,
+    match: { mode: "numbered" },
+  });
+  const child = spawnCli(
+    [path, "--folder", "1", "--concurrency", String(concurrency)],
+    { env },
+  );
+  return { path, bytes, env, child };
+}

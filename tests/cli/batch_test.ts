@@ -11,6 +11,7 @@ import {
   runCli,
   sha256,
   spawnCli,
+  startSlowUpload,
   stateFiles,
   tempDir,
   waitFor,
@@ -155,22 +156,12 @@ for (const dataStore of ["s3", "disk"] as const) {
       dataStore,
     });
     await using dir = await tempDir();
-    const path = `${dir.path}/big.bin`;
-    const bytes = await writeRandom(path, 40 * CHUNK);
-    const env = {
-      DOCSPACE_URL: portal.url,
-      DOCSPACE_TOKEN: portal.token,
-      DOCSPACE_STATE_DIR: dir.state,
-    };
-    portal.emulator.injectFault({
-      kind: "latency",
-      ms: 40,
-      times: 10_000,
-      match: { mode: "numbered" },
-    });
-    const child = spawnCli([path, "--folder", "1", "--concurrency", "1"], {
-      env,
-    });
+    const { path, bytes, env, child } = await startSlowUpload(
+      portal,
+      dir,
+      40 * CHUNK,
+      1,
+    );
     // A state file that records a confirmed chunk: the server holds one.
     await waitFor("a saved chunk", async () => {
       for (const file of await stateFiles(dir.state)) {

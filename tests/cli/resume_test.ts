@@ -13,7 +13,7 @@ import type { SavedUpload } from "../../cli/resume/state_file.ts";
 import {
   runCli,
   sha256,
-  spawnCli,
+  startSlowUpload,
   stateFiles,
   tempDir,
   waitFor,
@@ -40,22 +40,12 @@ async function interrupted(signal: Deno.Signal, confirmed = 5) {
     chunkUploadSize: CHUNK,
   });
   const dir = await tempDir();
-  const path = `${dir.path}/big.bin`;
-  const bytes = await writeRandom(path, CHUNKS * CHUNK - 1000);
-  const env = {
-    DOCSPACE_URL: portal.url,
-    DOCSPACE_TOKEN: portal.token,
-    DOCSPACE_STATE_DIR: dir.state,
-  };
-  portal.emulator.injectFault({
-    kind: "latency",
-    ms: 40,
-    times: 10_000,
-    match: { mode: "numbered" },
-  });
-  const child = spawnCli([path, "--folder", "1", "--concurrency", "2"], {
-    env,
-  });
+  const { path, bytes, env, child } = await startSlowUpload(
+    portal,
+    dir,
+    CHUNKS * CHUNK - 1000,
+    2,
+  );
   await waitFor("saved chunks", async () => {
     const saved = await readState(dir.state);
     return saved && saved.state.confirmedChunks.length >= confirmed
@@ -324,22 +314,12 @@ Deno.test("cli refuses a second run of a batch while the first runs, naming its 
     chunkUploadSize: CHUNK,
   });
   await using dir = await tempDir();
-  const path = `${dir.path}/big.bin`;
-  const bytes = await writeRandom(path, CHUNKS * CHUNK);
-  const env = {
-    DOCSPACE_URL: portal.url,
-    DOCSPACE_TOKEN: portal.token,
-    DOCSPACE_STATE_DIR: dir.state,
-  };
-  portal.emulator.injectFault({
-    kind: "latency",
-    ms: 40,
-    times: 10_000,
-    match: { mode: "numbered" },
-  });
-  const first = spawnCli([path, "--folder", "1", "--concurrency", "1"], {
-    env,
-  });
+  const { path, bytes, env, child: first } = await startSlowUpload(
+    portal,
+    dir,
+    CHUNKS * CHUNK,
+    1,
+  );
   await waitFor("saved chunks", async () => {
     const saved = await readState(dir.state);
     return saved && saved.state.confirmedChunks.length >= 2 ? true : undefined;
